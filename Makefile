@@ -1,0 +1,47 @@
+# The two commands: `make dev` runs the portal, `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Local runs default to development mode; CI and production set their own environment.
+export DEBUG ?= true
+
+.PHONY: install dev test lint format bench lock clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@touch $(STAMP)
+
+dev: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	exec $(BIN)/python manage.py dev
+
+# pytest exits 5 when a selection matches no test: say so instead of failing obscurely.
+test: install lint
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest: no tests matched PYTEST_ARGS='$(PYTEST_ARGS)'"; exit 0; fi; exit $$rc
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s $(PYTEST_ARGS)
+
+# Re-resolve the pinned, hashed lock file after editing pyproject.toml.
+lock: install
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var

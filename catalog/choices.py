@@ -1,0 +1,6 @@
+from django.db import models
+
+
+class TeamRole(models.TextChoices):
+    LEAD = "lead", "Lead"
+    MEMBER = "member", "Member"

@@ -1,0 +1,52 @@
+"""Demo data for `manage.py seed_demo`: the only place the demo accounts are created."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from catalog.choices import TeamRole
+from catalog.services import ensure_membership, ensure_team
+
+DEMO_PASSWORD = "platform-demo"  # noqa: S105 - demo accounts only, created by seed_demo alone
+
+DEMO_TEAMS = [
+    ("payments", "Payments", "Card payments, refunds and payouts.", "#team-payments"),
+    ("search", "Search", "Search indexing and query services.", "#team-search"),
+]
+
+# username, full name, is platform admin, [(team slug, role)]
+DEMO_USERS = [
+    ("admin", "Platform Admin", True, []),
+    ("alice", "Alice Lead", False, [("payments", TeamRole.LEAD)]),
+    ("bob", "Bob Member", False, [("payments", TeamRole.MEMBER)]),
+    ("carol", "Carol Member", False, [("search", TeamRole.MEMBER)]),
+]
+
+
+def _ensure_user(username: str, full_name: str, is_admin: bool):
+    user_model = get_user_model()
+    first, _, last = full_name.partition(" ")
+    user, created = user_model.objects.get_or_create(
+        username=username,
+        defaults={"email": f"{username}@example.com", "first_name": first, "last_name": last},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+    user.is_staff = user.is_superuser = is_admin
+    user.save()
+    return user
+
+
+@transaction.atomic
+def seed_demo() -> list[str]:
+    """Create or update the demo users, teams and memberships; return one line per account."""
+    teams = {
+        slug: ensure_team(slug, name, text, channel) for slug, name, text, channel in DEMO_TEAMS
+    }
+    lines = []
+    for username, full_name, is_admin, memberships in DEMO_USERS:
+        user = _ensure_user(username, full_name, is_admin)
+        for slug, role in memberships:
+            ensure_membership(teams[slug], user, role)
+        roles = ", ".join(f"{role.label.lower()} of {slug}" for slug, role in memberships)
+        lines.append(f"  {username:<6} {'platform admin' if is_admin else roles}")
+    return lines

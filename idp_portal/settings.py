@@ -1,0 +1,294 @@
+"""Settings for the portal, read from the environment (see the variable table in README.md).
+
+With nothing set, the portal runs on embedded defaults that need no server: SQLite and a
+filesystem Celery broker in the data folder, a local-memory cache, bare git repositories.
+"""
+
+from pathlib import Path
+
+from .env import (
+    SettingsError,
+    envbool,
+    envdatabase,
+    envint,
+    envlist,
+    envpath,
+    envstr,
+    envurl,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = envbool("DEBUG", default=False)
+DATA_DIR = envpath("IDP_DATA_DIR", BASE_DIR / "var")
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = envstr("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise SettingsError(
+            "SECRET_KEY is not set: production (DEBUG=false) needs a long random value, "
+            "e.g. SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+    SECRET_KEY = "dev-only-insecure-key-never-used-when-DEBUG-is-false"  # noqa: S105
+elif not DEBUG and len(SECRET_KEY) < 50:
+    raise SettingsError("SECRET_KEY is too short for production: use 50 or more random characters")
+
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "django_filters",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.github",
+    "idp_portal",
+    "catalog",
+    "provisioning",
+    "observability",
+    "feedback",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every view needs a signed-in user unless it is marked @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "idp_portal.urls"
+WSGI_APPLICATION = "idp_portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "idp_portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+DATABASES = {"default": envdatabase("DATABASE_URL", f"sqlite:///{DATA_DIR / 'portal.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the Celery worker write to the same file: wait for locks instead of
+    # failing, and take the write lock up front so two writers never deadlock on upgrade.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache --------------------------------------------------------------------------------
+CACHE_URL = envurl("CACHE_URL", {"redis", "rediss"}, "redis://127.0.0.1:6379/1")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- Celery -------------------------------------------------------------------------------
+CELERY_BROKER_URL = envurl(
+    "CELERY_BROKER_URL", {"redis", "rediss", "filesystem", "amqp"}, "redis://127.0.0.1:6379/0"
+)
+BROKER_DIR = DATA_DIR / "broker"
+if not CELERY_BROKER_URL:
+    # kombu's filesystem transport: messages are files in the data folder, no server needed.
+    CELERY_BROKER_URL = "filesystem://"
+    for sub in ("queue", "processed", "control"):
+        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+else:
+    # A message not acknowledged within an hour is redelivered; must exceed the hard limit.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The database holds every job's state; Celery only executes, so no result backend.
+CELERY_TASK_IGNORE_RESULT = True
+# Acknowledge after the task finishes, so a task whose worker dies is delivered again ...
+CELERY_TASK_ACKS_LATE = True
+# ... including when the worker process is killed outright (SIGKILL, OOM).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message at a time per process: a slow cloud call never holds others hostage.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Cloud calls can be slow (an RDS instance takes minutes to report), but never an hour:
+# the soft limit lets a task record why it stopped, the hard limit frees the process.
+CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 900, minimum=1)
+CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 960, minimum=1)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "clear-expired-sessions": {
+        "task": "idp_portal.tasks.clear_expired_sessions",
+        "schedule": 3600.0,
+    },
+}
+
+# --- Authentication (django-allauth) ------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_ADAPTER = "idp_portal.auth.PortalAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "idp_portal.auth.PortalSocialAccountAdapter"
+# Users come from single sign-on; local self sign-up is off unless explicitly enabled.
+ACCOUNT_ALLOW_SIGNUP = envbool("ACCOUNT_ALLOW_SIGNUP", default=False)
+SOCIALACCOUNT_ALLOW_SIGNUP = envbool("SOCIALACCOUNT_ALLOW_SIGNUP", default=True)
+SOCIALACCOUNT_PROVIDERS: dict = {}
+OIDC_CLIENT_ID = envstr("OIDC_CLIENT_ID")
+if OIDC_CLIENT_ID:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": envstr("OIDC_PROVIDER_ID", "sso"),
+                "name": envstr("OIDC_PROVIDER_NAME", "Single sign-on"),
+                "client_id": OIDC_CLIENT_ID,
+                "secret": envstr("OIDC_CLIENT_SECRET"),
+                "settings": {
+                    "server_url": envurl(
+                        "OIDC_SERVER_URL", {"https", "http"}, "https://sso.example.com/realms/eng"
+                    )
+                },
+            }
+        ]
+    }
+    if not SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0]["settings"]["server_url"]:
+        raise SettingsError(
+            "OIDC_CLIENT_ID is set but OIDC_SERVER_URL is not: "
+            "set it to the issuer URL, e.g. OIDC_SERVER_URL=https://sso.example.com/realms/eng"
+        )
+GITHUB_CLIENT_ID = envstr("GITHUB_CLIENT_ID")
+if GITHUB_CLIENT_ID:
+    SOCIALACCOUNT_PROVIDERS["github"] = {
+        "APPS": [{"client_id": GITHUB_CLIENT_ID, "secret": envstr("GITHUB_CLIENT_SECRET")}],
+        "SCOPE": ["read:user", "user:email", "read:org"],
+    }
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- E-mail (password reset) --------------------------------------------------------------
+EMAIL_HOST = envstr("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "portal@localhost")
+
+# --- External systems (drivers); empty means "not connected" ------------------------------
+AWS_ENDPOINT_URL = envurl("AWS_ENDPOINT_URL", {"http", "https"}, "http://127.0.0.1:5000")
+AWS_DEFAULT_REGION = envstr("AWS_DEFAULT_REGION", "eu-west-1")
+KUBECONFIG = envstr("KUBECONFIG")
+KUBERNETES_IN_CLUSTER = envbool("KUBERNETES_IN_CLUSTER", default=False)
+VAULT_ADDR = envurl("VAULT_ADDR", {"http", "https"}, "https://vault.example.com:8200")
+GIT_HOST = envstr("GIT_HOST", "local")
+if GIT_HOST not in {"local", "github", "gitlab"}:
+    raise SettingsError(f"GIT_HOST={GIT_HOST!r} is not known: use local, github or gitlab")
+GIT_HOST_URL = envurl("GIT_HOST_URL", {"http", "https"}, "https://api.github.com")
+GIT_DIR = DATA_DIR / "git"
+
+# --- Internationalisation, static files ---------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Hashed names let browsers cache forever in production; runserver serves plainly.
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- Production hardening (DEBUG=false) ---------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    # TLS ends at the proxy in front of gunicorn; it tells us the original scheme.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOG_LEVEL = envstr("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise SettingsError(
+        f"LOG_LEVEL={LOG_LEVEL!r} is not a level: use DEBUG, INFO, WARNING or ERROR"
+    )
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

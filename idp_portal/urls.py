@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from idp_portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("catalog/", include("catalog.urls")),
+    path("provisioning/", include("provisioning.urls")),
+    path("observability/", include("observability.urls")),
+    path("feedback/", include("feedback.urls")),
+]
+
+handler403 = "idp_portal.views.permission_denied"
+handler404 = "idp_portal.views.page_not_found"
+handler500 = "idp_portal.views.server_error"

@@ -1,0 +1,35 @@
+"""Shared fixtures: the three personas every view is tested with."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from catalog.choices import TeamRole
+from tests.factories import add_member, make_team, make_user
+
+
+@pytest.fixture
+def team(db):
+    return make_team("payments", name="Payments")
+
+
+@pytest.fixture
+def personas(team):
+    """owner: lead of `team`; teammate: member of `team`; outsider: in another team."""
+    owner, teammate, outsider = make_user("owner"), make_user("teammate"), make_user("outsider")
+    add_member(team, owner, TeamRole.LEAD)
+    add_member(team, teammate)
+    add_member(make_team("search"), outsider)
+    return SimpleNamespace(owner=owner, teammate=teammate, outsider=outsider, team=team)
+
+
+@pytest.fixture
+def owner_client(client, personas):
+    client.force_login(personas.owner)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, personas):
+    client.force_login(personas.outsider)
+    return client

@@ -1,0 +1,61 @@
+"""Sign-in by username or e-mail, sign-out, password reset, and sign-up closed by default."""
+
+import pytest
+from django.core import mail
+
+from tests.factories import PASSWORD, make_user
+
+
+@pytest.fixture
+def person(db):
+    return make_user("dana", email="dana@example.com")
+
+
+@pytest.mark.parametrize("login", ["dana", "dana@example.com"])
+def test_sign_in_by_username_or_email_lands_on_home(client, person, login):
+    response = client.post("/accounts/login/", {"login": login, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    assert "What do you want to do?" in response.content.decode()
+
+
+def test_a_wrong_password_says_so_next_to_the_form(client, person):
+    response = client.post("/accounts/login/", {"login": "dana", "password": "nope"})
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_in_page_renders_in_the_portal_layout(client, db):
+    html = client.get("/accounts/login/").content.decode()
+    assert "Sign in to the platform portal" in html
+    assert 'href="/accounts/password/reset/"' in html
+    assert "Sign up" not in html  # self sign-up is off by default
+
+
+def test_self_sign_up_is_closed_by_default(client, db):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "eve",
+            "email": "eve@example.com",
+            "password1": "Zq8!long-pass",
+            "password2": "Zq8!long-pass",
+        },
+    )
+    assert "Sign Up Closed" in response.content.decode()
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.filter(username="eve").exists()
+
+
+def test_password_reset_sends_a_link(client, person):
+    response = client.post("/accounts/password/reset/", {"email": "dana@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_sign_out_ends_the_session(client, person):
+    client.force_login(person)
+    client.post("/accounts/logout/")
+    assert client.get("/").status_code == 302
