@@ -12,3 +12,29 @@ class TeamQuerySet(models.QuerySet):
 
     def led_by(self, user) -> "TeamQuerySet":
         return self.filter(memberships__user=user, memberships__role=TeamRole.LEAD)
+
+
+class ComponentQuerySet(models.QuerySet):
+    def owned_by_teams_of(self, user) -> "ComponentQuerySet":
+        """Components owned by any team the user belongs to."""
+        return self.filter(owner__memberships__user=user)
+
+    def for_list(self) -> "ComponentQuerySet":
+        """What a list row shows, in a fixed number of queries whatever the page size."""
+        return self.select_related("owner", "system").prefetch_related("tags")
+
+
+def memberships_of(request) -> list:
+    """The signed-in user's team memberships, read once per request and shared by all callers."""
+    cached = getattr(request, "_team_memberships", None)
+    if cached is None:
+        from catalog.models import TeamMembership
+
+        user = getattr(request, "user", None)
+        cached = (
+            list(TeamMembership.objects.filter(user=user).select_related("team"))
+            if user is not None and user.is_authenticated
+            else []
+        )
+        request._team_memberships = cached
+    return cached

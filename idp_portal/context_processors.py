@@ -3,15 +3,12 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from catalog.querysets import memberships_of
+
 
 def portal(request: HttpRequest) -> dict:
     """The signed-in user's team memberships (navigation bar, defaults) and the sign-up switch."""
-    context = {"my_memberships": [], "allow_signup": settings.ACCOUNT_ALLOW_SIGNUP}
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        from catalog.models import TeamMembership
-
-        context["my_memberships"] = list(
-            TeamMembership.objects.filter(user=user).select_related("team")
-        )
-    return context
+    return {
+        "my_memberships": memberships_of(request),
+        "allow_signup": settings.ACCOUNT_ALLOW_SIGNUP,
+    }

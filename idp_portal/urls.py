@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("catalog/", include("catalog.urls")),
+    path("api/catalog/", include("catalog.api")),
     path("provisioning/", include("provisioning.urls")),
     path("observability/", include("observability.urls")),
     path("feedback/", include("feedback.urls")),

@@ -10,7 +10,7 @@ from tests.factories import add_member, make_team, make_user
 
 @pytest.fixture
 def team(db):
-    return make_team("payments", name="Payments")
+    return make_team("payments", title="Payments")
 
 
 @pytest.fixture

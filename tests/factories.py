@@ -5,7 +5,19 @@ import itertools
 from django.contrib.auth import get_user_model
 
 from catalog.choices import TeamRole
-from catalog.models import Team, TeamMembership
+from catalog.models import (
+    Api,
+    ApiRelation,
+    Component,
+    Dependency,
+    Link,
+    Resource,
+    System,
+    Tag,
+    Team,
+    TeamMembership,
+)
+from catalog.services import search_text_for
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 _seq = itertools.count(1)
@@ -17,11 +29,52 @@ def make_user(username: str | None = None, **fields):
     return get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
 
 
-def make_team(slug: str | None = None, **fields) -> Team:
-    slug = slug or f"team-{next(_seq)}"
-    fields.setdefault("name", slug.replace("-", " ").title())
-    return Team.objects.create(slug=slug, **fields)
+def make_team(name: str | None = None, **fields) -> Team:
+    name = name or f"team-{next(_seq)}"
+    fields.setdefault("title", name.replace("-", " ").title())
+    return Team.objects.create(name=name, **fields)
 
 
 def add_member(team: Team, user, role: str = TeamRole.MEMBER) -> TeamMembership:
     return TeamMembership.objects.create(team=team, user=user, role=role)
+
+
+def make_system(name: str | None = None, **fields) -> System:
+    return System.objects.create(name=name or f"system-{next(_seq)}", **fields)
+
+
+def make_component(name: str | None = None, tags: tuple[str, ...] = (), **fields) -> Component:
+    name = name or f"service-{next(_seq)}"
+    text = search_text_for(name, fields.get("title", ""), fields.get("description", ""), list(tags))
+    component = Component.objects.create(name=name, search_text=text, **fields)
+    for tag in tags:
+        component.tags.add(Tag.objects.get_or_create(name=tag)[0])
+    return component
+
+
+def make_api(name: str | None = None, **fields) -> Api:
+    return Api.objects.create(name=name or f"api-{next(_seq)}", **fields)
+
+
+def make_resource(name: str | None = None, **fields) -> Resource:
+    return Resource.objects.create(name=name or f"resource-{next(_seq)}", **fields)
+
+
+def depends_on(source: Component, target: Component | Resource | None, ref: str = "") -> Dependency:
+    """`source` depends on `target`; with target None the reference stays unresolved."""
+    fields = {}
+    if isinstance(target, Component):
+        fields["target_component"] = target
+    elif isinstance(target, Resource):
+        fields["target_resource"] = target
+    return Dependency.objects.create(source=source, target_ref=ref or target.ref, **fields)
+
+
+def relate_api(component: Component, kind: str, api: Api | None, ref: str = "") -> ApiRelation:
+    return ApiRelation.objects.create(
+        component=component, kind=kind, api=api, api_ref=ref or api.ref
+    )
+
+
+def add_link(component: Component, url: str, kind: str = "docs", title: str = "") -> Link:
+    return Link.objects.create(component=component, url=url, kind=kind, title=title)

@@ -1,20 +1,29 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from catalog.choices import TeamRole
+from catalog.models.base import Entity
 from catalog.querysets import TeamQuerySet
 
 
-class Team(models.Model):
-    """A group of engineers that owns services; its members' teams drive defaults everywhere."""
+class Team(Entity):
+    """A group of engineers (Backstage `Group`) that owns services; it drives defaults everywhere.
 
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=63, unique=True)
-    description = models.TextField(blank=True)
+    `name` is the identifier in references (`group:default/payments`), `title` the display name.
+    """
+
+    KIND = "group"
+
+    type = models.CharField(max_length=63, default="team")
     contact_channel = models.CharField(
         max_length=200, blank=True, help_text="Where to reach the team, e.g. #payments-oncall"
     )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    parent_ref = models.CharField(max_length=200, blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams"
     )
@@ -23,12 +32,18 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("namespace"), Lower("name"), name="team_unique_ns_name_ci"
+            )
+        ]
 
-    def __str__(self) -> str:
+    @property
+    def slug(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:team_detail", args=[self.slug])
+        return reverse("catalog:team_detail", args=[self.namespace, self.name])
 
 
 class TeamMembership(models.Model):

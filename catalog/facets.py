@@ -1,0 +1,87 @@
+"""Counts beside each filter option, computed the way faceted search usually works.
+
+A facet's counts apply every *other* active filter, so ticking one owner still shows how many
+services the other owners have. One GROUP BY query per facet, whatever the page size.
+"""
+
+from django.db.models import Count, QuerySet
+from django.http import QueryDict
+
+from catalog.choices import Tier
+from catalog.filtersets import FACETS, ComponentFilterSet
+from catalog.models import Component, Tag
+
+# Facets with many possible values show the biggest ones; selected values are always shown.
+MAX_OPTIONS = 12
+
+GROUP_FIELD = {
+    "owner": ("owner__name", "owner__title"),
+    "system": ("system__name", "system__title"),
+    "type": ("type",),
+    "lifecycle": ("lifecycle",),
+    "tier": ("tier",),
+    "language": ("language",),
+}
+TIER_LABELS = dict(Tier.choices)
+
+
+def _counts(field: str, qs: QuerySet) -> list[tuple[str, str, int]]:
+    """(value, label, count) for one facet over `qs`, most frequent first."""
+    if field == "tag":
+        rows = (
+            Tag.objects.filter(components__in=qs.values("pk"))
+            .values("name")
+            .annotate(n=Count("components"))
+            .order_by("-n", "name")[: MAX_OPTIONS * 4]
+        )
+        return [(r["name"], r["name"], r["n"]) for r in rows]
+    value_field, *label_field = GROUP_FIELD[field]
+    rows = (
+        qs.exclude(**{f"{value_field}__isnull": True})
+        .order_by()
+        .values(value_field, *label_field)
+        .annotate(n=Count("pk"))
+        .order_by("-n", value_field)[: MAX_OPTIONS * 4]
+    )
+    result = []
+    for row in rows:
+        value = row[value_field]
+        if value in ("", None):
+            continue
+        label = row[label_field[0]] if label_field and row[label_field[0]] else value
+        if field == "tier":
+            label = TIER_LABELS.get(value, f"Tier {value}")
+        result.append((str(value), str(label), row["n"]))
+    return result
+
+
+def facet_counts(data: QueryDict, base: QuerySet) -> list[dict]:
+    """For each facet: its label, parameter, and options {value, label, count, selected}."""
+    facets = []
+    form_fields = ComponentFilterSet.base_filters
+    for field in FACETS:
+        others = data.copy()
+        others.pop(field, None)
+        qs = ComponentFilterSet(others, queryset=base).qs
+        selected = data.getlist(field)
+        options = _counts(field, qs)
+        shown = options[:MAX_OPTIONS]
+        shown_values = {value for value, _, _ in shown}
+        shown += [opt for opt in options[MAX_OPTIONS:] if opt[0] in selected]
+        shown += [(v, v, 0) for v in selected if v not in {o[0] for o in options}]
+        facets.append(
+            {
+                "name": field,
+                "label": form_fields[field].label,
+                "more": max(0, len(options) - len(shown_values)),
+                "options": [
+                    {"value": v, "label": label, "count": n, "selected": v in selected}
+                    for v, label, n in shown
+                ],
+            }
+        )
+    return facets
+
+
+def base_queryset() -> QuerySet:
+    return Component.objects.all()

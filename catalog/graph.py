@@ -1,0 +1,68 @@
+"""Lay out a component's dependency graph as positions for a small SVG drawing."""
+
+from dataclasses import dataclass
+
+ROW = 44
+COLUMN_X = {"upstream": 10, "center": 260, "downstream": 510}
+WIDTH, NODE_W, NODE_H = 740, 220, 30
+
+
+@dataclass(frozen=True)
+class Node:
+    label: str
+    url: str | None
+    x: int
+    y: int
+    resolved: bool = True
+    cycle: bool = False
+
+
+@dataclass(frozen=True)
+class Edge:
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+
+
+def layout(center: tuple[str, str], dependents: list, dependencies: list) -> dict:
+    """Dependents on the left, the component in the middle, its dependencies on the right.
+
+    `dependents` and `dependencies` are (label, url or None) pairs; a label on both sides is a
+    cycle and is marked on both, never followed further, so any graph lays out in one pass.
+    """
+    rows = max(len(dependents), len(dependencies), 1)
+    height = rows * ROW + 10
+    cycle = {label for label, _ in dependents} & {label for label, _ in dependencies}
+    mid_y = (height - NODE_H) // 2
+    hub = Node(center[0], center[1], COLUMN_X["center"], mid_y)
+    nodes, edges = [hub], []
+    for column, items in (("upstream", dependents), ("downstream", dependencies)):
+        offset = (height - len(items) * ROW) // 2
+        for index, (label, url) in enumerate(items):
+            node = Node(
+                label,
+                url,
+                COLUMN_X[column],
+                offset + index * ROW + 5,
+                url is not None,
+                label in cycle,
+            )
+            nodes.append(node)
+            if column == "upstream":
+                edges.append(
+                    Edge(node.x + NODE_W, node.y + NODE_H // 2, hub.x, mid_y + NODE_H // 2)
+                )
+            else:
+                edges.append(
+                    Edge(hub.x + NODE_W, mid_y + NODE_H // 2, node.x, node.y + NODE_H // 2)
+                )
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "width": WIDTH,
+        "height": height,
+        "node_w": NODE_W,
+        "node_h": NODE_H,
+        "has_cycle": bool(cycle),
+    }
