@@ -1,0 +1,54 @@
+"""Filtering the catalog in a real browser: results, counts and the address bar update live."""
+
+from catalog.choices import TeamRole
+from tests.factories import PASSWORD, add_member, make_component, make_team, make_user
+
+
+def _sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username or e-mail").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_typing_and_ticking_filters_updates_results_and_url(page, live_server, transactional_db):
+    payments, search = make_team("payments", title="Payments"), make_team("search", title="Search")
+    add_member(payments, make_user("erin"), TeamRole.LEAD)
+    make_component("petstore", owner=payments, language="python")
+    make_component("ledger", owner=payments, language="go")
+    make_component("indexer", owner=search, language="python")
+
+    _sign_in(page, live_server, "erin")
+    page.goto(f"{live_server.url}/catalog/")
+    count = page.locator("#result-count")
+    assert "2 services" in count.inner_text()  # my teams by default
+
+    page.get_by_label("All services").check()
+    page.wait_for_url("**view=all**")
+    assert "3 services" in count.inner_text()
+
+    page.get_by_placeholder("Search by name").fill("ets")
+    page.wait_for_url("**q=ets**")
+    page.wait_for_function(
+        "document.querySelector('#result-count').innerText.startsWith('1 service')"
+    )
+    results = page.locator("#results").inner_text()
+    assert "petstore" in results and "ledger" not in results
+
+    page.get_by_placeholder("Search by name").fill("")
+    page.wait_for_function("!location.search.includes('q=ets')")
+    page.locator("#facets input[name=language][value=python]").check()
+    page.wait_for_url("**language=python**")
+    page.wait_for_function(
+        "document.querySelector('#result-count').innerText.startsWith('2 services')"
+    )
+    # The owner facet was swapped out of band: its counts now reflect the language filter.
+    owner_counts = page.locator("#facets details:has(summary:text('Owner team'))").inner_text()
+    assert "Payments 1" in owner_counts.replace("\n", " ") and "Search 1" in owner_counts.replace(
+        "\n", " "
+    )
+
+    shared = page.url
+    page.goto(shared)  # a shared link reproduces the view without any client state
+    assert page.locator("#result-count").inner_text().startswith("2 services")
