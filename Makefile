@@ -35,8 +35,10 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Catalog benchmark on PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/idp_bench);
+# writes docs/benchmarks.md. Options: make bench BENCH_ARGS="--help".
 bench: install
-	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s $(PYTEST_ARGS)
+	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 # Re-resolve the pinned, hashed lock file after editing pyproject.toml.
 lock: install

@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "idp_portal.middleware.PortalLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -160,7 +160,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "idp_portal.tasks.clear_expired_sessions",
         "schedule": 3600.0,
     },
+    # Finds requests whose worker died or whose message was lost; must run well within the lease.
+    "reconcile-stalled-requests": {
+        "task": "provisioning.tasks.reconcile_stalled_requests",
+        "schedule": 15.0,
+    },
+    "check-resource-drift": {
+        "task": "provisioning.tasks.check_resource_drift",
+        "schedule": envint("DRIFT_CHECK_SECONDS", 900, minimum=60),
+    },
 }
+# A running request whose heartbeat is older than this is taken over by another worker.
+PROVISIONING_LEASE_SECONDS = envint("PROVISIONING_LEASE_SECONDS", 60, minimum=5)
+PROVISIONING_MAX_ATTEMPTS = envint("PROVISIONING_MAX_ATTEMPTS", 6, minimum=1)
 
 # --- Authentication (django-allauth) ------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -234,6 +246,10 @@ AWS_DEFAULT_REGION = envstr("AWS_DEFAULT_REGION", "eu-west-1")
 KUBECONFIG = envstr("KUBECONFIG")
 KUBERNETES_IN_CLUSTER = envbool("KUBERNETES_IN_CLUSTER", default=False)
 VAULT_ADDR = envurl("VAULT_ADDR", {"http", "https"}, "https://vault.example.com:8200")
+# A token from the environment (or a Kubernetes auth role below); never stored in the database.
+VAULT_TOKEN = envstr("VAULT_TOKEN")
+VAULT_K8S_AUTH_ROLE = envstr("VAULT_K8S_AUTH_ROLE")
+VAULT_KV_MOUNT = envstr("VAULT_KV_MOUNT", "secret")
 GIT_HOST = envstr("GIT_HOST", "local")
 if GIT_HOST not in {"local", "github", "gitlab"}:
     raise SettingsError(f"GIT_HOST={GIT_HOST!r} is not known: use local, github or gitlab")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("catalog/", include("catalog.urls")),
     path("api/catalog/", include("catalog.api")),
+    path("api/provisioning/", include("provisioning.api")),
     path("provisioning/", include("provisioning.urls")),
     path("observability/", include("observability.urls")),
     path("feedback/", include("feedback.urls")),

@@ -7,4 +7,15 @@ app_name = "provisioning"
 urlpatterns = [
     path("", views.index, name="index"),
     path("create-service/", views.create_service, name="create_service"),
+    path("request/<slug:type_slug>/", views.request_form, name="request_form"),
+    path("requests/", views.my_requests, name="my_requests"),
+    path("requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/<slug:action>/", views.request_action, name="request_action"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("resources/<int:pk>/<slug:action>/", views.resource_action, name="resource_action"),
+    path(
+        "services/<str:namespace>/<str:name>/terraform.tf",
+        views.terraform_export,
+        name="terraform_export",
+    ),
 ]

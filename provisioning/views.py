@@ -1,10 +1,199 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Provisioning pages: the catalog of resource types, request forms with a plan preview,
+the request page with its live log, my requests, approvals."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog.choices import TeamRole
+from idp_portal.htmx import is_partial, vary_on_htmx
+from provisioning import services
+from provisioning.access import (
+    get_component_for_request,
+    get_request_for_user,
+    get_resource_for_user,
+    owned_components,
+)
+from provisioning.choices import RequestState, ResourceState
+from provisioning.drivers.base import PlannedResource
+from provisioning.drivers.registry import connection_statuses
+from provisioning.models import Environment, ProvisionedResource, ProvisioningRequest
+from provisioning.planning import PlanError
+from provisioning.resource_types import RESOURCE_TYPES
 
 
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "provisioning/index.html")
+    statuses = connection_statuses()
+    cards = [
+        {"type": t, "not_connected": [statuses[p][1] for p in t.providers if not statuses[p][0]]}
+        for t in RESOURCE_TYPES.values()
+    ]
+    return render(request, "provisioning/index.html", {"cards": cards})
 
 
+def _form_for(request: HttpRequest, resource_type, data=None):
+    services_owned = list(owned_components(request.user).values_list("name", flat=True))
+    environments = list(Environment.objects.all())
+    initial = {
+        "service": request.GET.get("service", services_owned[0] if services_owned else ""),
+        "environment": environments[0].name if environments else "",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+    form = resource_type.form(
+        data, initial=initial, services=services_owned, environments=environments
+    )
+    return form, services_owned, environments
+
+
+@require_http_methods(["GET", "POST"])
+def request_form(request: HttpRequest, type_slug: str) -> HttpResponse:
+    resource_type = RESOURCE_TYPES.get(type_slug)
+    if resource_type is None:
+        raise Http404("no such resource type")
+    form, services_owned, environments = _form_for(
+        request, resource_type, request.POST if request.method == "POST" else None
+    )
+    context = {
+        "resource_type": resource_type,
+        "form": form,
+        "has_services": bool(services_owned),
+        "has_environments": bool(environments),
+    }
+    if request.method == "POST" and form.is_valid():
+        try:
+            component = get_component_for_request(request.user, form.cleaned_data["service"])
+            env = Environment.objects.get(name=form.cleaned_data["environment"])
+            if request.POST.get("action") == "submit":
+                created = services.submit_request(
+                    request.user,
+                    type_slug,
+                    component,
+                    env,
+                    form.parameters(),
+                    form.cleaned_data.get("idempotency_key", ""),
+                )
+                messages.success(request, f"Request #{created.pk} submitted.")
+                return redirect(created)
+            plan = services.plan_for(type_slug, component, env, form.parameters())
+            context.update(plan=plan, approval=services.approval_reason(env, plan))
+        except Environment.DoesNotExist:
+            form.add_error("environment", "no such environment: pick one from the list")
+        except PlanError as exc:
+            for field, problems in exc.errors.items():
+                form.add_error(field if field in form.fields else None, problems)
+        except services.NameTaken as exc:
+            form.add_error("purpose" if "purpose" in form.fields else None, str(exc))
+    template = "provisioning/request_form.html"
+    if is_partial(request):
+        template += "#preview"
+    return vary_on_htmx(render(request, template, context))
+
+
+@require_GET
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    req = get_request_for_user(request.user, pk)
+    context = {
+        "req": req,
+        "steps": list(req.steps.all()),
+        "events": list(req.events.all()),
+        "resources": list(req.resources.all()),
+        "can_approve": services.can_approve(request.user, req),
+        "RequestState": RequestState,
+    }
+    template = "provisioning/request_detail.html"
+    if is_partial(request):
+        template += "#live"
+    return vary_on_htmx(render(request, template, context))
+
+
+@require_POST
+def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    req = get_request_for_user(request.user, pk)
+    user = request.user
+    if action == "approve":
+        if not services.can_approve(user, req):
+            raise PermissionDenied(
+                "Only a lead of the owning team or a platform admin can approve this."
+            )
+        if req.requester_id == user.pk and not user.is_staff:
+            raise PermissionDenied(
+                "You can't approve your own request: ask another lead of the team."
+            )
+        done = services.approve_request(req, user)
+    elif action == "cancel":
+        done = services.cancel_request(req, user)
+    elif action == "retry":
+        done = services.retry_request(req, user)
+    else:
+        raise Http404("unknown action")
+    if done:
+        messages.success(request, f"Request #{req.pk}: {action} done.")
+    else:
+        messages.info(
+            request, f"Request #{req.pk} is {req.get_state_display().lower()}: nothing to {action}."
+        )
+    return redirect(req)
+
+
+@require_GET
+def my_requests(request: HttpRequest) -> HttpResponse:
+    requests_ = ProvisioningRequest.objects.for_user(request.user).select_related(
+        "team", "environment", "requester"
+    )[:200]
+    return render(request, "provisioning/my_requests.html", {"requests": requests_})
+
+
+@require_GET
+def approvals(request: HttpRequest) -> HttpResponse:
+    waiting = ProvisioningRequest.objects.filter(
+        state=RequestState.AWAITING_APPROVAL
+    ).select_related("team", "environment", "requester")
+    if not request.user.is_staff:
+        waiting = waiting.filter(
+            team__memberships__user=request.user, team__memberships__role=TeamRole.LEAD
+        )
+    return render(request, "provisioning/approvals.html", {"requests": waiting})
+
+
+@require_POST
+def resource_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Reconcile (re-apply the plan over drift) or decommission one resource, as a request."""
+    resource = get_resource_for_user(request.user, pk)
+    if action not in {"reconcile", "decommission"}:
+        raise Http404("unknown action")
+    if resource.state == ResourceState.PENDING:
+        messages.info(
+            request, f"{resource.name} is still being created: wait for its request to finish."
+        )
+        return redirect("provisioning:request_detail", resource.request_id)
+    created = services.follow_up_request(request.user, resource, action)
+    messages.success(request, f"Request #{created.pk}: {action} {resource.name}.")
+    return redirect(created)
+
+
+@require_GET
+def terraform_export(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
+    """The `import` and `resource` blocks that let a team take its AWS resources into Terraform."""
+    from catalog.models import Component
+    from catalog.views import get_entity_or_404
+    from provisioning.terraform import terraform_for
+
+    component = get_entity_or_404(Component.objects.all(), namespace, name)
+    resources = ProvisionedResource.objects.for_user(request.user).filter(
+        component=component, provider="aws", state__in=[ResourceState.ACTIVE, ResourceState.DRIFTED]
+    )
+    planned = [PlannedResource(r.provider, r.kind, r.name, r.tags, r.config) for r in resources]
+    text = terraform_for(planned, {r.name: r.identifier for r in resources})
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{component.name}-aws.tf"'
+    return response
+
+
+@require_GET
 def create_service(request: HttpRequest) -> HttpResponse:
     return render(request, "provisioning/create_service.html")

@@ -7,6 +7,14 @@ import pytest
 from catalog.choices import TeamRole
 from tests.factories import add_member, make_team, make_user
 
+pytest_plugins = ["tests.moto_server"]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness buys nothing in tests and costs a second per persona."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 @pytest.fixture
 def team(db):

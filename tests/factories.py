@@ -78,3 +78,30 @@ def relate_api(component: Component, kind: str, api: Api | None, ref: str = "") 
 
 def add_link(component: Component, url: str, kind: str = "docs", title: str = "") -> Link:
     return Link.objects.create(component=component, url=url, kind=kind, title=title)
+
+
+def make_descriptor(kind: str, name: str, spec: dict | None = None, **metadata) -> dict:
+    """A Backstage descriptor as a dict; `spec` defaults to what the kind requires."""
+    required = {
+        "Component": {"type": "service", "lifecycle": "production", "owner": "payments"},
+        "API": {"type": "openapi", "lifecycle": "production", "owner": "payments",
+                "definition": "openapi: 3.0.3\n"},
+        "System": {"owner": "payments"},
+        "Domain": {"owner": "payments"},
+        "Resource": {"type": "database", "owner": "payments"},
+        "Group": {"type": "team", "children": []},
+        "User": {"memberOf": []},
+    }  # fmt: skip
+    return {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": kind,
+        "metadata": {"name": name, **metadata},
+        "spec": {**required.get(kind, {}), **(spec or {})},
+    }
+
+
+def descriptor_yaml(*descriptors: dict) -> bytes:
+    """Descriptors as the bytes of one multi-document catalog-info.yaml."""
+    import yaml
+
+    return yaml.safe_dump_all(descriptors, sort_keys=False).encode()

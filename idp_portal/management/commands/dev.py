@@ -10,11 +10,13 @@ from django.core.management.base import BaseCommand
 
 from idp_portal.demo import DEMO_PASSWORD, DEMO_USERS
 
+MOTO_ADDR = os.environ.get("MOTO_ADDR", "127.0.0.1:5000")
+
 
 class Command(BaseCommand):
     help = (
-        "Run the portal locally: web server, Celery worker and Celery beat in one foreground "
-        "command. Ctrl-C stops them all."
+        "Run the portal locally: web server, Celery worker, Celery beat and a moto server (local "
+        "AWS) in one foreground command. Ctrl-C stops them all."
     )
 
     def add_arguments(self, parser) -> None:
@@ -22,7 +24,19 @@ class Command(BaseCommand):
 
     def processes(self, addr: str) -> dict[str, list[str]]:
         python = sys.executable
+        moto = {}
+        if not os.environ.get("AWS_ENDPOINT_URL"):
+            # Local AWS: a moto server on loopback; web and worker inherit the endpoint below.
+            os.environ.update(
+                AWS_ENDPOINT_URL=f"http://{MOTO_ADDR}",
+                AWS_ACCESS_KEY_ID="testing",
+                AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto accepts any key
+                AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "eu-west-1"),
+            )
+            host, port = MOTO_ADDR.split(":")
+            moto = {"moto": [python, "-m", "moto.server", "-H", host, "-p", port]}
         return {
+            **moto,
             "web": [python, "manage.py", "runserver", addr],
             "worker": [
                 python,
@@ -99,4 +113,5 @@ class Command(BaseCommand):
             "  (admin is the platform admin, alice leads payments, bob is in payments,"
             " carol in search)"
         )
+        self.stdout.write(f"  Local AWS (moto): {os.environ.get('AWS_ENDPOINT_URL')}")
         self.stdout.write(f"  Local data: {settings.DATA_DIR}   Stop: Ctrl-C\n")

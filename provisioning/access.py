@@ -1,0 +1,45 @@
+"""Object-level permission for provisioning: one place decides who may act on what."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from catalog.models import Component
+from catalog.views import get_entity_or_404
+from provisioning.models import ProvisionedResource, ProvisioningRequest
+
+
+def get_request_for_user(user, pk: int) -> ProvisioningRequest:
+    """The request if one of the user's teams owns it, or the user is a platform admin; else 404."""
+    queryset = ProvisioningRequest.objects.for_user(user).select_related(
+        "team", "environment", "requester", "approved_by", "component"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def owned_components(user):
+    """Services the user may request resources for: those their teams own."""
+    components = Component.objects.select_related("owner").order_by("name")
+    if user.is_staff:
+        return components.exclude(owner=None)
+    return components.filter(owner__memberships__user=user)
+
+
+def get_component_for_request(user, name: str) -> Component:
+    """The named service if the user's teams own it. Unknown: 404; another team's: 403."""
+    component = get_entity_or_404(Component.objects.select_related("owner"), "default", name)
+    if component.owner is None:
+        raise PermissionDenied(f"{name} has no owner team in the catalog: set its owner first")
+    if not owned_components(user).filter(pk=component.pk).exists():
+        raise PermissionDenied(
+            f"{name} belongs to team {component.owner.display_name}: only its members can request "
+            "resources for it. Ask them, or pick one of your team's services."
+        )
+    return component
+
+
+def get_resource_for_user(user, pk: int) -> ProvisionedResource:
+    """An inventory row of one of the user's teams (any for platform admins); else 404."""
+    queryset = ProvisionedResource.objects.for_user(user).select_related(
+        "team", "component", "environment"
+    )
+    return get_object_or_404(queryset, pk=pk)

@@ -1,0 +1,127 @@
+"""JSON API: create a provisioning request and read its state (session auth; same validation
+as the form)."""
+
+import json
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from provisioning import services
+from provisioning.access import get_component_for_request, get_request_for_user
+from provisioning.models import Environment, ProvisioningRequest
+from provisioning.planning import PlanError
+from provisioning.resource_types import RESOURCE_TYPES
+
+app_name = "provisioning_api"
+MAX_BODY = 64 * 1024
+
+
+def _errors(errors: dict, status: int = 400) -> JsonResponse:
+    return JsonResponse({"errors": errors}, status=status)
+
+
+def _parse(request: HttpRequest) -> dict | JsonResponse:
+    if len(request.body) > MAX_BODY:
+        return _errors(
+            {"body": [f"the body is over {MAX_BODY // 1024} KiB: send only the request"]}
+        )
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return _errors(
+            {
+                "body": [
+                    'send JSON like {"type": "s3-bucket", "service": "…", '
+                    '"environment": "dev", "parameters": {"purpose": "assets"}}'
+                ]
+            }
+        )
+    if not isinstance(body, dict):
+        return _errors({"body": ["send a JSON object"]})
+    return body
+
+
+def _form_data(resource_type, body: dict) -> dict:
+    """Defaults first (what the form would show), then what the caller sent."""
+    form = resource_type.form()
+    data = {name: field.initial for name, field in form.fields.items() if field.initial is not None}
+    params = body.get("parameters") or {}
+    data.update({k: v for k, v in params.items() if isinstance(k, str)})
+    data.update(service=body.get("service"), environment=body.get("environment"))
+    return {
+        k: ("on" if v is True else v) for k, v in data.items() if v is not False and v is not None
+    }
+
+
+@require_POST
+def create_request(request: HttpRequest) -> JsonResponse:
+    body = _parse(request)
+    if isinstance(body, JsonResponse):
+        return body
+    resource_type = (
+        RESOURCE_TYPES.get(body.get("type")) if isinstance(body.get("type"), str) else None
+    )
+    if resource_type is None:
+        return _errors({"type": [f"use one of: {', '.join(RESOURCE_TYPES)}"]})
+    if body.get("parameters") is not None and not isinstance(body.get("parameters"), dict):
+        return _errors({"parameters": ["send parameters as a JSON object"]})
+    form = resource_type.form(_form_data(resource_type, body))
+    if not form.is_valid():
+        return _errors({k: [str(m) for m in v] for k, v in form.errors.items()})
+    try:
+        component = get_component_for_request(request.user, form.cleaned_data["service"])
+    except Http404:
+        return _errors(
+            {
+                "service": [
+                    f"no service named {form.cleaned_data['service']!r} in the catalog: "
+                    "register it first, or check the spelling"
+                ]
+            }
+        )
+    except PermissionDenied as exc:
+        return _errors({"service": [str(exc)]}, status=403)
+    env = Environment.objects.filter(name=form.cleaned_data["environment"]).first()
+    if env is None:
+        names = ", ".join(Environment.objects.values_list("name", flat=True))
+        return _errors({"environment": [f"use one of: {names}"]})
+    key = request.headers.get("Idempotency-Key", "")[:100]
+    try:
+        created = services.submit_request(
+            request.user, resource_type.slug, component, env, form.parameters(), key
+        )
+    except PlanError as exc:
+        return _errors(exc.errors)
+    except services.NameTaken as exc:
+        return _errors({"name": [str(exc)]}, status=409)
+    return JsonResponse(
+        {"id": created.pk, "state": created.state, "plan": created.plan}, status=201
+    )
+
+
+@require_GET
+def request_state(request: HttpRequest, pk: int) -> JsonResponse:
+    req: ProvisioningRequest = get_request_for_user(request.user, pk)
+    return JsonResponse(
+        {
+            "id": req.pk,
+            "type": req.type,
+            "state": req.state,
+            "steps": [
+                {"name": s.name, "state": s.state, "attempts": s.attempts, "message": s.message}
+                for s in req.steps.all()
+            ],
+            "resources": [
+                {"provider": r.provider, "kind": r.kind, "name": r.name, "tags": r.tags}
+                for r in req.resources.all()
+            ],
+        }
+    )
+
+
+urlpatterns = [
+    path("requests", create_request, name="request_create"),
+    path("requests/<int:pk>", request_state, name="request_state"),
+]

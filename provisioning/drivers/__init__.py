@@ -1,0 +1,1 @@
+"""One module per external system; each exposes a `ResourceDriver` (see base.py)."""

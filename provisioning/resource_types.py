@@ -1,0 +1,79 @@
+"""The resource types engineers can request: what each gives, its form and its planner."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from provisioning import forms, planning
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    slug: str
+    title: str
+    what_you_get: str
+    typical_time: str
+    cost_hint: str
+    providers: tuple[str, ...]
+    form: type[forms.ResourceRequestForm]
+    planner: Callable[[planning.PlanContext, dict], planning.Plan]
+
+
+RESOURCE_TYPES: dict[str, ResourceType] = {
+    t.slug: t
+    for t in [
+        ResourceType(
+            "s3-bucket",
+            "Object storage bucket",
+            "An S3 bucket named and tagged for your service: encrypted, versioned, public access "
+            "blocked, with an optional lifecycle rule.",
+            "under a minute",
+            "about $0.023 per GB-month",
+            ("aws",),
+            forms.S3BucketForm,
+            planning.plan_s3_bucket,
+        ),
+        ResourceType(
+            "postgres-database",
+            "PostgreSQL database",
+            "An RDS PostgreSQL instance in the environment's private subnets, reachable only from "
+            "workloads, encrypted, backed up; credentials go straight to Vault.",
+            "10–15 minutes",
+            "from about $15 a month (small)",
+            ("aws", "vault"),
+            forms.PostgresDatabaseForm,
+            planning.plan_postgres_database,
+        ),
+        ResourceType(
+            "queue",
+            "Message queue",
+            "An SQS queue with a dead-letter queue and redrive policy, standard or FIFO.",
+            "under a minute",
+            "about $0.40 per million requests",
+            ("aws",),
+            forms.QueueForm,
+            planning.plan_queue,
+        ),
+        ResourceType(
+            "kubernetes-namespace",
+            "Kubernetes namespace",
+            "A namespace with resource quota, default limits, your team's RoleBinding and a "
+            "default-deny network policy.",
+            "under a minute",
+            "no direct cost; the quota caps it",
+            ("kubernetes",),
+            forms.KubernetesNamespaceForm,
+            planning.plan_kubernetes_namespace,
+        ),
+        ResourceType(
+            "secrets-path",
+            "Secrets path",
+            "A Vault KV path for your service and environment, a read policy, and a Kubernetes "
+            "auth role so your pods can read it.",
+            "under a minute",
+            "no cost",
+            ("vault",),
+            forms.SecretsPathForm,
+            planning.plan_secrets_path,
+        ),
+    ]
+}

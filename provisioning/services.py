@@ -1,0 +1,304 @@
+"""Every write of the provisioning app: submit, approve, cancel, retry, record."""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.choices import TeamRole
+from catalog.models import Component, TeamMembership
+from provisioning.choices import EventKind, RequestState, ResourceState, StepState
+from provisioning.models import (
+    Environment,
+    GovernancePolicy,
+    ProvisionedResource,
+    ProvisioningRequest,
+    RequestEvent,
+    RequestStep,
+)
+from provisioning.planning import EnvironmentSpec, Plan, PlanContext
+from provisioning.policy import NamingPolicy
+from provisioning.resource_types import RESOURCE_TYPES
+
+logger = logging.getLogger(__name__)
+
+
+class NameTaken(Exception):
+    """Another request already claimed one of the planned names."""
+
+
+def current_policy() -> NamingPolicy:
+    row = GovernancePolicy.objects.order_by("-updated_at").first()
+    if row is None:
+        return NamingPolicy()
+    return NamingPolicy(
+        row.naming_pattern, tuple(row.required_tags), row.managed_by, row.max_purpose_length
+    )
+
+
+def environment_spec(env: Environment) -> EnvironmentSpec:
+    return EnvironmentSpec(
+        name=env.name,
+        region=env.region,
+        vpc_id=env.vpc_id,
+        subnet_ids=tuple(env.subnet_ids),
+        app_cidr=env.app_cidr,
+        db_subnet_group=env.db_subnet_group,
+        kubernetes_cluster=env.kubernetes_cluster,
+        namespace_pattern=env.namespace_pattern,
+        vault_mount=env.vault_mount,
+        cost_center=env.cost_center_default,
+    )
+
+
+def plan_for(type_slug: str, component: Component, env: Environment, params: dict) -> Plan:
+    """Plan without side effects; raises PlanError with per-field messages."""
+    context = PlanContext(
+        component.owner.name, component.name, environment_spec(env), current_policy()
+    )
+    return RESOURCE_TYPES[type_slug].planner(context, params)
+
+
+def approval_reason(env: Environment, plan: Plan) -> str:
+    if env.requires_approval:
+        return f"{env.display_name} requests need a team lead's approval"
+    threshold = getattr(
+        GovernancePolicy.objects.order_by("-updated_at").first(), "approval_monthly_cost_usd", 500
+    )
+    if plan.monthly_cost_usd > threshold:
+        return (
+            f"estimated ${plan.monthly_cost_usd}/month is over the ${threshold} approval threshold"
+        )
+    return ""
+
+
+def record(request: ProvisioningRequest, actor: str, kind: str, message: str) -> None:
+    RequestEvent.objects.create(request=request, actor=actor, kind=kind, message=message)
+    logger.info("request %s [%s] %s: %s", request.pk, kind, actor, message)
+
+
+def submit_request(
+    user,
+    type_slug: str,
+    component: Component,
+    env: Environment,
+    params: dict,
+    idempotency_key: str = "",
+) -> ProvisioningRequest:
+    """1. Return the earlier request for a repeated idempotency key; 2. plan; 3. claim every
+    planned name (first come, first served); 4. queue it, or hold it for approval.
+
+    Raises PlanError (bad input) or NameTaken (someone else has the name); nothing is left behind.
+    """
+    key = idempotency_key or None
+    if key and (
+        earlier := ProvisioningRequest.objects.filter(requester=user, idempotency_key=key).first()
+    ):
+        return earlier
+    plan = plan_for(type_slug, component, env, params)
+    reason = approval_reason(env, plan)
+    try:
+        with transaction.atomic():
+            request = ProvisioningRequest.objects.create(
+                requester=user,
+                team=component.owner,
+                component=component,
+                service_name=component.name,
+                environment=env,
+                type=type_slug,
+                parameters=params,
+                plan=plan.to_json(),
+                state=RequestState.PLANNED,
+                idempotency_key=key,
+                needs_approval_reason=reason,
+                submitted_at=timezone.now(),
+            )
+            _claim_names(request, plan)
+            RequestStep.objects.bulk_create(
+                RequestStep(
+                    request=request,
+                    position=i,
+                    name=f"ensure {r.kind} {r.name}",
+                    resource=r.to_json(),
+                )
+                for i, r in enumerate(plan.resources)
+            )
+            record(request, user.get_username(), EventKind.TRANSITION, f"planned: {plan.summary}")
+            _queue_or_hold(request, user.get_username())
+    except IntegrityError as exc:
+        if key and (
+            earlier := ProvisioningRequest.objects.filter(
+                requester=user, idempotency_key=key
+            ).first()
+        ):
+            return earlier  # a double submit raced us to the same key
+        raise NameTaken(_taken_message(plan)) from exc
+    return request
+
+
+def _claim_names(request: ProvisioningRequest, plan: Plan) -> None:
+    ProvisionedResource.objects.bulk_create(
+        ProvisionedResource(
+            team=request.team,
+            component=request.component,
+            environment=request.environment,
+            request=request,
+            provider=r.provider,
+            kind=r.kind,
+            name=r.name,
+            tags=r.tags,
+            config=r.config,
+            state=ResourceState.PENDING,
+        )
+        for r in plan.resources
+    )
+
+
+def _taken_message(plan: Plan) -> str:
+    for r in plan.resources:
+        owner = (
+            ProvisionedResource.objects.filter(provider=r.provider, kind=r.kind, name=r.name)
+            .select_related("team")
+            .first()
+        )
+        if owner:
+            return (
+                f"the name {r.name} is already taken by team {owner.team.display_name} "
+                f"(request #{owner.request_id}): pick another purpose"
+            )
+    return "one of the planned names was just taken: submit again to get a fresh plan"
+
+
+def _queue_or_hold(request: ProvisioningRequest, actor: str) -> None:
+    if request.needs_approval_reason:
+        request.state = RequestState.AWAITING_APPROVAL
+        request.save(update_fields=["state"])
+        record(
+            request,
+            actor,
+            EventKind.TRANSITION,
+            f"awaiting approval: {request.needs_approval_reason}",
+        )
+    else:
+        enqueue(request, actor, "queued")
+
+
+def enqueue(request: ProvisioningRequest, actor: str, why: str) -> None:
+    """Mark queued and send to a worker once the transaction commits (never before)."""
+    from provisioning.tasks import apply_request
+
+    request.state = RequestState.QUEUED
+    request.heartbeat_at = timezone.now()
+    request.save(update_fields=["state", "heartbeat_at"])
+    record(request, actor, EventKind.TRANSITION, why)
+    transaction.on_commit(lambda: apply_request.delay(request.pk))
+
+
+def can_approve(user, request: ProvisioningRequest) -> bool:
+    if user.is_staff:
+        return True
+    return TeamMembership.objects.filter(user=user, team=request.team, role=TeamRole.LEAD).exists()
+
+
+@transaction.atomic
+def approve_request(request: ProvisioningRequest, approver) -> bool:
+    """Approve a held request; False when it was no longer waiting (a second click)."""
+    changed = ProvisioningRequest.objects.filter(
+        pk=request.pk, state=RequestState.AWAITING_APPROVAL
+    ).update(approved_by=approver, approved_at=timezone.now())
+    if not changed:
+        return False
+    request.refresh_from_db()
+    enqueue(request, approver.get_username(), f"approved by {approver.get_username()}")
+    return True
+
+
+@transaction.atomic
+def cancel_request(request: ProvisioningRequest, user) -> bool:
+    """Cancel before work starts; its names are released."""
+    changed = ProvisioningRequest.objects.filter(
+        pk=request.pk, state__in=[RequestState.PLANNED, RequestState.AWAITING_APPROVAL]
+    ).update(state=RequestState.CANCELLED, finished_at=timezone.now())
+    if changed:
+        ProvisionedResource.objects.filter(request=request, state=ResourceState.PENDING).delete()
+        record(request, user.get_username(), EventKind.TRANSITION, "cancelled")
+    return bool(changed)
+
+
+@transaction.atomic
+def retry_request(request: ProvisioningRequest, user) -> bool:
+    """Re-run a failed request from its failed step; succeeded steps are not repeated."""
+    changed = ProvisioningRequest.objects.filter(pk=request.pk, state=RequestState.FAILED).update(
+        failure="", finished_at=None
+    )
+    if not changed:
+        return False
+    request.refresh_from_db()
+    request.steps.filter(state=StepState.FAILED).update(state=StepState.PENDING, attempts=0)
+    enqueue(request, user.get_username(), f"retried by {user.get_username()} from the failed step")
+    return True
+
+
+def follow_up_request(user, resource: ProvisionedResource, action: str) -> ProvisioningRequest:
+    """A one-step request that reconciles (re-ensures) or decommissions an existing resource."""
+    with transaction.atomic():
+        request = ProvisioningRequest.objects.create(
+            requester=user,
+            team=resource.team,
+            component=resource.component,
+            service_name=resource.component.name if resource.component else resource.name,
+            environment=resource.environment,
+            type=action,
+            plan={"resources": [], "summary": f"{action} {resource.kind} {resource.name}"},
+            state=RequestState.PLANNED,
+            submitted_at=timezone.now(),
+        )
+        planned = {
+            "provider": resource.provider,
+            "kind": resource.kind,
+            "name": resource.name,
+            "tags": resource.tags,
+            "config": resource.config,
+        }
+        RequestStep.objects.create(
+            request=request,
+            position=0,
+            name=f"{action} {resource.kind} {resource.name}",
+            resource=planned,
+            action="decommission" if action == "decommission" else "ensure",
+        )
+        ProvisionedResource.objects.filter(pk=resource.pk).update(request=request)
+        record(
+            request, user.get_username(), EventKind.TRANSITION, f"planned: {action} {resource.name}"
+        )
+        enqueue(request, user.get_username(), "queued")
+    return request
+
+
+def submit_steps(
+    user, summary: str, request_type: str, resources: list, team=None, component=None,
+    environment=None, parameters: dict | None = None, claim: bool = True,
+) -> ProvisioningRequest:
+    """A request made of ready-planned resources (golden paths, backfills): record, claim, queue.
+
+    `team=None` marks a platform-wide request, visible to platform admins only. With
+    `claim=False` names are not reserved (e.g. files in a shared GitOps repository, which many
+    requests update idempotently).
+    """
+    with transaction.atomic():
+        request = ProvisioningRequest.objects.create(
+            requester=user, team=team, component=component,
+            service_name=component.name if component else "", environment=environment,
+            type=request_type, parameters=parameters or {},
+            plan={"resources": [r.to_json() for r in resources], "summary": summary},
+            state=RequestState.PLANNED, submitted_at=timezone.now(),
+        )
+        if claim:
+            _claim_names(request, Plan(resources, 0, summary))
+        RequestStep.objects.bulk_create(
+            RequestStep(request=request, position=i, name=f"ensure {r.kind} {r.name}", resource=r.to_json())
+            for i, r in enumerate(resources)
+        )
+        record(request, user.get_username(), EventKind.TRANSITION, f"planned: {summary}")
+        enqueue(request, user.get_username(), "queued")
+    return request

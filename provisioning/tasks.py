@@ -1,0 +1,26 @@
+"""Celery tasks: thin wrappers that take ids and let engine.py do the work."""
+
+from celery import shared_task
+
+from provisioning import engine
+
+
+@shared_task(bind=True)
+def apply_request(self, request_id: int) -> str:
+    """Apply a queued request; on a transient error, schedule itself again after a backoff."""
+    outcome = engine.apply(request_id, worker=self.request.hostname or "worker")
+    if outcome.retry_in is not None:
+        apply_request.apply_async((request_id,), countdown=outcome.retry_in)
+    return outcome.state
+
+
+@shared_task
+def reconcile_stalled_requests() -> list[int]:
+    """Beat: re-queue requests whose worker died or whose message the broker lost."""
+    return engine.reconcile_stalled()
+
+
+@shared_task
+def check_resource_drift() -> dict[str, int]:
+    """Beat: compare what the portal made with what exists; flag the differences."""
+    return engine.check_all_drift()
