@@ -276,8 +276,15 @@ def follow_up_request(user, resource: ProvisionedResource, action: str) -> Provi
 
 
 def submit_steps(
-    user, summary: str, request_type: str, resources: list, team=None, component=None,
-    environment=None, parameters: dict | None = None, claim: bool = True,
+    user,
+    summary: str,
+    request_type: str,
+    resources: list,
+    team=None,
+    component=None,
+    environment=None,
+    parameters: dict | None = None,
+    claim: bool = True,
 ) -> ProvisioningRequest:
     """A request made of ready-planned resources (golden paths, backfills): record, claim, queue.
 
@@ -287,18 +294,45 @@ def submit_steps(
     """
     with transaction.atomic():
         request = ProvisioningRequest.objects.create(
-            requester=user, team=team, component=component,
-            service_name=component.name if component else "", environment=environment,
-            type=request_type, parameters=parameters or {},
+            requester=user,
+            team=team,
+            component=component,
+            service_name=component.name if component else "",
+            environment=environment,
+            type=request_type,
+            parameters=parameters or {},
             plan={"resources": [r.to_json() for r in resources], "summary": summary},
-            state=RequestState.PLANNED, submitted_at=timezone.now(),
+            state=RequestState.PLANNED,
+            submitted_at=timezone.now(),
         )
         if claim:
             _claim_names(request, Plan(resources, 0, summary))
         RequestStep.objects.bulk_create(
-            RequestStep(request=request, position=i, name=f"ensure {r.kind} {r.name}", resource=r.to_json())
+            RequestStep(
+                request=request, position=i, name=f"ensure {r.kind} {r.name}", resource=r.to_json()
+            )
             for i, r in enumerate(resources)
         )
         record(request, user.get_username(), EventKind.TRANSITION, f"planned: {summary}")
         enqueue(request, user.get_username(), "queued")
     return request
+
+
+def start_planned_request(
+    request: ProvisioningRequest, steps: list[tuple[str, object]], actor: str, claim: bool = True
+) -> None:
+    """Claim the names, add one step per (title, PlannedResource), then queue or hold.
+
+    For requests whose plan the caller built (a new service, a deployment): create the request
+    in state PLANNED (with `needs_approval_reason` set when it must wait), then call this in the
+    same transaction. Raises IntegrityError when a planned name is already claimed.
+    """
+    summary = request.plan.get("summary", "")
+    if claim:
+        _claim_names(request, Plan([r for _, r in steps], 0, summary))
+    RequestStep.objects.bulk_create(
+        RequestStep(request=request, position=i, name=title[:200], resource=r.to_json())
+        for i, (title, r) in enumerate(steps)
+    )
+    record(request, actor, EventKind.TRANSITION, f"planned: {summary}")
+    _queue_or_hold(request, actor)

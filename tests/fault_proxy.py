@@ -12,6 +12,7 @@ sub-resource: `CreateBucket`, `PutBucketVersioning`, `GetBucketTagging`, `HeadBu
 import http.client
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -141,6 +142,12 @@ class FaultProxy:
         with self._lock:
             self.faults.append(Fault(action, times, "lose"))
 
+    def delay(self, action: str | None, seconds: float, times: int = 1) -> None:
+        """Hold the request `seconds` before forwarding it: a slow provider (to kill a worker
+        while it waits)."""
+        with self._lock:
+            self.faults.append(Fault(action, times, "delay", message=str(seconds)))
+
     def count(self, action: str) -> int:
         return self.actions.count(action)
 
@@ -177,6 +184,9 @@ class FaultProxy:
                 body = self.rfile.read(length) if length else b""
                 action = action_of(self.command, self.path, self.headers, body)
                 fault = proxy._take_fault(action)
+                if fault is not None and fault.mode == "delay":
+                    time.sleep(float(fault.message))
+                    fault = None
                 if fault is None or fault.mode == "lose":
                     status, headers, payload = proxy._forward(
                         self.command, self.path, self.headers, body

@@ -1,6 +1,8 @@
 """Real components: a Celery worker process on the Redis broker, against the test database."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,16 +25,17 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """Start `celery worker` as a separate OS process; yield it; stop it afterwards."""
+def start_worker(tmp_path, name: str, extra_env: dict | None = None) -> subprocess.Popen:
+    """A `celery worker` OS process in its own session (so a test can SIGKILL all of it)."""
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
         "IDP_DATA_DIR": str(tmp_path),
         "DEBUG": "true",
+        **(extra_env or {}),
     }
-    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 - closed below
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    log = open(tmp_path / f"{name}.log", "w+")  # noqa: SIM115 - closed by stop_worker
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -48,21 +51,59 @@ def celery_worker_process(transactional_db, tmp_path):
             "--without-mingle",
             "--without-gossip",
             "-n",
-            f"test-{os.getpid()}@%h",
+            f"{name}-{os.getpid()}@%h",
         ],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
+    proc.log = log
     _wait_until_ready(proc, log)
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    return proc
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    proc.log.close()
+
+
+def kill_worker(proc: subprocess.Popen) -> None:
+    """SIGKILL the worker and its pool processes: no cleanup, no acknowledgement."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@pytest.fixture
+def worker_factory(transactional_db, tmp_path):
+    started = []
+
+    def start(name: str = "worker", extra_env: dict | None = None) -> subprocess.Popen:
+        proc = start_worker(tmp_path, name, extra_env)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        with contextlib.suppress(ProcessLookupError):
+            stop_worker(proc)
+
+
+@pytest.fixture
+def celery_worker_process(worker_factory):
+    return worker_factory()
+
+
+def worker_log(proc: subprocess.Popen) -> str:
+    proc.log.seek(0)
+    return proc.log.read()
 
 
 def _wait_until_ready(proc, log, timeout: float = 60) -> None:

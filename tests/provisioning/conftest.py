@@ -23,14 +23,27 @@ def petstore(personas):
     return make_component("petstore", owner=personas.team)
 
 
+def default_environment(name: str) -> Environment:
+    """The environments migration 0002 creates; transactional tests flush them, so re-create."""
+    env, _ = Environment.objects.get_or_create(
+        name=name,
+        defaults={
+            "display_name": name.title(),
+            "requires_approval": name == "prod",
+            "order": {"dev": 10, "staging": 20, "prod": 30}[name],
+        },
+    )
+    return env
+
+
 @pytest.fixture
 def dev(db):
-    return Environment.objects.get(name="dev")
+    return default_environment("dev")
 
 
 @pytest.fixture
 def prod(db):
-    return Environment.objects.get(name="prod")
+    return default_environment("prod")
 
 
 @pytest.fixture
