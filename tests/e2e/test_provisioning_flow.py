@@ -1,0 +1,44 @@
+"""A team member requests a bucket in a real browser: plan preview, submit, live log, moto."""
+
+from catalog.choices import TeamRole
+from provisioning import engine
+from provisioning.models import ProvisioningRequest
+from tests.factories import PASSWORD, add_member, make_component, make_team, make_user
+from tests.provisioning.conftest import default_environment
+
+
+def test_request_a_bucket_and_watch_it_succeed(page, live_server, transactional_db, aws):
+    team = make_team("payments", title="Payments")
+    add_member(team, make_user("dana"), TeamRole.MEMBER)
+    make_component("petstore", owner=team)
+    default_environment("dev")
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username or e-mail").fill("dana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.get_by_text("Request a resource").click()
+    page.locator("article", has_text="Object storage bucket").get_by_text("Request this").click()
+    page.get_by_label("Purpose").fill("Bad Name")
+    page.get_by_role("button", name="Show the plan").click()
+    page.wait_for_selector("#preview .notice")
+    assert "use lowercase letters" in page.locator("#preview").inner_text()
+
+    page.get_by_label("Purpose").fill("assets")
+    page.get_by_role("button", name="Show the plan").click()
+    page.wait_for_selector("#preview h2")
+    assert "payments-petstore-dev-assets" in page.locator("#preview").inner_text()
+    page.get_by_role("button", name="Create 1 resource").click()
+    page.wait_for_url("**/provisioning/requests/**")
+    assert "Queued" in page.locator("#request-state").inner_text()
+
+    request = ProvisioningRequest.objects.get()
+    engine.apply(request.pk, "e2e-worker")  # what the Celery worker does, in-process here
+    page.wait_for_function(
+        "document.querySelector('#request-state').innerText.includes('Succeeded')", timeout=10_000
+    )  # the page's own polling picked it up
+    assert "created bucket payments-petstore-dev-assets" in page.locator(".event-log").inner_text()
+    buckets = [b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]]
+    assert buckets == ["payments-petstore-dev-assets"]
