@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -90,8 +90,11 @@ class Heartbeat:
 
 
 def apply(request_id: int, worker: str) -> Outcome:
-    """Run a queued request to the end, to a retry, or to a readable failure."""
-    close_old_connections()
+    """Run a queued request to the end, to a retry, or to a readable failure.
+
+    Stale database connections are Celery's to recycle (its Django fixup closes them around
+    every task), not ours: closing here would also break a caller's open transaction.
+    """
     if not claim(request_id, worker):
         return Outcome("nothing to do")
     request = ProvisioningRequest.objects.get(pk=request_id)
