@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -82,9 +82,15 @@ class Heartbeat:
     def _run(self) -> None:
         try:
             while not self._stop.wait(LEASE.total_seconds() / 4):
-                ProvisioningRequest.objects.filter(
-                    pk=self.request_id, state=RequestState.RUNNING, worker=self.worker
-                ).update(heartbeat_at=timezone.now())
+                try:
+                    ProvisioningRequest.objects.filter(
+                        pk=self.request_id, state=RequestState.RUNNING, worker=self.worker
+                    ).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    # The database restarted or blipped: reconnect on the next beat. If it stays
+                    # away past the lease, the reconciler hands the request to another worker.
+                    logger.warning("heartbeat of request %s failed; retrying", self.request_id)
+                    connection.close()
         finally:
             connection.close()
 
