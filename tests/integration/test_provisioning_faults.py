@@ -1,6 +1,9 @@
 """Faults with real components: Celery worker processes on Redis, PostgreSQL, a moto server
 behind a fault-injecting proxy. Nothing is lost, nothing is made twice."""
 
+import os
+import shutil
+import subprocess
 import threading
 import time
 from datetime import timedelta
@@ -156,3 +159,51 @@ def test_two_people_claiming_one_name_at_once_get_one_resource(setup, aws):
     assert outcomes.count("created") == 1
     assert any("already taken" in o or "just taken" in o for o in outcomes if o != "created")
     assert ProvisionedResource.objects.filter(name="payments-petstore-dev-shared").count() == 1
+
+
+def _restart_postgres() -> None:
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(
+    not shutil.which("pg_ctlcluster") or os.geteuid() != 0,
+    reason="restarting PostgreSQL needs pg_ctlcluster and root (both present in CI)",
+)
+def test_the_database_restarting_under_the_workers_loses_nothing(
+    setup, aws, fault_proxy, worker_factory
+):
+    personas, petstore, dev, env = setup
+    fault_proxy.delay("CreateQueue", seconds=3)
+    request = services.submit_request(
+        personas.teammate, "queue", petstore, dev, {**QUEUE, "dead_letter": False}
+    )
+    worker = worker_factory("w", {**env, "PROVISIONING_LEASE_SECONDS": "5"})
+    assert wait_for(lambda: fault_proxy.count("CreateQueue") >= 1, timeout=30), worker_log(worker)
+    _restart_postgres()  # while the worker waits on AWS; its connection dies under it
+    connection.close()  # ours died too; the next query reconnects
+    assert wait_for(lambda: psycopg_ready(), timeout=60)
+
+    def finished() -> bool:
+        # What the beat task does every 15 s: a request whose worker lost its footing is re-queued.
+        reconcile_as_if_the_lease_ran_out() if state_of(
+            request.pk
+        ) == RequestState.RUNNING else None
+        return state_of(request.pk) == RequestState.SUCCEEDED
+
+    assert wait_for(finished, timeout=90, interval=2), worker_log(worker)
+    assert queue_names(aws) == ["payments-petstore-dev-events"]
+
+
+def psycopg_ready() -> bool:
+    try:
+        connection.ensure_connection()
+        return True
+    except Exception:
+        connection.close()
+        return False
