@@ -1,7 +1,345 @@
-"""Read-only JSON API under /api/catalog that speaks Backstage's catalog REST API."""
+"""Read-only JSON API under /api/catalog that speaks Backstage's catalog REST API.
 
-from django.urls import path  # noqa: F401
+Backstage's own `@backstage/catalog-client` works against it unchanged: point its discovery
+API at http://<portal>/api/catalog. The API uses the portal session (sign in first); requests
+without one get a Backstage-shaped 401 error instead of the sign-in page.
+
+`POST /entities/by-refs` is exempt from CSRF checks: it is a lookup that changes nothing, and
+Backstage's client cannot send Django's CSRF token. Every other endpoint is GET.
+"""
+
+import base64
+import binascii
+import json
+from functools import wraps
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from catalog.descriptor_output import entity_to_descriptor, status_of
+from catalog.entity_filters import FilterError, parse_filters, ref_match
+from catalog.entity_kinds import KINDS
+from catalog.entity_query import (
+    DEFAULT_ORDER,
+    EntityQuery,
+    Order,
+    count,
+    facets,
+    load,
+    load_by_refs,
+    load_by_uid,
+    load_rows,
+    matching,
+    page_keys,
+)
 
 app_name = "catalog_api"
 
-urlpatterns: list = []
+DEFAULT_QUERY_LIMIT = 200  # what Backstage's catalog backend returns without a limit
+MAX_QUERY_LIMIT = 1000
+MAX_REFS = 1000  # the client sends at most 1000 references per request
+
+
+def _error(request: HttpRequest, status: int, name: str, message: str) -> JsonResponse:
+    """An error in Backstage's shape, which its client turns into a readable exception."""
+    body = {
+        "error": {"name": name, "message": message},
+        "request": {"method": request.method, "url": request.get_full_path()},
+        "response": {"statusCode": status},
+    }
+    return JsonResponse(body, status=status)
+
+
+def api_view(*methods: str):
+    """Allow `methods`, answer 401 without a session, and 400 for unreadable parameters."""
+
+    def decorate(view):
+        @login_not_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if request.method not in methods:
+                response = _error(
+                    request,
+                    405,
+                    "MethodNotAllowedError",
+                    f"{request.method} is not allowed here: use {', '.join(methods)}",
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
+            if not request.user.is_authenticated:
+                return _error(
+                    request,
+                    401,
+                    "AuthenticationError",
+                    "Sign in to the portal first: the API uses your portal session",
+                )
+            try:
+                return view(request, *args, **kwargs)
+            except FilterError as exc:
+                return _error(request, 400, "InputError", str(exc))
+
+        return wrapper
+
+    return decorate
+
+
+def _int(request: HttpRequest, name: str, default: int | None = None) -> int | None:
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise FilterError(f"Invalid {name} query parameter, expected a number") from None
+    if value < 0:
+        raise FilterError(f"Invalid {name} query parameter, expected zero or more")
+    return value
+
+
+def _list(request: HttpRequest, name: str) -> list[str]:
+    """A parameter that may repeat and may hold comma-separated values."""
+    return [
+        item.strip() for raw in request.GET.getlist(name) for item in raw.split(",") if item.strip()
+    ]
+
+
+def select_fields(entity: dict, fields: list[str]) -> dict:
+    """Only the listed dotted paths of an entity, as Backstage's `fields` parameter does."""
+    if not fields:
+        return entity
+    selected: dict = {}
+    for dotted in fields:
+        source, target = entity, selected
+        parts = dotted.split(".")
+        for depth, part in enumerate(parts):
+            if not isinstance(source, dict) or part not in source:
+                break
+            if depth == len(parts) - 1:
+                target[part] = source[part]
+            else:
+                target = target.setdefault(part, {})
+                source = source[part]
+    return selected
+
+
+def present(entity, fields: list[str] = ()) -> dict:
+    """An entity as Backstage serves it: descriptor, relations and processing status."""
+    descriptor = entity_to_descriptor(entity)
+    if status := status_of(entity):
+        descriptor["status"] = status
+    return select_fields(descriptor, list(fields))
+
+
+def _encode(state: dict) -> str:
+    return base64.b64encode(json.dumps(state).encode()).decode()
+
+
+def _decode(cursor: str, name: str) -> dict:
+    try:
+        state = json.loads(base64.b64decode(cursor, validate=True))
+    except (binascii.Error, ValueError):
+        raise FilterError(f"Malformed {name}, could not be parsed") from None
+    if not isinstance(state, dict):
+        raise FilterError(f"Malformed {name}, expected an object")
+    return state
+
+
+def _order(values: list[str], separator: str) -> tuple[Order, ...]:
+    """`asc:metadata.name` (GET /entities) or `metadata.name,asc` (by-query) directives."""
+    found = []
+    for value in values:
+        if separator == ":":
+            direction, _, field = value.partition(":") if ":" in value else ("asc", "", value)
+        else:
+            field, _, direction = value.partition(",")
+        direction = direction.strip().lower() or "asc"
+        if direction not in ("asc", "desc") or not field.strip():
+            raise FilterError(
+                f"Invalid order directive '{value}': write e.g. "
+                f"{'asc:metadata.name' if separator == ':' else 'metadata.name,asc'}"
+            )
+        found.append(Order(field.strip(), direction == "desc"))
+    return tuple(found)
+
+
+@api_view("GET")
+def entities(request: HttpRequest) -> JsonResponse:
+    """All entities matching `filter`, optionally ordered and paged with limit/offset/after."""
+    limit, offset = _int(request, "limit"), _int(request, "offset", 0)
+    if after := request.GET.get("after"):
+        state = _decode(after, "after cursor")
+        limit, offset = state.get("limit", limit), state.get("offset", offset)
+        if not all(isinstance(v, int) and v >= 0 for v in (limit, offset) if v is not None):
+            raise FilterError("Malformed after cursor, limit and offset must be numbers")
+    order = _order(request.GET.getlist("order"), ":") or DEFAULT_ORDER
+    parts = matching(EntityQuery(filters=parse_filters(request.GET.getlist("filter"))))
+    keys = page_keys(parts, order, offset, None if limit is None else limit + 1)
+    more = limit is not None and len(keys) > limit
+    fields = _list(request, "fields")
+    response = JsonResponse([present(e, fields) for e in load(keys[:limit])], safe=False)
+    if more:
+        query = request.GET.copy()
+        query.pop("offset", None)
+        query["after"] = _encode({"limit": limit, "offset": offset + limit})
+        response["Link"] = f'<{request.path}?{query.urlencode()}>; rel="next"'
+    return response
+
+
+def _initial_state(request: HttpRequest) -> dict:
+    text_fields = _list(request, "fullTextFilterFields")
+    return {
+        "filter": request.GET.getlist("filter"),
+        "orderFields": [
+            {"field": o.field, "order": "desc" if o.descending else "asc"}
+            for o in _order(request.GET.getlist("orderField"), ",")[:1]
+        ],
+        "fullTextFilter": {
+            "term": request.GET.get("fullTextFilterTerm", "").strip(),
+            "fields": text_fields,
+        },
+        "isPrevious": False,
+        "offset": _int(request, "offset", 0),
+        "skipTotalItems": request.GET.get("totalItems") == "exclude",
+    }
+
+
+def _query_from(state: dict) -> EntityQuery:
+    try:
+        order = tuple(Order(o["field"], o["order"] == "desc") for o in state["orderFields"])
+        text = state["fullTextFilter"]
+        return EntityQuery(
+            filters=parse_filters(list(state["filter"])),
+            order=order + DEFAULT_ORDER,
+            text=str(text.get("term", "")),
+            text_fields=tuple(text.get("fields") or ()),
+        )
+    except (KeyError, TypeError, AttributeError):
+        raise FilterError("Malformed cursor, it was not made by this catalog") from None
+
+
+@api_view("GET")
+def entities_by_query(request: HttpRequest) -> JsonResponse:
+    """A page of entities with cursors to the next and previous pages and the total count.
+
+    The cursor is base64 JSON holding the original filter, order and search plus the offset
+    of its page, so later pages need only `cursor` (and optionally `limit`, `fields`).
+    """
+    limit = min(_int(request, "limit", DEFAULT_QUERY_LIMIT), MAX_QUERY_LIMIT)
+    cursor = request.GET.get("cursor")
+    state = _decode(cursor, "cursor") if cursor else _initial_state(request)
+    query = _query_from(state)
+    offset = state.get("offset", 0)
+    if not isinstance(offset, int) or offset < 0:
+        raise FilterError("Malformed cursor, offset must be a number")
+    parts = matching(query)
+    total = state.get("totalItems")
+    if total is None:
+        total = 0 if state.get("skipTotalItems") else count(parts)
+    keys = page_keys(parts, query.order, offset, limit + 1)
+    page_info = {}
+    if len(keys) > limit:
+        page_info["nextCursor"] = _encode(state | {"offset": offset + limit, "totalItems": total})
+    if offset > 0:
+        previous = {"offset": max(0, offset - limit), "totalItems": total, "isPrevious": True}
+        page_info["prevCursor"] = _encode(state | previous)
+    fields = _list(request, "fields")
+    items = [present(e, fields) for e in load(keys[:limit])]
+    return JsonResponse({"items": items, "totalItems": total, "pageInfo": page_info})
+
+
+@api_view("GET")
+def entity_by_name(request: HttpRequest, kind: str, namespace: str, name: str) -> JsonResponse:
+    info = KINDS.get(kind.lower())
+    condition = ref_match(kind.lower(), (f"{kind}:{namespace}/{name}",)) if info else None
+    rows = load_rows(info.name, info.queryset().filter(condition)) if condition else []
+    if not rows:
+        return _error(
+            request,
+            404,
+            "NotFoundError",
+            f"No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'",
+        )
+    return JsonResponse(present(rows[0]))
+
+
+@api_view("GET")
+def entity_by_uid(request: HttpRequest, uid: str) -> JsonResponse:
+    entity = load_by_uid(uid)
+    if entity is None:
+        return _error(request, 404, "NotFoundError", f"No entity with uid {uid}")
+    return JsonResponse(present(entity))
+
+
+def _refs_body(request: HttpRequest) -> tuple[list[str], list[str]]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise FilterError('The request body is not JSON: send {"entityRefs": [...]}') from None
+    refs = body.get("entityRefs") if isinstance(body, dict) else None
+    if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
+        raise FilterError("entityRefs must be a list of references like 'component:default/x'")
+    if len(refs) > MAX_REFS:
+        raise FilterError(f"at most {MAX_REFS} entityRefs per request: send them in chunks")
+    fields = body.get("fields") or []
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        raise FilterError("fields must be a list of paths like 'metadata.name'")
+    return refs, fields
+
+
+# A read-only lookup: nothing to forge, and Backstage's client sends no CSRF token.
+@csrf_exempt
+@api_view("POST")
+def entities_by_refs(request: HttpRequest) -> JsonResponse:
+    """The entity for each reference (or null), in the order asked."""
+    refs, fields = _refs_body(request)
+    rows = load_by_refs(refs)
+    allowed = None
+    if request.GET.getlist("filter"):
+        allowed = _allowed(rows, parse_filters(request.GET.getlist("filter")))
+    items = []
+    for row in rows:
+        keep = row is not None and (allowed is None or (_kind(row), row.pk) in allowed)
+        items.append(present(row, fields) if keep else None)
+    return JsonResponse({"items": items})
+
+
+def _kind(row) -> str:
+    return getattr(row, "KIND", "") or "user"
+
+
+def _allowed(rows: list, filters) -> set[tuple[str, int]]:
+    """Which of the found rows also match the filter, one query per kind."""
+    found = {(_kind(row), row.pk) for row in rows if row is not None}
+    allowed = set()
+    for kind, qs in matching(EntityQuery(filters=filters)):
+        pks = [pk for name, pk in found if name == kind.name]
+        if pks:
+            allowed |= {
+                (kind.name, pk) for pk in qs.filter(pk__in=pks).values_list("pk", flat=True)
+            }
+    return allowed
+
+
+@api_view("GET")
+def entity_facets(request: HttpRequest) -> JsonResponse:
+    keys = request.GET.getlist("facet")
+    if not keys:
+        raise FilterError("name at least one facet, e.g. ?facet=kind&facet=spec.type")
+    filters = parse_filters(request.GET.getlist("filter"))
+    return JsonResponse({"facets": facets(filters, keys)})
+
+
+urlpatterns = [
+    path("entities", entities, name="entities"),
+    path("entities/by-query", entities_by_query, name="entities_by_query"),
+    path("entities/by-refs", entities_by_refs, name="entities_by_refs"),
+    path("entities/by-uid/<str:uid>", entity_by_uid, name="entity_by_uid"),
+    path(
+        "entities/by-name/<str:kind>/<str:namespace>/<str:name>",
+        entity_by_name,
+        name="entity_by_name",
+    ),
+    path("entity-facets", entity_facets, name="entity_facets"),
+]

@@ -36,8 +36,22 @@ def _ensure_user(username: str, full_name: str, is_admin: bool):
     return user
 
 
-@transaction.atomic
 def seed_demo() -> list[str]:
+    """1. accounts and teams; 2. the demo catalog (through the descriptor import);
+    3. the golden paths; 4. observability baselines and on-call targets. Idempotent."""
+    from catalog.demo import seed_demo_catalog
+    from observability.demo import seed_demo_observability
+    from provisioning.demo import seed_golden_paths
+
+    lines = _seed_accounts()
+    lines.append(f"  catalog: {seed_demo_catalog().summary()}")
+    lines += seed_golden_paths()
+    lines += seed_demo_observability()
+    return lines
+
+
+@transaction.atomic
+def _seed_accounts() -> list[str]:
     """Create or update the demo users, teams and memberships; return one line per account."""
     teams = {
         slug: ensure_team(slug, name, text, channel) for slug, name, text, channel in DEMO_TEAMS

@@ -169,6 +169,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.check_resource_drift",
         "schedule": envint("DRIFT_CHECK_SECONDS", 900, minimum=60),
     },
+    # Reads the GitOps repository and the observability stack: every service's five signals.
+    "refresh-observability-coverage": {
+        "task": "observability.tasks.refresh_coverage",
+        "schedule": envint("OBSERVABILITY_REFRESH_SECONDS", 300, minimum=30),
+    },
 }
 # A running request whose heartbeat is older than this is taken over by another worker.
 PROVISIONING_LEASE_SECONDS = envint("PROVISIONING_LEASE_SECONDS", 60, minimum=5)

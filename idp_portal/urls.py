@@ -12,6 +12,7 @@ urlpatterns = [
     path("catalog/", include("catalog.urls")),
     path("api/catalog/", include("catalog.api")),
     path("api/provisioning/", include("provisioning.api")),
+    path("api/observability/", include("observability.api")),
     path("provisioning/", include("provisioning.urls")),
     path("observability/", include("observability.urls")),
     path("feedback/", include("feedback.urls")),

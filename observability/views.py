@@ -1,6 +1,172 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Observability pages: the coverage catalog, backfills, and a team's on-call target."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog.choices import Lifecycle, TeamRole, Tier
+from catalog.models import Component, System, Team
+from catalog.querysets import memberships_of
+from idp_portal.htmx import is_partial, vary_on_htmx
+from observability import conf, services
+from observability.access import (
+    can_backfill_many,
+    get_component_for_backfill,
+    get_team_for_on_call,
+)
+from observability.choices import SIGNALS, SignalStatus
+from observability.filtersets import FILTER_KEYS, CoverageFilterSet
+from observability.forms import TeamOnCallForm
+from observability.models import CoverageRefresh, TeamOnCall
+from observability.querysets import coverage_list, signals_of, team_rollup
+from observability.stack import connection_summary
+from provisioning.models import ProvisioningRequest
+
+PAGE_SIZE = 50
 
 
+def _without(data: QueryDict, *keys: str) -> QueryDict:
+    copy = data.copy()
+    for key in keys:
+        copy.pop(key, None)
+    return copy
+
+
+def _filter_options() -> dict:
+    return {
+        "teams": list(Team.objects.order_by("name").values_list("name", "title")),
+        "systems": list(System.objects.order_by("name").values_list("name", "title")),
+        "tiers": Tier.choices,
+        "lifecycles": Lifecycle.choices,
+        "signals": SIGNALS,
+        "statuses": SignalStatus.choices,
+    }
+
+
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "observability/index.html")
+    data = request.GET
+    filterset = CoverageFilterSet(data, queryset=Component.objects.all())
+    # The roll-up answers "how covered is each team" for the same teams, systems and tiers,
+    # whatever signal status is picked.
+    rollup_set = CoverageFilterSet(_without(data, "signal", "status"), Component.objects.all())
+    page = Paginator(coverage_list(filterset.qs), PAGE_SIZE).get_page(data.get("page"))
+    for component in page.object_list:
+        component.signal_statuses = list(signals_of(component).items())
+    memberships = memberships_of(request)
+    context = {
+        "filterset": filterset,
+        "selected": {key: data.getlist(key) for key in FILTER_KEYS},
+        "page": page,
+        "rollup": team_rollup(rollup_set.qs),
+        "query_without_page": _without(data, "page").urlencode(),
+        "filter_query": _without(data, "page"),
+        "signals": SIGNALS,
+        "connected": connection_summary(),
+        "last_refresh": CoverageRefresh.objects.first(),
+        "refresh_seconds": conf.refresh_seconds(),
+        "backfills": ProvisioningRequest.objects.for_user(request.user)
+        .filter(type=services.BACKFILL_TYPE, state__in=services.ACTIVE_REQUEST_STATES)
+        .order_by("-created_at")[:5],
+        "can_backfill_many": can_backfill_many(request.user),
+        "member_of": {m.team.name for m in memberships},
+        "lead_of": {m.team.name for m in memberships if m.role == TeamRole.LEAD},
+        **_filter_options(),
+    }
+    template = "observability/index.html"
+    if is_partial(request):
+        template += "#coverage"
+    return vary_on_htmx(render(request, template, context))
+
+
+def _submit_backfill(request: HttpRequest, components, team, component, back: str):
+    try:
+        created, plan = services.submit_backfill(request.user, components, team, component)
+    except services.BackfillError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    if plan.without_owner:
+        messages.warning(
+            request,
+            f"{len(plan.without_owner)} service(s) have no owner team in the catalog and were "
+            f"left out (e.g. {', '.join(plan.without_owner[:3])}): set their owner first.",
+        )
+    if created is None:
+        messages.info(
+            request,
+            f"Nothing to write: {plan.up_to_date} bundle(s) are already up to date and "
+            f"{plan.in_flight} are being written by an earlier request.",
+        )
+        return redirect(back)
+    more = (
+        f" {plan.not_examined} more service(s) remain: run the backfill again when this one "
+        "has finished."
+        if plan.not_examined
+        else ""
+    )
+    messages.success(request, f"{plan.summary}. This page shows its progress.{more}")
+    return redirect(created)
+
+
+@require_POST
+def backfill_service(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
+    component = get_component_for_backfill(request.user, namespace, name)
+    return _submit_backfill(
+        request, [component], component.owner, component, component.get_absolute_url()
+    )
+
+
+@require_POST
+def backfill(request: HttpRequest) -> HttpResponse:
+    """Every service matching the posted filter (the page's current one): admins only."""
+    if not can_backfill_many(request.user):
+        raise PermissionDenied(
+            "Backfilling many services at once is for platform admins: backfill one of your "
+            "team's services from its page, or ask the platform team."
+        )
+    data = request.POST.copy()
+    data.pop("csrfmiddlewaretoken", None)
+    filterset = CoverageFilterSet(data, queryset=Component.objects.all())
+    components = list(filterset.qs.select_related("owner", "system"))
+    back = f"{reverse('observability:index')}?{data.urlencode()}"
+    return _submit_backfill(request, components, None, None, back)
+
+
+@require_POST
+def refresh(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        raise PermissionDenied("Only platform admins can start a coverage refresh by hand.")
+    from observability.tasks import refresh_coverage
+
+    transaction.on_commit(refresh_coverage.delay)
+    messages.success(request, "Coverage refresh queued: reload this page in a minute.")
+    return redirect("observability:index")
+
+
+@require_http_methods(["GET", "POST"])
+def team_on_call(request: HttpRequest, name: str) -> HttpResponse:
+    team = get_team_for_on_call(request.user, name)
+    current = TeamOnCall.objects.filter(team=team).first()
+    form = TeamOnCallForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        services.set_on_call(
+            team,
+            request.user,
+            form.cleaned_data["pagerduty_service"],
+            form.cleaned_data["routing_key_secret"],
+            form.cleaned_data["routing_key_secret_key"],
+        )
+        messages.success(
+            request,
+            f"Team {team.display_name}'s critical alerts now page PagerDuty service "
+            f"{form.cleaned_data['pagerduty_service']}. Backfill the team's services to update "
+            "their alert routes.",
+        )
+        return redirect(f"{reverse('observability:index')}?team={team.name}")
+    context = {"team": team, "form": form, "current": current}
+    return render(request, "observability/team_on_call.html", context)

@@ -50,3 +50,7 @@ class ProvisionedResourceAdmin(admin.ModelAdmin):
     list_filter = ["provider", "kind", "state", "environment"]
     search_fields = ["name", "identifier", "team__name"]
     list_select_related = ["team", "environment"]
+
+
+# Golden paths and pipeline templates register themselves (versioned saves, preview render).
+from provisioning.golden_paths import admin as golden_paths_admin  # noqa: E402, F401

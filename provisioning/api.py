@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from provisioning import services
 from provisioning.access import get_component_for_request, get_request_for_user
+from provisioning.golden_paths import api as golden_api
 from provisioning.models import Environment, ProvisioningRequest
 from provisioning.planning import PlanError
 from provisioning.resource_types import RESOURCE_TYPES
@@ -63,8 +64,10 @@ def create_request(request: HttpRequest) -> JsonResponse:
     resource_type = (
         RESOURCE_TYPES.get(body.get("type")) if isinstance(body.get("type"), str) else None
     )
+    if body.get("type") == "service":
+        return golden_api.create_service_request(request, body)
     if resource_type is None:
-        return _errors({"type": [f"use one of: {', '.join(RESOURCE_TYPES)}"]})
+        return _errors({"type": [f"use one of: {', '.join([*RESOURCE_TYPES, 'service'])}"]})
     if body.get("parameters") is not None and not isinstance(body.get("parameters"), dict):
         return _errors({"parameters": ["send parameters as a JSON object"]})
     form = resource_type.form(_form_data(resource_type, body))
@@ -121,7 +124,14 @@ def request_state(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
+@require_GET
+def golden_paths(request: HttpRequest) -> JsonResponse:
+    """The published golden paths (newest version of each) and the parameters they ask for."""
+    return JsonResponse(golden_api.golden_paths_json())
+
+
 urlpatterns = [
+    path("golden-paths", golden_paths, name="golden_paths"),
     path("requests", create_request, name="request_create"),
     path("requests/<int:pk>", request_state, name="request_state"),
 ]

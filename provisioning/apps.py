@@ -6,6 +6,7 @@ class ProvisioningConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.sections import register_service_section
+        from provisioning.golden_paths.sections import deployments_section
         from provisioning.sections import resources_section
 
         register_service_section(
@@ -14,4 +15,11 @@ class ProvisioningConfig(AppConfig):
             "provisioning/sections/resources.html",
             context=resources_section,
             order=30,
+        )
+        register_service_section(
+            "deployments",
+            "Environments & deployments",
+            "provisioning/golden/section.html",
+            context=deployments_section,
+            order=20,
         )

@@ -1,12 +1,23 @@
 from django.urls import path
 
-from provisioning import views
+from provisioning import views, views_golden
 
 app_name = "provisioning"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("create-service/", views.create_service, name="create_service"),
+    path("create-service/", views_golden.create_service, name="create_service"),
+    path(
+        "create-service/check-name/",
+        views_golden.check_service_name,
+        name="create_service_check_name",
+    ),
+    path(
+        "create-service/<slug:slug>/",
+        views_golden.create_service_form,
+        name="create_service_form",
+    ),
+    path("services/<str:name>/deploy/", views_golden.deploy_service, name="service_deploy"),
     path("request/<slug:type_slug>/", views.request_form, name="request_form"),
     path("requests/", views.my_requests, name="my_requests"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),

@@ -192,8 +192,3 @@ def terraform_export(request: HttpRequest, namespace: str, name: str) -> HttpRes
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{component.name}-aws.tf"'
     return response
-
-
-@require_GET
-def create_service(request: HttpRequest) -> HttpResponse:
-    return render(request, "provisioning/create_service.html")

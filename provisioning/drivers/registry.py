@@ -9,6 +9,7 @@ DRIVER_PATHS = {
     "kubernetes": "provisioning.drivers.kubernetes.KubernetesDriver",
     "vault": "provisioning.drivers.vault.VaultDriver",
     "git": "provisioning.drivers.git.GitDriver",
+    "portal": "provisioning.drivers.portal.PortalDriver",
 }
 
 

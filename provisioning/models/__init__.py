@@ -1,3 +1,10 @@
+from provisioning.models.golden_paths import (
+    Deployment,
+    GoldenPath,
+    PipelineTemplate,
+    ServiceOrigin,
+    SkeletonFile,
+)
 from provisioning.models.requests import (
     Environment,
     GovernancePolicy,
@@ -8,10 +15,15 @@ from provisioning.models.requests import (
 )
 
 __all__ = [
+    "Deployment",
     "Environment",
+    "GoldenPath",
     "GovernancePolicy",
+    "PipelineTemplate",
     "ProvisionedResource",
     "ProvisioningRequest",
     "RequestEvent",
     "RequestStep",
+    "ServiceOrigin",
+    "SkeletonFile",
 ]

@@ -1,0 +1,233 @@
+"""Entities of every kind as one list: filtered, searched, ordered, counted, paged and loaded.
+
+Each kind lives in its own table, so a page is chosen by one UNION query over (kind, id, sort
+values), then each kind present on the page is loaded with everything its descriptor needs.
+The number of queries depends on the kinds involved, never on the page size.
+"""
+
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models.expressions import Case, When
+from django.db.models.functions import Cast, Coalesce, Lower
+from django.db.models.lookups import Exact, IsNull
+
+from catalog.descriptor_output import user_uid
+from catalog.entity_filters import (
+    Condition,
+    field_expr,
+    kind_q,
+    ref_match,
+    text_q,
+)
+from catalog.entity_kinds import KIND_ORDER, KINDS, OWNED_MODELS, KindInfo, with_related
+from catalog.models import Component
+from catalog.refs import format_ref, parse_ref
+
+LOAD_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Order:
+    field: str
+    descending: bool = False
+
+
+DEFAULT_ORDER = (Order("kind"), Order("metadata.namespace"), Order("metadata.name"))
+
+
+@dataclass(frozen=True)
+class EntityQuery:
+    """Which entities, in which order: Backstage's filter, full-text filter and order fields."""
+
+    filters: list[list[Condition]] = field(default_factory=list)
+    order: tuple[Order, ...] = DEFAULT_ORDER
+    text: str = ""
+    text_fields: tuple[str, ...] = ()
+
+
+def matching(query: EntityQuery) -> list[tuple[KindInfo, QuerySet]]:
+    """One filtered queryset per kind that can match at all."""
+    parts = []
+    for name in KIND_ORDER:
+        kind = KINDS[name]
+        condition = kind_q(kind, query.filters)
+        if condition is not None and query.text:
+            searched = text_q(kind, query.text, list(query.text_fields))
+            condition = condition & searched if searched is not None else None
+        if condition is not None:
+            parts.append((kind, kind.queryset().filter(condition)))
+    return parts
+
+
+def _union(querysets: list[QuerySet]) -> QuerySet | None:
+    if not querysets:
+        return None
+    return querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
+
+
+def count(parts: list[tuple[KindInfo, QuerySet]]) -> int:
+    combined = _union([qs.order_by().values("pk") for _, qs in parts])
+    return combined.count() if combined is not None else 0
+
+
+def _sort_columns(kind: KindInfo, order: tuple[Order, ...]) -> dict:
+    """Per order field: 1 when the entity has no value (sorted last, as Backstage does), and
+    the lower-cased value."""
+    columns = {}
+    for index, item in enumerate(order):
+        expression = field_expr(kind, item.field)
+        if expression is None:
+            columns[f"m{index}"] = Value(1)
+            columns[f"v{index}"] = Value("", output_field=CharField())
+            continue
+        text = Cast(expression, CharField())
+        missing = Q(IsNull(text, True)) | Q(Exact(text, ""))
+        columns[f"m{index}"] = Case(When(missing, then=Value(1)), default=Value(0))
+        columns[f"v{index}"] = Lower(Coalesce(text, Value("")))
+    return columns
+
+
+def page_keys(parts, order: tuple[Order, ...], offset: int = 0, limit: int | None = None):
+    """(kind, id) of the entities on one page, in order."""
+    keyed = []
+    for kind, qs in parts:
+        columns = {"ek": Value(KIND_ORDER.index(kind.name)), "eid": F("pk")}
+        columns |= _sort_columns(kind, order)
+        keyed.append(qs.order_by().annotate(**columns).values(*columns))
+    combined = _union(keyed)
+    if combined is None:
+        return []
+    ordering = []
+    for index, item in enumerate(order):
+        ordering += [f"m{index}", f"{'-' if item.descending else ''}v{index}"]
+    rows = combined.order_by(*ordering, "ek", "eid")
+    rows = rows[offset : offset + limit] if limit is not None else rows[offset:]
+    return [(KIND_ORDER[row["ek"]], row["eid"]) for row in rows]
+
+
+def attach_owned_refs(teams: list) -> None:
+    """Set `owned_refs` on each team: what it owns, in one query per owned kind."""
+    owned = defaultdict(list)
+    ids = [team.pk for team in teams]
+    for model in OWNED_MODELS:
+        rows = model.objects.filter(owner_id__in=ids).values_list("owner_id", "namespace", "name")
+        for owner_id, namespace, name in rows:
+            owned[owner_id].append(format_ref(model.KIND, namespace, name))
+    for team in teams:
+        team.owned_refs = sorted(owned[team.pk])
+
+
+def load_rows(kind: str, qs: QuerySet) -> list:
+    rows = list(with_related(kind, qs))
+    if kind == "group":
+        attach_owned_refs(rows)
+    return rows
+
+
+def load(keys: list[tuple[str, int]]) -> list:
+    """The rows behind (kind, id) keys, in the same order, ready for entity_to_descriptor."""
+    ids = defaultdict(list)
+    for kind, pk in keys:
+        ids[kind].append(pk)
+    loaded = {}
+    for kind, pks in ids.items():
+        for start in range(0, len(pks), LOAD_CHUNK):
+            chunk = KINDS[kind].queryset().filter(pk__in=pks[start : start + LOAD_CHUNK])
+            loaded |= {(kind, row.pk): row for row in load_rows(kind, chunk)}
+    return [loaded[key] for key in keys if key in loaded]
+
+
+def _own_key(kind: str, row) -> tuple[str, str, str]:
+    if kind == "user":
+        return "user", "default", row.get_username().lower()
+    return kind, row.namespace.lower(), row.name.lower()
+
+
+def load_by_refs(refs: list[str]) -> list:
+    """The row for each reference, or None, in the order asked."""
+    keys = []
+    wanted = defaultdict(list)
+    for value in refs:
+        try:
+            ref = parse_ref(value)
+        except ValueError:
+            keys.append(None)  # Backstage answers null for a reference it cannot read
+            continue
+        keys.append((ref.kind, ref.namespace, ref.name.lower()))
+        if ref.kind in KINDS:
+            wanted[ref.kind].append(str(ref))
+    found = {}
+    for kind, kind_refs in wanted.items():
+        condition = ref_match(kind, tuple(kind_refs))
+        if condition is not None:
+            rows = load_rows(kind, KINDS[kind].queryset().filter(condition))
+            found |= {_own_key(kind, row): row for row in rows}
+    return [found.get(key) if key else None for key in keys]
+
+
+def load_by_uid(value: str):
+    try:
+        uid = uuid.UUID(value)
+    except ValueError:
+        return None
+    for name in KIND_ORDER:
+        kind = KINDS[name]
+        if name != "user":
+            rows = load_rows(name, kind.queryset().filter(uid=uid))
+            if rows:
+                return rows[0]
+    # Users' uids are derived, not stored: compare against each catalog user's.
+    for pk in KINDS["user"].queryset().values_list("pk", flat=True).iterator():
+        candidate = KINDS["user"].model(pk=pk)
+        if user_uid(candidate) == str(uid):
+            return load_rows("user", KINDS["user"].queryset().filter(pk=pk))[0]
+    return None
+
+
+def _tag_counts(kind: KindInfo, qs: QuerySet) -> Counter:
+    if kind.name == "component":
+        through = Component.tags.through.objects.filter(component_id__in=qs.values("pk"))
+        rows = through.values("tag__name").annotate(n=Count("pk")).order_by()
+        return Counter({row["tag__name"]: row["n"] for row in rows})
+    counts = Counter()
+    if kind.name != "user":
+        for extra in qs.values_list("extra", flat=True).iterator():
+            tags = ((extra or {}).get("metadata") or {}).get("tags") or []
+            counts.update(tag for tag in tags if isinstance(tag, str))
+    return counts
+
+
+def facet_counts(kind: KindInfo, key: str, qs: QuerySet) -> Counter:
+    """How many rows of `kind` in `qs` have each value of `key`."""
+    if key.lower() == "metadata.tags":
+        return _tag_counts(kind, qs)
+    if key.lower().startswith("relations."):
+        relation = key.lower().removeprefix("relations.")
+        columns = {"ownedby": "spec.owner", "childof": "spec.parent"}
+        if relation not in columns:
+            return Counter()
+        key = columns[relation]
+    expression = field_expr(kind, key)
+    if expression is None:
+        return Counter()
+    rows = qs.annotate(facet_value=expression).values("facet_value")
+    rows = rows.annotate(n=Count("pk")).order_by()
+    return Counter(
+        {str(row["facet_value"]): row["n"] for row in rows if row["facet_value"] not in ("", None)}
+    )
+
+
+def facets(filters: list[list[Condition]], keys: list[str]) -> dict[str, list[dict]]:
+    """Backstage's entity facets: for each key, its values with how many entities have them."""
+    parts = matching(EntityQuery(filters=filters))
+    result = {}
+    for key in keys:
+        counts = Counter()
+        for kind, qs in parts:
+            counts.update(facet_counts(kind, key, qs))
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        result[key] = [{"value": value, "count": n} for value, n in ranked]
+    return result

@@ -1,0 +1,482 @@
+"""Import Backstage descriptors into the catalog: the service behind `import_catalog` and the
+upload form.
+
+1. Read every file (catalog/import_sources.py); Locations add the files they point at.
+2. Keep the first definition of each entity; later ones are rejected, naming the first.
+3. Write kind by kind, groups first and users last, in batches of BATCH_SIZE: existing rows are
+   looked up by name in one query per batch, rows whose content hash (`etag`) matches are left
+   alone, the rest are created or updated in place with bulk queries. References to kinds
+   written earlier are resolved as the rows are written.
+4. Resolve what could not be resolved while writing (components pointing at components, groups
+   at groups, and rows imported earlier whose target has now arrived). References to missing
+   entities stay as written, with no row behind them, and are listed in the report.
+
+Each batch is written in a savepoint. If it fails, its documents are written again one by one,
+each in its own savepoint, and only the failing ones are rejected: nothing is half-made and one
+bad document never stops the rest.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from catalog.bulk_insert import create_rows, insert_rows
+from catalog.choices import TeamRole
+from catalog.descriptors import MAX_FILE_BYTES, EntitySpec, Rejection
+from catalog.import_sources import ReadResult, open_sources, read_tree
+from catalog.models import (
+    Api,
+    ApiRelation,
+    Component,
+    Dependency,
+    Domain,
+    Link,
+    Resource,
+    System,
+    Tag,
+    Team,
+    TeamMembership,
+)
+from catalog.refs import parse_ref
+from catalog.services import search_text_for
+
+BATCH_SIZE = 500
+LOOKUP_CHUNK = 500
+WRITE_ORDER = ["Group", "Domain", "System", "Resource", "API", "Component", "User"]
+MODELS = {
+    "Group": Team,
+    "Domain": Domain,
+    "System": System,
+    "Resource": Resource,
+    "API": Api,
+    "Component": Component,
+}
+MODELS_BY_REF_KIND = {model.KIND: model for model in MODELS.values()}
+# reference column → (foreign key column, the kind it must name to resolve)
+REF_FKS = {
+    "owner_ref": ("owner_id", "group"),
+    "system_ref": ("system_id", "system"),
+    "domain_ref": ("domain_id", "domain"),
+    "subcomponent_of_ref": ("subcomponent_of_id", "component"),
+    "parent_ref": ("parent_id", "group"),
+}
+SWEEPS = [
+    (Component, "owner_ref"),
+    (Component, "system_ref"),
+    (Component, "subcomponent_of_ref"),
+    (Api, "owner_ref"),
+    (Api, "system_ref"),
+    (System, "owner_ref"),
+    (System, "domain_ref"),
+    (Domain, "owner_ref"),
+    (Resource, "owner_ref"),
+    (Resource, "system_ref"),
+    (Team, "parent_ref"),
+]
+LINK_COLUMNS = ["component", "title", "url", "kind", "icon"]
+CHILD_TABLES = [
+    (Link, "component_id"),
+    (ApiRelation, "component_id"),
+    (Dependency, "source_id"),
+    (Component.tags.through, "component_id"),
+]
+LIST_FIELDS = {
+    "provides_apis": "spec.providesApis",
+    "consumes_apis": "spec.consumesApis",
+    "depends_on": "spec.dependsOn",
+    "member_of": "spec.memberOf",
+}
+
+Key = tuple[str, str, str]
+
+
+@lru_cache(maxsize=65536)
+def ref_key(ref: str) -> Key:
+    """(kind, namespace, lower-case name) of a normalized reference; the same few recur."""
+    parsed = parse_ref(ref)
+    return parsed.kind, parsed.namespace, parsed.name.lower()
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A reference an imported entity makes to an entity the catalog does not have."""
+
+    entity: str
+    field: str
+    target: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.entity} {self.field} → {self.target} is not in the catalog (kept: it "
+            "resolves when that entity is imported)"
+        )
+
+
+@dataclass
+class ImportReport:
+    """What an import did, entity by entity, and what it refused and why."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    files_read: list[str] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        total = len(self.created) + len(self.updated) + len(self.unchanged)
+        return (
+            f"{total} entities from {len(self.files_read)} files: {len(self.created)} "
+            f"created, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.rejected)} rejected"
+        )
+
+
+class RefIndex:
+    """Row ids by (kind, namespace, lower-case name), looked up in bulk and remembered."""
+
+    def __init__(self):
+        self._ids: dict[Key, int | None] = {}
+
+    def ensure(self, keys) -> None:
+        wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for kind, namespace, name in keys:
+            if (kind, namespace, name) not in self._ids:
+                wanted[kind, namespace].add(name)
+        for (kind, namespace), names in wanted.items():
+            found = _ids_by_name(kind, namespace, sorted(names))
+            for name in names:
+                self._ids[kind, namespace, name] = found.get(name, (None,))[0]
+
+    def get(self, key: Key) -> int | None:
+        return self._ids.get(key)
+
+    def add(self, key: Key, pk: int) -> None:
+        self._ids[key] = pk
+
+
+def _ids_by_name(kind: str, namespace: str, names: list[str]) -> dict[str, tuple]:
+    """{lower-case name: (id, etag)} of one kind's rows in one namespace."""
+    found = {}
+    if kind == "user":
+        if namespace != "default":
+            return found
+        users = get_user_model().objects.annotate(lname=Lower("username"))
+        for start in range(0, len(names), LOOKUP_CHUNK):
+            rows = users.filter(lname__in=names[start : start + LOOKUP_CHUNK])
+            found |= {lname: (pk, "") for lname, pk in rows.values_list("lname", "pk")}
+        return found
+    model = MODELS_BY_REF_KIND.get(kind)
+    if model is None:
+        return found
+    # Matches the case-insensitive unique index on (namespace, name).
+    rows = model.objects.annotate(lns=Lower("namespace"), lname=Lower("name")).filter(lns=namespace)
+    for start in range(0, len(names), LOOKUP_CHUNK):
+        chunk = rows.filter(lname__in=names[start : start + LOOKUP_CHUNK])
+        found |= {lname: (pk, etag) for lname, pk, etag in chunk.values_list("lname", "pk", "etag")}
+    return found
+
+
+@dataclass
+class Outcome:
+    created: list[tuple[EntitySpec, int]] = field(default_factory=list)
+    updated: list[tuple[EntitySpec, int]] = field(default_factory=list)
+    unchanged: list[tuple[EntitySpec, int]] = field(default_factory=list)
+
+
+def _spec_refs(spec: EntitySpec) -> list[Key]:
+    refs = [ref for ref in spec.refs.values() if ref]
+    refs += [ref for name in LIST_FIELDS for ref in spec.lists.get(name, [])]
+    return [ref_key(ref) for ref in refs]
+
+
+class Writer:
+    """Writes parsed entities kind by kind and keeps the report."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        self.index = RefIndex()
+        self.written: list[EntitySpec] = []
+
+    def write(self, kind: str, specs: list[EntitySpec]) -> None:
+        """Write one kind in batches; a failing batch is retried document by document."""
+        write_batch = self._write_users if kind == "User" else self._write_batch
+        for start in range(0, len(specs), BATCH_SIZE):
+            batch = specs[start : start + BATCH_SIZE]
+            try:
+                with transaction.atomic():
+                    outcome = write_batch(kind, batch)
+            except Exception:  # any database refusal: find the culprit document by document
+                self._write_one_by_one(kind, batch, write_batch)
+            else:
+                self._record(outcome)
+
+    def _write_one_by_one(self, kind: str, batch: list[EntitySpec], write_batch) -> None:
+        for spec in batch:
+            try:
+                with transaction.atomic():
+                    outcome = write_batch(kind, [spec])
+            except Exception as exc:  # one document's failure must not stop the others
+                reason = f"could not be saved: {exc.__class__.__name__}: {exc}"[:500]
+                self.report.rejected.append(Rejection(spec.file, spec.index, "", reason))
+            else:
+                self._record(outcome)
+
+    def _record(self, outcome: Outcome) -> None:
+        for spec, pk in outcome.created + outcome.updated + outcome.unchanged:
+            self.index.add(spec.key, pk)
+            self.written.append(spec)
+        self.report.created += [spec.ref for spec, _ in outcome.created]
+        self.report.updated += [spec.ref for spec, _ in outcome.updated]
+        self.report.unchanged += [spec.ref for spec, _ in outcome.unchanged]
+
+    def _target(self, ref_field: str, ref: str) -> int | None:
+        """The row a reference column points at, when it is of the kind the column takes."""
+        if not ref or (key := ref_key(ref))[0] != REF_FKS[ref_field][1]:
+            return None
+        return self.index.get(key)
+
+    def _values(self, model, spec: EntitySpec) -> dict:
+        """The row for `spec` as {column attribute: value}."""
+        values = {
+            "namespace": spec.namespace,
+            "name": spec.name,
+            "etag": spec.digest,
+            "extra": spec.extra,
+            **spec.fields,
+            **spec.refs,
+        }
+        for ref_field, ref in spec.refs.items():
+            values[REF_FKS[ref_field][0]] = self._target(ref_field, ref)
+        if model is Component:
+            values["search_text"] = search_text_for(
+                spec.name, spec.fields["title"], spec.fields["description"], spec.lists["tags"]
+            )
+        return values
+
+    def _update_fields(self, model, spec: EntitySpec) -> list[str]:
+        names = ["namespace", "name", "etag", "extra", "updated_at", *spec.fields, *spec.refs]
+        names += [REF_FKS[ref_field][0] for ref_field in spec.refs]
+        return names + (["search_text"] if model is Component else [])
+
+    def _write_batch(self, kind: str, specs: list[EntitySpec]) -> Outcome:
+        model = MODELS[kind]
+        by_namespace = defaultdict(list)
+        for spec in specs:
+            by_namespace[spec.key[1]].append(spec.key[2])
+        existing = {
+            (namespace, name): found
+            for namespace, names in by_namespace.items()
+            for name, found in _ids_by_name(model.KIND, namespace, names).items()
+        }
+        self.index.ensure(key for spec in specs for key in _spec_refs(spec))
+        outcome, created, updated = Outcome(), [], []
+        for spec in specs:
+            pk, etag = existing.get(spec.key[1:], (None, None))
+            if pk is not None and etag == spec.digest:
+                outcome.unchanged.append((spec, pk))
+            elif pk is None:
+                created.append((spec, self._values(model, spec)))
+            else:
+                updated.append((spec, model(pk=pk, **self._values(model, spec))))
+        ids = create_rows(model, [values for _, values in created])
+        outcome.created = [(spec, pk) for (spec, _), pk in zip(created, ids, strict=True)]
+        now = timezone.now()
+        for _, row in updated:
+            row.updated_at = now
+        if updated:
+            fields = self._update_fields(model, updated[0][0])
+            model.objects.bulk_update([row for _, row in updated], fields)
+        outcome.updated = [(spec, row.pk) for spec, row in updated]
+        if model is Component:
+            self._write_children(
+                outcome.created + outcome.updated, [pk for _, pk in outcome.updated]
+            )
+        return outcome
+
+    def _tag_ids(self, names: set[str]) -> dict[str, int]:
+        Tag.objects.bulk_create([Tag(name=name) for name in sorted(names)], ignore_conflicts=True)
+        return dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+
+    def _write_children(self, pairs: list[tuple[EntitySpec, int]], replaced: list[int]) -> None:
+        """Tags, links, API relations and dependencies of created or changed components."""
+        through = Component.tags.through
+        for model, column in CHILD_TABLES:
+            if replaced:
+                model.objects.filter(**{f"{column}__in": replaced}).delete()
+        batch_ids = {spec.key: pk for spec, pk in pairs}
+        tag_ids = self._tag_ids({tag for spec, _ in pairs for tag in spec.lists["tags"]})
+        tags, links, apis, dependencies = [], [], [], []
+        for spec, pk in pairs:
+            tags += [(pk, tag_ids[tag]) for tag in spec.lists["tags"]]
+            links += [(pk, *(link[k] for k in LINK_COLUMNS[1:])) for link in spec.lists["links"]]
+            apis += self._api_rows(spec, pk)
+            dependencies += [self._dependency_row(ref, pk, batch_ids) for ref in
+                             spec.lists["depends_on"]]  # fmt: skip
+        insert_rows(through, ["component", "tag"], tags)
+        insert_rows(Link, LINK_COLUMNS, links)
+        insert_rows(ApiRelation, ["component", "kind", "api_ref", "api"], apis)
+        columns = ["source", "target_ref", "target_component", "target_resource"]
+        insert_rows(Dependency, columns, dependencies)
+
+    def _api_rows(self, spec: EntitySpec, pk: int) -> list[tuple]:
+        rows = []
+        for relation, name in (("provides", "provides_apis"), ("consumes", "consumes_apis")):
+            rows += [(pk, relation, ref, self.index.get(ref_key(ref))) for ref in spec.lists[name]]
+        return rows
+
+    def _dependency_row(self, ref: str, pk: int, batch_ids: dict) -> tuple:
+        """(source, reference, component, resource): a component in this batch counts too."""
+        key = ref_key(ref)
+        target = batch_ids.get(key) or self.index.get(key)
+        return (pk, ref, target, None) if key[0] == "component" else (pk, ref, None, target)
+
+    def _write_users(self, kind: str, specs: list[EntitySpec]) -> Outcome:
+        """Create missing accounts (no usable password) and add the listed memberships.
+
+        Existing accounts are matched by username and otherwise left alone: an import never
+        changes who can sign in as whom, and never removes a membership.
+        """
+        existing = _ids_by_name("user", "default", [spec.key[2] for spec in specs])
+        self.index.ensure(key for spec in specs for key in _spec_refs(spec))
+        new = [spec for spec in specs if spec.key[2] not in existing]
+        user_model = get_user_model()
+        rows = [self._user(user_model, spec) for spec in new]
+        user_model.objects.bulk_create(rows)
+        ids = {name: pk for name, (pk, _) in existing.items()}
+        ids |= {spec.key[2]: row.pk for spec, row in zip(new, rows, strict=True)}
+        changed = self._add_memberships(specs, ids)
+        outcome = Outcome()
+        for spec in specs:
+            pk = ids[spec.key[2]]
+            if spec.key[2] not in existing:
+                outcome.created.append((spec, pk))
+            else:
+                (outcome.updated if pk in changed else outcome.unchanged).append((spec, pk))
+        return outcome
+
+    def _add_memberships(self, specs: list[EntitySpec], ids: dict[str, int]) -> set[int]:
+        """Add each user to the groups it lists (as a member); the ids of users that gained one."""
+        have = set(
+            TeamMembership.objects.filter(user_id__in=ids.values()).values_list(
+                "user_id", "team_id"
+            )
+        )
+        wanted = {(ids[spec.key[2]], team) for spec in specs for ref in spec.lists["member_of"]
+                  if (team := self.index.get(ref_key(ref)))}  # fmt: skip
+        added = sorted(wanted - have)
+        memberships = [TeamMembership(user_id=u, team_id=t, role=TeamRole.MEMBER) for u, t in added]
+        TeamMembership.objects.bulk_create(memberships)
+        return {user for user, _ in added}
+
+    @staticmethod
+    def _user(user_model, spec: EntitySpec):
+        first, _, last = spec.fields["display_name"].partition(" ")
+        return user_model(
+            username=spec.name,
+            email=spec.fields["email"],
+            first_name=first[:150],
+            last_name=last[:150],
+            password=make_password(None),
+        )
+
+    def resolve(self) -> None:
+        """Point rows at entities this import created, which they name but could not reach.
+
+        Only kinds that gained rows can satisfy a reference that was missing before, so only
+        their references are looked at, with one query per referring column.
+        """
+        created = {ref_key(ref)[0] for ref in self.report.created}
+        for model, ref_field in SWEEPS:
+            fk, kind = REF_FKS[ref_field]
+            if kind in created:
+                rows = model.objects.filter(**{f"{fk}__isnull": True})
+                rows = rows.filter(**{f"{ref_field}__startswith": f"{kind}:"})
+                self._link(model, fk, list(rows.values_list("pk", ref_field)))
+        if "api" in created:
+            rows = ApiRelation.objects.filter(api__isnull=True)
+            self._link(ApiRelation, "api_id", list(rows.values_list("pk", "api_ref")))
+        orphans = Dependency.objects.filter(
+            target_component__isnull=True, target_resource__isnull=True
+        )
+        for kind, fk in (("component", "target_component_id"), ("resource", "target_resource_id")):
+            if kind in created:
+                rows = orphans.filter(target_ref__startswith=f"{kind}:")
+                self._link(Dependency, fk, list(rows.values_list("pk", "target_ref")))
+
+    def _link(self, model, fk: str, pairs: list[tuple[int, str]]) -> None:
+        keys = {pk: ref_key(ref) for pk, ref in pairs}
+        self.index.ensure(keys.values())
+        by_target = defaultdict(list)
+        for pk, key in keys.items():
+            if target := self.index.get(key):
+                by_target[target].append(pk)
+        for target, pks in by_target.items():
+            for start in range(0, len(pks), LOOKUP_CHUNK):
+                model.objects.filter(pk__in=pks[start : start + LOOKUP_CHUNK]).update(
+                    **{fk: target}
+                )
+
+    def unresolved(self) -> list[Unresolved]:
+        """References of the written entities that name nothing in the catalog."""
+        found = []
+        self.index.ensure(key for spec in self.written for key in _spec_refs(spec))
+        for spec in self.written:
+            named = [(f"spec.{_camel(ref_field)}", ref) for ref_field, ref in spec.refs.items()]
+            named += [
+                (path, ref)
+                for name, path in LIST_FIELDS.items()
+                for ref in spec.lists.get(name, [])
+            ]
+            for path, ref in named:
+                if ref and self.index.get(ref_key(ref)) is None:
+                    found.append(Unresolved(spec.ref, path, ref.lower()))
+        return found
+
+
+def _camel(ref_field: str) -> str:
+    first, *rest = ref_field.removesuffix("_ref").split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def _deduplicated(read: ReadResult) -> dict[str, list[EntitySpec]]:
+    """Entities by kind, first definition wins; later ones are rejected naming the first."""
+    first: dict[tuple, EntitySpec] = {}
+    for spec in read.entities:
+        if spec.key in first:
+            kept = first[spec.key]
+            reason = f"{spec.ref} is already defined in {kept.file}#{kept.index}: keep one"
+            read.rejections.append(Rejection(spec.file, spec.index, "metadata.name", reason))
+        else:
+            first[spec.key] = spec
+    by_kind = defaultdict(list)
+    for spec in first.values():
+        by_kind[spec.kind].append(spec)
+    return by_kind
+
+
+def import_descriptors(sources, *, max_file_bytes: int = MAX_FILE_BYTES) -> ImportReport:
+    """Import a folder, files, or (name, bytes) pairs; running it twice changes nothing.
+
+    Files larger than `max_file_bytes` are rejected unread.
+    """
+    tree, start = open_sources(sources)
+    tree.max_bytes = max_file_bytes
+    read = read_tree(tree, start)
+    report = ImportReport(files_read=read.files_read, skipped_files=read.skipped_files)
+    by_kind = _deduplicated(read)
+    report.rejected = read.rejections
+    writer = Writer(report)
+    with transaction.atomic():
+        for kind in WRITE_ORDER:
+            writer.write(kind, by_kind.get(kind, []))
+        writer.resolve()
+        report.unresolved = writer.unresolved()
+    return report

@@ -1,0 +1,250 @@
+"""Admin for golden paths and pipeline templates: versioned saves and the preview render.
+
+Published versions are frozen: saving changes to one creates the next version (with the edited
+files), and the one edited stays as it was, because services record the version they came from.
+Drafts are edited in place. The skeleton's files are rendered with sample values on every save,
+so a template error is shown next to the files with its name and line, and nothing broken is
+saved; "Preview render" shows everything a golden path makes, or every problem it has.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from provisioning import services as provisioning
+from provisioning.golden_paths import services
+from provisioning.golden_paths.manifests import defaults_problems
+from provisioning.golden_paths.parameters import spec_problems
+from provisioning.golden_paths.planning import GoldenPathSpec, PipelineSpec
+from provisioning.golden_paths.preview import preview
+from provisioning.models import Environment, GoldenPath, PipelineTemplate, SkeletonFile
+
+
+def _spec(gp: GoldenPath, files: dict[str, str]) -> GoldenPathSpec:
+    p = gp.pipeline
+    return GoldenPathSpec(
+        gp.slug or "draft",
+        gp.version or 1,
+        gp.name,
+        gp.language,
+        gp.framework,
+        files,
+        PipelineSpec(p.slug, p.version, p.name, p.path, p.content, p.image_registry),
+        gp.pipeline_settings or {},
+        gp.deployment_defaults or {},
+        gp.observability_defaults or {},
+    )
+
+
+def _environments() -> list:
+    return [provisioning.environment_spec(e) for e in Environment.objects.all()]
+
+
+def preview_of(gp: GoldenPath, files: dict[str, str] | None = None):
+    if files is None:
+        files = {f.path: f.content for f in gp.files.all()}
+    return preview(_spec(gp, files), gp.parameters or [], _environments())
+
+
+class GoldenPathForm(forms.ModelForm):
+    class Meta:
+        model = GoldenPath
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "language",
+            "framework",
+            "published",
+            "parameters",
+            "pipeline",
+            "pipeline_settings",
+            "deployment_defaults",
+            "observability_defaults",
+        ]
+
+    def clean_deployment_defaults(self):
+        defaults = self.cleaned_data["deployment_defaults"]
+        if problems := defaults_problems(defaults):
+            raise ValidationError(problems)
+        return defaults
+
+    def clean_parameters(self):
+        parameters = self.cleaned_data["parameters"]
+        if problems := spec_problems(parameters):
+            raise ValidationError(problems)
+        return parameters
+
+
+class TemplateTextField(forms.CharField):
+    """A template's text exactly as written: not stripped, with browser CRLFs made LF."""
+
+    def __init__(self, **kwargs):
+        kwargs["strip"] = False
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
+TEMPLATE_TEXT = {models.TextField: {"form_class": TemplateTextField}}
+
+
+class SkeletonFileFormSet(BaseInlineFormSet):
+    def clean(self):
+        """Render every file with sample values; template errors block the save."""
+        super().clean()
+        if any(self.errors) or not getattr(self.instance, "pipeline_id", None):
+            return
+        files = {
+            f.cleaned_data["path"]: f.cleaned_data.get("content", "")
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("path")
+        }
+        result = preview_of(self.instance, files)
+        if result.problems:
+            raise ValidationError([f"Not saved: {p}" for p in result.problems])
+
+
+class SkeletonFileInline(admin.StackedInline):
+    model = SkeletonFile
+    formset = SkeletonFileFormSet
+    formfield_overrides = TEMPLATE_TEXT
+    extra = 0
+    fields = ["path", "content"]
+
+
+class VersionedAdmin(admin.ModelAdmin):
+    """Saving a published row makes the next version; the row edited is left untouched."""
+
+    def _is_published(self, obj) -> bool:
+        return bool(obj.pk) and type(obj).objects.filter(pk=obj.pk, published=True).exists()
+
+    def save_model(self, request, obj, form, change):
+        request._new_version = change and self._is_published(obj)
+        if not request._new_version:
+            super().save_model(request, obj, form, change)
+
+    def _announce(self, request, old_version: int, new):
+        self.message_user(
+            request,
+            f"{new.name} was published, so your changes are version {new.version}; version "
+            f"{old_version} stays as it was for what was made from it.",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(PipelineTemplate)
+class PipelineTemplateAdmin(VersionedAdmin):
+    formfield_overrides = TEMPLATE_TEXT
+    list_display = ["name", "slug", "version", "published", "image_registry", "created_at"]
+    list_filter = ["published", "slug"]
+    readonly_fields = ["version"]
+    fields = [
+        "slug",
+        "version",
+        "name",
+        "description",
+        "path",
+        "image_registry",
+        "content",
+        "published",
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if request._new_version:
+            current = PipelineTemplate.objects.get(pk=obj.pk)
+            fields = {k: v for k, v in form.cleaned_data.items() if k != "slug"}
+            new = services.save_new_pipeline_version(current, fields)
+            self._announce(request, current.version, new)
+            obj.pk, obj.version = new.pk, new.version
+
+
+@admin.register(GoldenPath)
+class GoldenPathAdmin(VersionedAdmin):
+    form = GoldenPathForm
+    inlines = [SkeletonFileInline]
+    list_display = ["name", "slug", "version", "language", "published", "pipeline", "created_at"]
+    list_filter = ["published", "language"]
+    list_select_related = ["pipeline"]
+    readonly_fields = ["version", "preview_link"]
+    actions = ["preview_render"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "slug",
+                    "version",
+                    "name",
+                    "description",
+                    "language",
+                    "framework",
+                    "published",
+                    "preview_link",
+                ]
+            },
+        ),
+        ("What engineers answer", {"fields": ["parameters"]}),
+        ("Pipeline", {"fields": ["pipeline", "pipeline_settings"]}),
+        ("Defaults", {"fields": ["deployment_defaults", "observability_defaults"]}),
+    ]
+
+    @admin.display(description="Preview")
+    def preview_link(self, obj):
+        if not obj.pk:
+            return "Save first, then preview."
+        url = reverse("admin:provisioning_goldenpath_preview", args=[obj.pk])
+        return format_html('<a href="{}">Preview render with sample values</a>', url)
+
+    def get_urls(self):
+        preview_url = path(
+            "<int:pk>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="provisioning_goldenpath_preview",
+        )
+        return [preview_url, *super().get_urls()]
+
+    def preview_view(self, request, pk: int):
+        gp = get_object_or_404(GoldenPath.objects.select_related("pipeline"), pk=pk)
+        return self._render_previews(request, [gp])
+
+    @admin.action(description="Preview render with sample values")
+    def preview_render(self, request, queryset):
+        return self._render_previews(request, list(queryset.select_related("pipeline")))
+
+    def _render_previews(self, request, golden_paths):
+        results = [(gp, preview_of(gp)) for gp in golden_paths]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Preview render",
+            "results": results,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "provisioning/golden/admin_preview.html", context)
+
+    def save_related(self, request, form, formsets, change):
+        if not getattr(request, "_new_version", False):
+            return super().save_related(request, form, formsets, change)
+        current = GoldenPath.objects.get(pk=form.instance.pk)
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in {"slug"}}
+        files = []
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            files += [
+                {"path": f.cleaned_data["path"], "content": f.cleaned_data.get("content", "")}
+                for f in formset.forms
+                if f.cleaned_data
+                and not f.cleaned_data.get("DELETE")
+                and f.cleaned_data.get("path")
+            ]
+        new = services.save_new_golden_path_version(current, fields, files)
+        self._announce(request, current.version, new)
+        form.instance.pk, form.instance.version = new.pk, new.version

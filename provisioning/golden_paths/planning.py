@@ -1,0 +1,341 @@
+"""Plan a new service from a golden path: every file, manifest and step, before anything exists.
+
+Pure: the caller passes the golden path, the environments, what is connected and the
+observability bundle as values. `plan_service` renders the skeleton and the pipeline, builds
+the manifests and Argo CD applications, checks them against their schemas, and orders the
+steps so that what can always be done here (git, catalog, the first deployment) comes first
+and what needs a connected system comes after it.
+"""
+
+from dataclasses import dataclass, field
+
+from provisioning.drivers.base import PlannedResource
+from provisioning.golden_paths import argo, manifests, validation
+from provisioning.golden_paths.catalog_info import descriptor_yaml
+from provisioning.golden_paths.rendering import RenderError, render_files, render_text
+from provisioning.planning import (
+    EnvironmentSpec,
+    PlanContext,
+    PlanError,
+    plan_kubernetes_namespace,
+    plan_secrets_path,
+)
+from provisioning.policy import NamingPolicy
+
+GITOPS_REPOSITORY = "gitops"
+DEFAULT_PORT = 8080
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    slug: str
+    version: int
+    name: str
+    path: str
+    content: str
+    image_registry: str
+
+
+@dataclass(frozen=True)
+class GoldenPathSpec:
+    slug: str
+    version: int
+    name: str
+    language: str
+    framework: str
+    files: dict[str, str]
+    pipeline: PipelineSpec
+    pipeline_settings: dict = field(default_factory=dict)
+    deployment_defaults: dict = field(default_factory=dict)
+    observability_defaults: dict = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.slug}@{self.version}"
+
+
+@dataclass(frozen=True)
+class NewService:
+    """Everything the plan depends on, as plain values."""
+
+    name: str
+    team: str
+    description: str
+    values: dict
+    golden_path: GoldenPathSpec
+    environments: tuple[EnvironmentSpec, ...]
+    deploy_to: str
+    git_base_url: str  # e.g. file:///srv/portal/git: repositories are <base>/<name>.git
+    policy: NamingPolicy = field(default_factory=NamingPolicy)
+    # provider -> "not connected: …" for the providers that are not; absent means connected
+    not_connected: dict = field(default_factory=dict)
+    bundle: tuple[PlannedResource, ...] | None = None  # None: no bundle registered
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    resource: PlannedResource
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    name: str
+    golden_path: str
+    repository_files: dict[str, str]
+    pipeline_path: str
+    gitops_files: dict[str, str]  # path in the GitOps repository -> text
+    steps: list[Step]
+    notes: list[str]
+    environments: list[str]
+    deploy_to: str
+    summary: str
+
+    def to_json(self) -> dict:
+        return {
+            "summary": self.summary,
+            "golden_path": self.golden_path,
+            "files": sorted(self.repository_files),
+            "pipeline": self.pipeline_path,
+            "manifests": sorted(self.gitops_files),
+            "environments": self.environments,
+            "deploy_to": self.deploy_to,
+            "notes": self.notes,
+            "steps": [s.title for s in self.steps],
+            "resources": [s.resource.to_json() for s in self.steps],
+            "monthly_cost_usd": 0,
+        }
+
+
+def repository_url(base: str, name: str) -> str:
+    return f"{base.rstrip('/')}/{name}.git"
+
+
+def workload(svc: NewService) -> manifests.Workload:
+    gp = svc.golden_path
+    return manifests.Workload(
+        name=svc.name,
+        team=svc.team,
+        image=f"{gp.pipeline.image_registry.rstrip('/')}/{svc.name}",
+        port=int(svc.values.get("port") or DEFAULT_PORT),
+        golden_path=gp.ref,
+        defaults=gp.deployment_defaults,
+        observability=gp.observability_defaults,
+    )
+
+
+def template_context(svc: NewService) -> dict:
+    """What skeleton and pipeline templates can use, e.g. {{ name }} or {{ values.port }}."""
+    gp, w = svc.golden_path, workload(svc)
+    return {
+        "name": svc.name,
+        "module": svc.name.replace("-", "_"),
+        "description": svc.description,
+        "owner": svc.team,
+        "port": w.port,
+        "values": svc.values,
+        "image": w.image,
+        "repository_url": repository_url(svc.git_base_url, svc.name),
+        "gitops_url": repository_url(svc.git_base_url, GITOPS_REPOSITORY),
+        "gitops_path": f"apps/{svc.name}/overlays",
+        "golden_path": {"slug": gp.slug, "version": gp.version, "name": gp.name, "ref": gp.ref},
+        "pipeline": gp.pipeline_settings,
+        "pipeline_path": gp.pipeline.path,
+        "observability": gp.observability_defaults,
+        "environments": [e.name for e in svc.environments],
+        "deploy_to": svc.deploy_to,
+    }
+
+
+def render_repository(svc: NewService) -> dict[str, str]:
+    """The skeleton, the CI workflow and catalog-info.yaml; raises RenderError."""
+    gp, context = svc.golden_path, template_context(svc)
+    problems, files = [], {}
+    try:
+        files = render_files(gp.files, context)
+    except RenderError as exc:
+        problems += exc.problems
+    try:
+        pipeline = render_text(
+            f"pipeline {gp.pipeline.slug} v{gp.pipeline.version}", gp.pipeline.content, context
+        )
+    except RenderError as exc:
+        problems += exc.problems
+    if problems:
+        raise RenderError(problems)
+    files[gp.pipeline.path] = pipeline
+    files["catalog-info.yaml"] = descriptor_yaml(
+        name=svc.name,
+        team=svc.team,
+        description=svc.description,
+        language=gp.language,
+        golden_path=gp.ref,
+        repository_url=context["repository_url"],
+    )
+    return files
+
+
+def gitops_files(svc: NewService, deployed: dict[str, str | None]) -> dict[str, str]:
+    """Every GitOps file of the service; `deployed` maps an environment to its image tag."""
+    w, url = workload(svc), repository_url(svc.git_base_url, GITOPS_REPOSITORY)
+    files = {f"apps/{svc.name}/base/{p}": t for p, t in manifests.base_files(w).items()}
+    for env in svc.environments:
+        overlay = manifests.overlay_files(w, env, deployed.get(env.name))
+        files |= {f"apps/{svc.name}/overlays/{env.name}/{p}": t for p, t in overlay.items()}
+    apps = argo.application_files(w, list(svc.environments), url)
+    return files | {f"argocd/{svc.name}/{p}": t for p, t in apps.items()}
+
+
+def schema_problems(svc: NewService, repository_files: dict[str, str]) -> list[str]:
+    """What the real schemas find wrong in the generated objects and workflow."""
+    if problems := manifests.defaults_problems(svc.golden_path.deployment_defaults):
+        return problems
+    w = workload(svc)
+    for env in svc.environments:
+        for obj in manifests.effective_objects(w, env, "0.0.0"):
+            problems += [f"{env.name}: {p}" for p in validation.kubernetes_problems(obj)]
+    pipeline_path = svc.golden_path.pipeline.path
+    problems += validation.workflow_problems(repository_files[pipeline_path], pipeline_path)
+    return list(dict.fromkeys(problems))
+
+
+def plan_service(svc: NewService) -> ServicePlan:
+    """The plan, or PlanError keyed by the field to change (`golden_path` for template faults)."""
+    environments = [e.name for e in svc.environments]
+    if svc.deploy_to not in environments:
+        raise PlanError({"environment": [f"use one of: {', '.join(environments)}"]})
+    if problems := manifests.defaults_problems(svc.golden_path.deployment_defaults):
+        raise PlanError({"golden_path": [_platform_fault(p) for p in problems]})
+    try:
+        repo_files = render_repository(svc)
+    except RenderError as exc:
+        raise PlanError({"golden_path": [_platform_fault(str(p)) for p in exc.problems]}) from None
+    if problems := schema_problems(svc, repo_files):
+        raise PlanError({"golden_path": [_platform_fault(p) for p in problems]})
+    steps, notes = _steps(svc, repo_files)
+    gp = svc.golden_path
+    return ServicePlan(
+        name=svc.name,
+        golden_path=gp.ref,
+        repository_files=repo_files,
+        pipeline_path=gp.pipeline.path,
+        gitops_files=gitops_files(svc, {svc.deploy_to: "<first build>"}),
+        steps=steps,
+        notes=notes,
+        environments=environments,
+        deploy_to=svc.deploy_to,
+        summary=f"New service {svc.name} from {gp.name} v{gp.version}: repository, CI pipeline, "
+        f"manifests and Argo CD applications for {', '.join(environments)}, catalog entry, "
+        f"first deployment to {svc.deploy_to}",
+    )
+
+
+def _platform_fault(problem: str) -> str:
+    return f"the golden path is broken ({problem}): tell the platform team, or pick another one"
+
+
+def _git(name: str, kind: str, files: dict[str, str], message: str, prune: bool = False):
+    config = {"files": files, "message": message, "branch": "main", "prune": prune}
+    return PlannedResource("git", kind, name, {}, config)
+
+
+def _steps(svc: NewService, repo_files: dict[str, str]) -> tuple[list[Step], list[str]]:
+    name, gp, w = svc.name, svc.golden_path, workload(svc)
+    why = f"portal: {name} from golden path {gp.ref}"
+    steps = [
+        Step(
+            f"Create repository {name} with the skeleton and the {gp.pipeline.name} pipeline",
+            _git(name, "repository", repo_files, f"Create {name} from golden path {gp.ref}"),
+        ),
+        Step(
+            "Write the Kubernetes base manifests to the GitOps repository",
+            _git(
+                f"{GITOPS_REPOSITORY}:apps/{name}/base",
+                "gitops-files",
+                manifests.base_files(w),
+                why,
+                prune=True,
+            ),
+        ),
+    ]
+    for env in svc.environments:
+        if env.name != svc.deploy_to:
+            files = manifests.overlay_files(w, env, None)
+            steps.append(
+                Step(
+                    f"Write the {env.name} overlay (nothing runs there until you deploy)",
+                    _git(
+                        f"{GITOPS_REPOSITORY}:apps/{name}/overlays/{env.name}",
+                        "gitops-files",
+                        files,
+                        why,
+                    ),
+                )
+            )
+    url = repository_url(svc.git_base_url, GITOPS_REPOSITORY)
+    apps = argo.application_files(w, list(svc.environments), url)
+    steps.append(
+        Step(
+            f"Write {len(apps)} Argo CD applications",
+            _git(f"{GITOPS_REPOSITORY}:argocd/{name}", "gitops-files", apps, why, prune=True),
+        )
+    )
+    steps.append(
+        Step(
+            f"Register {name} in the catalog, owned by {svc.team}",
+            PlannedResource("portal", "catalog-component", name, {}, {"service": name}),
+        )
+    )
+    platform_steps, notes = _platform_steps(svc)
+    deploy = {"deployment": None, "service": name, "environment": svc.deploy_to, "tag": ""}
+    steps.append(
+        Step(
+            f"Deploy the first build to {svc.deploy_to} (commit its image tag to the overlay)",
+            PlannedResource("portal", "deployment", f"{name}/{svc.deploy_to}", {}, deploy),
+        )
+    )
+    steps += platform_steps
+    notes += _bundle(svc, steps)
+    notes.append(
+        f"CI: {gp.pipeline.name} v{gp.pipeline.version} in {gp.pipeline.path}: lint, test, build "
+        f"the image, push it to {gp.pipeline.image_registry}, commit the tag to the GitOps "
+        "repository."
+    )
+    return steps, notes
+
+
+def _platform_steps(svc: NewService) -> tuple[list[Step], list[str]]:
+    """Namespaces and Vault paths, planned only where their system is connected."""
+    steps, notes = [], []
+    for provider, planner, what, params in (
+        ("kubernetes", plan_kubernetes_namespace, "namespace", {"size": "small"}),
+        ("vault", plan_secrets_path, "Vault secrets path", {"kubernetes_auth": True}),
+    ):
+        planned = []
+        for env in svc.environments:
+            ctx = PlanContext(svc.team, svc.name, env, svc.policy)
+            for r in planner(ctx, params).resources:
+                planned.append(Step(f"Create {what} {r.name} in {env.name}", r))
+        if provider in svc.not_connected:
+            names = ", ".join(s.resource.name for s in planned)
+            notes.append(
+                f"{what.capitalize()}s {names}: {svc.not_connected[provider]}. They will be "
+                f"created when the platform team connects {provider.title()}; request them "
+                "then from the service page."
+            )
+        else:
+            steps += planned
+    return steps, notes
+
+
+def _bundle(svc: NewService, steps: list[Step]) -> list[str]:
+    if svc.bundle is None:
+        return [
+            "Observability bundle: not configured. The service still serves /metrics, writes "
+            "JSON logs and sends traces when OpenTelemetry is installed."
+        ]
+    steps += [
+        Step(f"Write the observability bundle: {r.name.partition(':')[2] or r.name}", r)
+        for r in svc.bundle
+    ]
+    return []

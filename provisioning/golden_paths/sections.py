@@ -1,0 +1,61 @@
+"""The service page's "Environments & deployments" section."""
+
+from django.http import HttpRequest
+
+from provisioning import services as provisioning
+from provisioning.golden_paths import cluster, manifests
+from provisioning.golden_paths.choices import DeploymentStatus
+from provisioning.golden_paths.forms import DeployForm
+from provisioning.golden_paths.services import deploy_environment as provisioning_default
+from provisioning.models import Deployment, Environment, ServiceOrigin
+
+
+def deployments_section(request: HttpRequest, component) -> dict:
+    """Per environment: what was last committed, what is waiting, and what the cluster says."""
+    origin = (
+        ServiceOrigin.objects.filter(component=component)
+        .select_related("golden_path", "team")
+        .first()
+    )
+    if origin is None:
+        return {"origin": None}
+    environments = list(Environment.objects.all())
+    history = list(
+        Deployment.objects.filter(origin=origin).select_related(
+            "request", "requested_by", "environment"
+        )[:50]
+    )
+    can_deploy = request.user.is_staff or origin.team.memberships.filter(user=request.user).exists()
+    rows = [_row(origin, env, history) for env in environments]
+    for row, following in zip(rows, rows[1:], strict=False):
+        row["promote_to"] = following["environment"] if row["current"] else None
+    return {
+        "origin": origin,
+        "rows": rows,
+        "history": history[:10],
+        "can_deploy": can_deploy,
+        "deploy_form": DeployForm(),
+        "environments": environments,
+        "default_environment": provisioning_default(environments),
+    }
+
+
+def _row(origin: ServiceOrigin, env: Environment, history: list[Deployment]) -> dict:
+    mine = [d for d in history if d.environment_id == env.pk]
+    current = next((d for d in mine if d.status == DeploymentStatus.COMMITTED), None)
+    waiting = next(
+        (
+            d
+            for d in mine
+            if d.status == DeploymentStatus.PENDING and d.request and not d.request.is_terminal
+        ),
+        None,
+    )
+    status = ""
+    if current:
+        w = manifests.Workload(origin.name, origin.team.name, origin.image, 0, "", {}, {})
+        namespace = manifests.namespace_for(w, provisioning.environment_spec(env))
+        status = cluster.rollout_status(
+            env.kubernetes_cluster, namespace, origin.name, current.tag
+        ).text
+    return {"environment": env, "current": current, "waiting": waiting, "status": status}

@@ -1,0 +1,508 @@
+"""Every write for golden paths: new versions, new services, deployments, catalog entries."""
+
+import subprocess
+from dataclasses import replace
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from catalog.models import Component, Tag
+from catalog.services import search_text_for
+from provisioning import extensions
+from provisioning import services as provisioning
+from provisioning.choices import RequestState
+from provisioning.drivers.base import (
+    EnsureResult,
+    NotConnectedError,
+    PermanentError,
+    PlannedResource,
+    ResourceMissing,
+)
+from provisioning.drivers.git import GitDriver, commit_files, ensure_repository, repo_path
+from provisioning.drivers.registry import connection_statuses
+from provisioning.golden_paths import manifests
+from provisioning.golden_paths.catalog_info import ANNOTATION_GOLDEN_PATH
+from provisioning.golden_paths.choices import DeploymentStatus
+from provisioning.golden_paths.parameters import service_name_problems
+from provisioning.golden_paths.planning import (
+    GITOPS_REPOSITORY,
+    GoldenPathSpec,
+    NewService,
+    PipelineSpec,
+    ServicePlan,
+    Step,
+    plan_service,
+    repository_url,
+    workload,
+)
+from provisioning.models import (
+    Deployment,
+    Environment,
+    GoldenPath,
+    PipelineTemplate,
+    ProvisionedResource,
+    ProvisioningRequest,
+    ServiceOrigin,
+    SkeletonFile,
+)
+from provisioning.planning import PlanError
+
+REQUEST_TYPE = "service"
+DEPLOY_TYPE = "deploy"
+DEFAULT_DEPLOY_ENVIRONMENT = "staging"
+
+
+# --- Reading golden paths ------------------------------------------------------------------
+
+
+def published_golden_paths() -> list[GoldenPath]:
+    """The newest published version of each golden path, with its file count (one query)."""
+    rows = (
+        GoldenPath.objects.filter(published=True)
+        .select_related("pipeline")
+        .annotate(file_count=Count("files"))
+        .order_by("slug", "-version")
+    )
+    latest: dict[str, GoldenPath] = {}
+    for row in rows:
+        latest.setdefault(row.slug, row)
+    return sorted(latest.values(), key=lambda g: g.name.lower())
+
+
+def get_published(slug: str) -> GoldenPath | None:
+    return (
+        GoldenPath.objects.filter(slug=slug, published=True)
+        .select_related("pipeline")
+        .order_by("-version")
+        .first()
+    )
+
+
+def spec_for(gp: GoldenPath) -> GoldenPathSpec:
+    p = gp.pipeline
+    return GoldenPathSpec(
+        slug=gp.slug,
+        version=gp.version,
+        name=gp.name,
+        language=gp.language,
+        framework=gp.framework,
+        files={f.path: f.content for f in gp.files.all()},
+        pipeline=PipelineSpec(p.slug, p.version, p.name, p.path, p.content, p.image_registry),
+        pipeline_settings=gp.pipeline_settings or {},
+        deployment_defaults=gp.deployment_defaults or {},
+        observability_defaults=gp.observability_defaults or {},
+    )
+
+
+def git_base_url() -> str:
+    return f"file://{settings.GIT_DIR}"
+
+
+def _not_connected() -> dict[str, str]:
+    return {
+        p: s
+        for p, (ok, s) in connection_statuses().items()
+        if p in {"kubernetes", "vault"} and not ok
+    }
+
+
+def deploy_environment(environments: list[Environment]) -> Environment | None:
+    by_name = {e.name: e for e in environments}
+    return by_name.get(DEFAULT_DEPLOY_ENVIRONMENT) or (environments[0] if environments else None)
+
+
+# --- Names ---------------------------------------------------------------------------------
+
+
+def rule_problems(name: str, team_name: str) -> list[str]:
+    """Every naming rule `name` breaks, in every environment's namespace and Vault path."""
+    envs = [provisioning.environment_spec(e) for e in Environment.objects.all()]
+    return service_name_problems(name, team_name or "team", envs)
+
+
+def name_problems(name: str, team_name: str) -> list[str]:
+    """Rules first (no lookups beyond environments), then whether the name is taken."""
+    if problems := rule_problems(name, team_name):
+        return problems
+    return [taken] if (taken := taken_message(name)) else []
+
+
+def taken_message(name: str) -> str:
+    """Why `name` cannot be used because something already has it, or ""."""
+    if Component.objects.filter(namespace="default", name__iexact=name).exists():
+        return f"a service named {name} is already in the catalog: pick another name"
+    origin = ServiceOrigin.objects.filter(name__iexact=name).select_related("team").first()
+    if origin:
+        return (
+            f"{name} is being created by team {origin.team.display_name} "
+            f"(request #{origin.request_id}): pick another name"
+        )
+    if (repo_path(name) / "HEAD").exists():
+        return f"a repository named {name} already exists on the git host: pick another name"
+    return ""
+
+
+# --- Planning and submitting a new service --------------------------------------------------
+
+
+def _bundle(name: str, team, description: str, environments: list[Environment]):
+    generators = extensions.bundles()
+    if not generators:
+        return None
+    draft = Component(name=name, owner=team, description=description, type="service")
+    try:
+        return tuple(r for g in generators.values() for env in environments for r in g(draft, env))
+    except Exception as exc:  # another app's code: its failure must be a readable plan error
+        raise PlanError(
+            {
+                "golden_path": [
+                    f"the observability bundle could not be planned ({exc}): tell the platform team"
+                ]
+            }
+        ) from exc
+
+
+def new_service(
+    gp: GoldenPath, name: str, team, description: str, values: dict, deploy_to: Environment
+) -> NewService:
+    environments = list(Environment.objects.all())
+    return NewService(
+        name=name,
+        team=team.name,
+        description=description,
+        values=values,
+        golden_path=spec_for(gp),
+        environments=tuple(provisioning.environment_spec(e) for e in environments),
+        deploy_to=deploy_to.name,
+        git_base_url=git_base_url(),
+        policy=provisioning.current_policy(),
+        not_connected=_not_connected(),
+        bundle=_bundle(name, team, description, environments),
+    )
+
+
+def plan_new_service(gp, name, team, description, values, deploy_to) -> ServicePlan:
+    """The plan; PlanError (field -> what to do) or NameTaken; nothing is written."""
+    if problems := rule_problems(name, team.name):
+        raise PlanError({"name": problems})
+    if taken := taken_message(name):
+        raise provisioning.NameTaken(taken)
+    return plan_service(new_service(gp, name, team, description, values, deploy_to))
+
+
+def submit_new_service(
+    user,
+    gp: GoldenPath,
+    name: str,
+    team,
+    description: str,
+    values: dict,
+    deploy_to: Environment,
+    idempotency_key: str = "",
+) -> ProvisioningRequest:
+    """1. Return the earlier request for a repeated idempotency key; 2. plan; 3. record the
+    request, the service's origin and its first deployment, claim the names (first come, first
+    served) and queue it. Raises PlanError or NameTaken; nothing is left behind."""
+    key = idempotency_key or None
+    if key and (
+        earlier := ProvisioningRequest.objects.filter(requester=user, idempotency_key=key).first()
+    ):
+        return earlier
+    plan = plan_new_service(gp, name, team, description, values, deploy_to)
+    try:
+        with transaction.atomic():
+            return _record_new_service(user, gp, plan, team, description, values, deploy_to, key)
+    except IntegrityError as exc:
+        if key and (
+            earlier := ProvisioningRequest.objects.filter(
+                requester=user, idempotency_key=key
+            ).first()
+        ):
+            return earlier
+        raise provisioning.NameTaken(
+            taken_message(name) or f"{name} was just taken: pick another name"
+        ) from exc
+
+
+def _record_new_service(user, gp, plan: ServicePlan, team, description, values, deploy_to, key):
+    request = ProvisioningRequest.objects.create(
+        requester=user,
+        team=team,
+        service_name=plan.name,
+        environment=deploy_to,
+        type=REQUEST_TYPE,
+        parameters={
+            "golden_path": gp.slug,
+            "version": gp.version,
+            "owner": team.name,
+            "description": description,
+            **values,
+        },
+        plan=plan.to_json(),
+        state=RequestState.PLANNED,
+        idempotency_key=key,
+        needs_approval_reason=_approval(deploy_to),
+        submitted_at=timezone.now(),
+    )
+    origin = ServiceOrigin.objects.create(
+        name=plan.name,
+        golden_path=gp,
+        team=team,
+        request=request,
+        values=values,
+        image=workload_image(gp, plan.name),
+    )
+    first = Deployment.objects.create(
+        origin=origin, environment=deploy_to, tag="", request=request, requested_by=user
+    )
+    steps = [(s.title, _with_deployment(s, first.pk).resource) for s in plan.steps]
+    provisioning.start_planned_request(request, steps, user.get_username())
+    return request
+
+
+def _with_deployment(step: Step, deployment_id: int) -> Step:
+    if step.resource.provider == "portal" and step.resource.kind == "deployment":
+        config = {**step.resource.config, "deployment": deployment_id}
+        return replace(step, resource=replace(step.resource, config=config))
+    return step
+
+
+def workload_image(gp: GoldenPath, name: str) -> str:
+    return f"{gp.pipeline.image_registry.rstrip('/')}/{name}"
+
+
+def _approval(env: Environment) -> str:
+    return (
+        f"{env.display_name} requests need a team lead's approval" if env.requires_approval else ""
+    )
+
+
+# --- Deployments ---------------------------------------------------------------------------
+
+
+def deploy(user, origin: ServiceOrigin, env: Environment, tag: str) -> ProvisioningRequest:
+    """A one-step request that commits `tag` to `env`'s overlay; held for approval where the
+    environment requires it (production)."""
+    with transaction.atomic():
+        request = ProvisioningRequest.objects.create(
+            requester=user,
+            team=origin.team,
+            component=origin.component,
+            service_name=origin.name,
+            environment=env,
+            type=DEPLOY_TYPE,
+            parameters={"tag": tag},
+            plan={"summary": f"Deploy {origin.name}:{tag} to {env.name}", "resources": []},
+            state=RequestState.PLANNED,
+            needs_approval_reason=_approval(env),
+            submitted_at=timezone.now(),
+        )
+        deployment = Deployment.objects.create(
+            origin=origin, environment=env, tag=tag, request=request, requested_by=user
+        )
+        config = {
+            "deployment": deployment.pk,
+            "service": origin.name,
+            "environment": env.name,
+            "tag": tag,
+        }
+        resource = PlannedResource("portal", "deployment", f"{origin.name}/{env.name}", {}, config)
+        request.plan = {**request.plan, "resources": [resource.to_json()]}
+        request.save(update_fields=["plan"])
+        title = f"Commit {origin.name}:{tag} to the {env.name} overlay"
+        provisioning.start_planned_request(
+            request, [(title, resource)], user.get_username(), claim=False
+        )
+    return request
+
+
+def latest_committed(origin: ServiceOrigin, env: Environment) -> Deployment | None:
+    return (
+        Deployment.objects.filter(origin=origin, environment=env, status=DeploymentStatus.COMMITTED)
+        .order_by("-committed_at", "-id")
+        .first()
+    )
+
+
+def _head(repo) -> str:
+    result = subprocess.run(
+        ["git", f"--git-dir={repo}", "rev-parse", "--verify", "--quiet", "refs/heads/main"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip()
+
+
+def apply_deployment(deployment_id: int) -> EnsureResult:
+    """Commit the deployment's image tag to its overlay and record the commit (idempotent).
+
+    An empty tag means "the service repository's head": the commit the pipeline builds first.
+    """
+    connected, status = GitDriver.connection_status()
+    if not connected:
+        raise NotConnectedError(status)
+    d = (
+        Deployment.objects.select_related(
+            "origin__golden_path__pipeline", "origin__team", "environment"
+        )
+        .filter(pk=deployment_id)
+        .first()
+    )
+    if d is None:
+        raise PermanentError(
+            f"deployment #{deployment_id} no longer exists: submit the deployment again"
+        )
+    tag = d.tag or _head(repo_path(d.origin.name))
+    if not tag:
+        raise PermanentError(
+            f"repository {d.origin.name} has no commit to deploy yet: retry after it is created"
+        )
+    w = workload_for(d.origin)
+    files = manifests.overlay_files(w, provisioning.environment_spec(d.environment), tag)
+    repo, _ = ensure_repository(GITOPS_REPOSITORY)
+    folder = f"apps/{d.origin.name}/overlays/{d.environment.name}"
+    commit, changed = commit_files(
+        repo, "main", files, f"Deploy {d.origin.name}:{tag} to {d.environment.name}", folder
+    )
+    Deployment.objects.filter(pk=d.pk).update(
+        tag=tag,
+        gitops_commit=commit,
+        status=DeploymentStatus.COMMITTED,
+        committed_at=d.committed_at or timezone.now(),
+    )
+    outcome = "updated" if changed else "unchanged"
+    return EnsureResult(
+        outcome,
+        commit,
+        f"committed {d.origin.name}:{tag[:12]} to {folder} at {commit[:12]}",
+        {"commit": commit, "tag": tag},
+    )
+
+
+def workload_for(origin: ServiceOrigin) -> manifests.Workload:
+    gp = origin.golden_path
+    svc = NewService(
+        name=origin.name,
+        team=origin.team.name,
+        description="",
+        values=origin.values,
+        golden_path=GoldenPathSpec(
+            gp.slug,
+            gp.version,
+            gp.name,
+            gp.language,
+            gp.framework,
+            {},
+            PipelineSpec(
+                gp.pipeline.slug,
+                gp.pipeline.version,
+                gp.pipeline.name,
+                gp.pipeline.path,
+                "",
+                gp.pipeline.image_registry,
+            ),
+            gp.pipeline_settings or {},
+            gp.deployment_defaults or {},
+            gp.observability_defaults or {},
+        ),
+        environments=(),
+        deploy_to="",
+        git_base_url=git_base_url(),
+    )
+    return workload(svc)
+
+
+# --- The catalog entry ---------------------------------------------------------------------
+
+
+def register_component(name: str) -> EnsureResult:
+    """Create or converge the catalog Component of a service made from a golden path, and link
+    the service's requests and inventory to it."""
+    origin = (
+        ServiceOrigin.objects.select_related("golden_path", "team", "component")
+        .filter(name=name)
+        .first()
+    )
+    if origin is None:
+        raise PermanentError(f"no golden-path service named {name}: submit the request again")
+    gp, team = origin.golden_path, origin.team
+    existing = Component.objects.filter(namespace="default", name__iexact=name).first()
+    if existing and existing.pk != origin.component_id:
+        raise PermanentError(
+            f"the catalog already has a service named {existing.name} that this request did not "
+            "make: rename one of them, then retry"
+        )
+    description = (origin.request.parameters.get("description", "") if origin.request else "") or ""
+    fields = {
+        "title": "",
+        "description": description,
+        "owner": team,
+        "owner_ref": f"group:default/{team.name}",
+        "type": "service",
+        "lifecycle": "experimental",
+        "language": gp.language,
+        "repository_url": repository_url(git_base_url(), name),
+        "annotations": {ANNOTATION_GOLDEN_PATH: f"{gp.slug}@{gp.version}"},
+        "search_text": search_text_for(name, "", description, [gp.language]),
+    }
+    with transaction.atomic():
+        component, created = Component.objects.update_or_create(
+            namespace="default", name=name, defaults=fields
+        )
+        if gp.language:
+            component.tags.add(Tag.objects.get_or_create(name=gp.language)[0])
+        ServiceOrigin.objects.filter(pk=origin.pk).update(component=component)
+        requests = ProvisioningRequest.objects.filter(
+            service_name=name, type__in=[REQUEST_TYPE, DEPLOY_TYPE], component=None
+        )
+        ProvisionedResource.objects.filter(request__in=requests, component=None).update(
+            component=component
+        )
+        requests.update(component=component)
+    outcome = "created" if created else "updated"
+    return EnsureResult(outcome, component.ref, f"{outcome} catalog entry {component.ref}")
+
+
+def component_drift(name: str) -> list[str]:
+    if not Component.objects.filter(namespace="default", name=name).exists():
+        raise ResourceMissing(f"catalog entry {name} no longer exists")
+    return []
+
+
+# --- Versions (admin) ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_new_golden_path_version(
+    current: GoldenPath, fields: dict, files: list[dict]
+) -> GoldenPath:
+    """Editing a published golden path: the changes become the next version; the edited one
+    stays as it was, so services made from it keep pointing at what they were made from."""
+    latest = GoldenPath.objects.filter(slug=current.slug).order_by("-version").first()
+    new = GoldenPath.objects.create(
+        **{**_model_fields(current), **fields, "slug": current.slug, "version": latest.version + 1}
+    )
+    SkeletonFile.objects.bulk_create(
+        SkeletonFile(golden_path=new, path=f["path"], content=f["content"]) for f in files
+    )
+    return new
+
+
+@transaction.atomic
+def save_new_pipeline_version(current: PipelineTemplate, fields: dict) -> PipelineTemplate:
+    latest = PipelineTemplate.objects.filter(slug=current.slug).order_by("-version").first()
+    return PipelineTemplate.objects.create(
+        **{**_model_fields(current), **fields, "slug": current.slug, "version": latest.version + 1}
+    )
+
+
+def _model_fields(obj) -> dict:
+    skip = {"id", "version", "created_at"}
+    return {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if f.attname not in skip
+    }

@@ -1,1 +1,0 @@
-"""Models of the provisioning app; added by the issue that builds it."""

@@ -1,0 +1,135 @@
+"""Create a service from a golden path (choose → parameters → plan → create) and deploy it."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog.models import Team
+from idp_portal.htmx import is_partial, vary_on_htmx
+from provisioning import services as provisioning
+from provisioning.golden_paths import services
+from provisioning.golden_paths.forms import DeployForm, NewServiceForm
+from provisioning.models import Environment, ServiceOrigin
+from provisioning.planning import PlanError
+
+FORM_TEMPLATE = "provisioning/create_service_form.html"
+
+
+def teams_for(user) -> list[Team]:
+    """Teams the user may create a service for: their own (every team for platform admins)."""
+    teams = Team.objects.order_by("name")
+    return list(teams if user.is_staff else teams.filter(memberships__user=user).distinct())
+
+
+def get_origin_for_user(user, name: str) -> ServiceOrigin:
+    """A golden-path service the user's team owns (any for platform admins); 404 or 403."""
+    origin = get_object_or_404(
+        ServiceOrigin.objects.select_related("team", "golden_path"), name=name
+    )
+    if not user.is_staff and not origin.team.memberships.filter(user=user).exists():
+        raise PermissionDenied(
+            f"{name} belongs to team {origin.team.display_name}: only its members can deploy it."
+        )
+    return origin
+
+
+@require_GET
+def create_service(request: HttpRequest) -> HttpResponse:
+    """Step 1: the golden paths, each saying what you get."""
+    context = {"golden_paths": services.published_golden_paths(), "teams": teams_for(request.user)}
+    return render(request, "provisioning/create_service.html", context)
+
+
+def _form(request: HttpRequest, gp, teams: list[Team]) -> NewServiceForm:
+    data = request.POST if request.method == "POST" else None
+    initial = {
+        "owner": teams[0].name if teams else "",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+    form = NewServiceForm(data, golden_path=gp, teams=teams, initial=initial)
+    form.fields["owner"].error_messages["invalid_choice"] = (
+        "pick one of your teams; to create a service for another team, ask its lead to add you"
+    )
+    return form
+
+
+@require_http_methods(["GET", "POST"])
+def create_service_form(request: HttpRequest, slug: str) -> HttpResponse:
+    """Steps 2–4: parameters (name checked live), the plan, create."""
+    gp = services.get_published(slug)
+    if gp is None:
+        raise Http404("no published golden path by that name")
+    teams = teams_for(request.user)
+    form = _form(request, gp, teams)
+    environments = list(Environment.objects.all())
+    deploy_to = services.deploy_environment(environments)
+    context = {"gp": gp, "form": form, "teams": teams, "deploy_to": deploy_to}
+    if request.method == "POST" and deploy_to is None:
+        form.add_error(None, "no environments are set up yet: ask the platform team to add them")
+    elif (
+        request.method == "POST"
+        and form.is_valid()
+        and (response := _plan_or_create(request, gp, form, deploy_to, context))
+    ):
+        return response
+    template = FORM_TEMPLATE + ("#plan" if is_partial(request) else "")
+    return vary_on_htmx(render(request, template, context))
+
+
+def _plan_or_create(request, gp, form: NewServiceForm, deploy_to, context: dict):
+    data, team = form.cleaned_data, Team.objects.get(name=form.cleaned_data["owner"])
+    args = (gp, data["name"], team, data["description"], form.values(), deploy_to)
+    try:
+        if request.POST.get("action") == "create":
+            created = services.submit_new_service(
+                request.user, *args, idempotency_key=data.get("idempotency_key", "")
+            )
+            messages.success(request, f"Creating {data['name']}: request #{created.pk}.")
+            return redirect(created)
+        context["plan"] = services.plan_new_service(*args)
+    except PlanError as exc:
+        for field, problems in exc.errors.items():
+            form.add_error(field if field in form.fields else None, problems)
+    except provisioning.NameTaken as exc:
+        form.add_error("name", str(exc))
+    return None
+
+
+@require_GET
+def check_service_name(request: HttpRequest) -> HttpResponse:
+    """The live name check: every rule the name breaks, or that it is free."""
+    name = request.GET.get("name", "").strip()
+    owner = request.GET.get("owner", "")
+    problems = services.name_problems(name, owner) if name else []
+    context = {"checked_name": name, "name_problems": problems}
+    return vary_on_htmx(render(request, FORM_TEMPLATE + "#name-check", context))
+
+
+@require_POST
+def deploy_service(request: HttpRequest, name: str) -> HttpResponse:
+    """Deploy a tag to an environment (or promote one): a request, so approvals apply."""
+    origin = get_origin_for_user(request.user, name)
+    env = Environment.objects.filter(name=request.POST.get("environment", "")).first()
+    form = DeployForm(request.POST)
+    if env is None or not form.is_valid():
+        problems = ["pick an environment"] if env is None else form.errors.get("tag", [])
+        messages.error(request, f"Nothing deployed: {' '.join(problems)}")
+        return redirect(_service_url(origin))
+    created = services.deploy(request.user, origin, env, form.cleaned_data["tag"])
+    if created.needs_approval_reason:
+        messages.info(
+            request, f"Request #{created.pk} waits for approval: {created.needs_approval_reason}."
+        )
+    else:
+        messages.success(request, f"Deploying {name}:{form.cleaned_data['tag']} to {env.name}.")
+    return redirect(created)
+
+
+def _service_url(origin: ServiceOrigin) -> str:
+    if origin.component_id:
+        return origin.component.get_absolute_url()
+    return origin.request.get_absolute_url() if origin.request_id else "/"

@@ -1,0 +1,62 @@
+"""Create a service in a real browser: cards, live name check, plan, create, live request."""
+
+import os
+
+from catalog.choices import TeamRole
+from catalog.models import Component
+from provisioning import engine
+from provisioning.demo import seed_golden_paths
+from provisioning.models import ProvisioningRequest
+from tests.factories import PASSWORD, add_member, make_team, make_user
+from tests.provisioning.conftest import default_environment
+
+SCREENSHOTS = os.environ.get("SCREENSHOTS_DIR")
+
+
+def shot(page, name):
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/{name}.png", full_page=True)
+
+
+def test_create_a_service_from_the_home_page(
+    page, live_server, transactional_db, settings, tmp_path
+):
+    settings.GIT_DIR, settings.GIT_HOST = tmp_path / "git", "local"
+    team = make_team("payments", title="Payments")
+    add_member(team, make_user("dana"), TeamRole.MEMBER)
+    for name in ("dev", "staging", "prod"):
+        default_environment(name)
+    seed_golden_paths()
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username or e-mail").fill("dana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.locator("article", has_text="Create a service").get_by_role("button").click()
+    shot(page, "1-cards")
+    page.get_by_role("button", name="Use Python HTTP service").click()
+    page.get_by_label("Service name").fill("Check_Out")
+    page.wait_for_selector("#name-check .errorlist")
+    assert "lowercase" in page.locator("#name-check").inner_text()
+    page.get_by_label("Service name").fill("checkout")
+    page.wait_for_selector("#name-check .name-ok")
+    page.get_by_label("What it does").fill("Takes card payments")
+    shot(page, "2-form")
+    page.get_by_role("button", name="Show the plan").click()
+    page.wait_for_selector("#plan h2")
+    assert "Deploy the first build to staging" in page.locator("#plan").inner_text()
+    shot(page, "3-plan")
+    page.get_by_role("button", name="Create checkout").click()
+    page.wait_for_url("**/provisioning/requests/**")
+
+    engine.apply(ProvisioningRequest.objects.get().pk, "e2e-worker")
+    page.wait_for_function(
+        "document.querySelector('#request-state').innerText.includes('Succeeded')", timeout=10_000
+    )
+    shot(page, "4-request")
+    assert Component.objects.filter(name="checkout").exists()
+    page.goto(f"{live_server.url}/catalog/services/default/checkout/")
+    assert "Promote to Prod" in page.content()
+    shot(page, "5-service")
