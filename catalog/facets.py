@@ -65,6 +65,8 @@ def facet_counts(data: QueryDict, base: QuerySet) -> list[dict]:
         qs = ComponentFilterSet(others, queryset=base).qs
         selected = data.getlist(field)
         options = _counts(field, qs)
+        if field == "tier":  # criticality reads best in its own order, 1 (critical) first
+            options.sort(key=lambda option: int(option[0]))
         shown = options[:MAX_OPTIONS]
         shown_values = {value for value, _, _ in shown}
         shown += [opt for opt in options[MAX_OPTIONS:] if opt[0] in selected]

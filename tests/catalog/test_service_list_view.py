@@ -145,3 +145,10 @@ def test_an_invalid_filter_value_is_explained_and_the_rest_still_apply(owner_cli
     html = owner_client.get(URL + "?view=all&tier=x&language=go").content.decode()
     assert "Tier x does not exist: use 1, 2, 3 or 4." in html
     assert "ledger" in html and "petstore" not in html
+
+
+def test_tier_options_are_listed_most_critical_first(owner_client, personas):
+    for name, tier in [("a", 3), ("b", 3), ("c", 1), ("d", 2), ("e", 3)]:
+        make_component(name, owner=personas.team, tier=tier)
+    facets = {f["name"]: f for f in owner_client.get(URL + "?view=all").context["facets"]}
+    assert [o["value"] for o in facets["tier"]["options"]] == ["1", "2", "3"]
