@@ -59,3 +59,36 @@ def test_sign_out_ends_the_session(client, person):
     client.force_login(person)
     client.post("/accounts/logout/")
     assert client.get("/").status_code == 302
+
+
+SIGN_IN_PAGE_IN_CHILD = (
+    "import django; django.setup();"
+    "from django.core.management import call_command; call_command('migrate', verbosity=0);"
+    "from django.test import Client;"
+    "print(Client(HTTP_HOST='localhost').get('/accounts/login/').content.decode())"
+)
+
+
+def test_sso_providers_come_from_the_environment(tmp_path):
+    from tests.helpers import run_portal
+
+    result = run_portal(
+        ["-c", SIGN_IN_PAGE_IN_CHILD],
+        {
+            "DEBUG": "true",
+            "IDP_DATA_DIR": str(tmp_path),
+            "OIDC_CLIENT_ID": "portal",
+            "OIDC_CLIENT_SECRET": "s3cret",
+            "OIDC_SERVER_URL": "https://sso.example.com/realms/eng",
+            "OIDC_PROVIDER_NAME": "Acme SSO",
+            "GITHUB_CLIENT_ID": "gh-id",
+            "GITHUB_CLIENT_SECRET": "gh-secret",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Sign in with Acme SSO" in result.stdout and "Sign in with GitHub" in result.stdout
+    assert "/accounts/oidc/sso/login/" in result.stdout and "s3cret" not in result.stdout
+
+
+def test_without_sso_variables_there_are_no_sso_buttons(client, db):
+    assert "Sign in with" not in client.get("/accounts/login/").content.decode()
