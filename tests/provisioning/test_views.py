@@ -164,3 +164,32 @@ def test_service_page_lists_its_resources(member, petstore):
 def test_my_requests_lists_the_teams_requests(member):
     member.post(FORM, {**form_data(), "action": "submit"})
     assert "s3-bucket" in member.get("/provisioning/requests/").content.decode()
+
+
+def _queries_for(client, url, django_assert_max_num_queries, limit):
+    with django_assert_max_num_queries(limit):
+        assert client.get(url).status_code == 200
+
+
+def test_list_and_live_pages_have_a_constant_query_budget(member, django_assert_max_num_queries):
+    for index in range(3):
+        member.post(
+            FORM,
+            {**form_data(purpose=f"a{index}", idempotency_key=f"k{index}"), "action": "submit"},
+        )
+    request = ProvisioningRequest.objects.first()
+    engine.apply(request.pk, "w1")
+    budgets = {
+        "/provisioning/requests/": 8,
+        "/provisioning/approvals/": 8,
+        request.get_absolute_url(): 14,
+    }
+    for url, limit in budgets.items():
+        _queries_for(member, url, django_assert_max_num_queries, limit)
+    for index in range(3, 12):
+        member.post(
+            FORM,
+            {**form_data(purpose=f"a{index}", idempotency_key=f"k{index}"), "action": "submit"},
+        )
+    for url, limit in budgets.items():  # ten times the rows, the same number of queries
+        _queries_for(member, url, django_assert_max_num_queries, limit)
