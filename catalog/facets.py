@@ -13,6 +13,9 @@ from catalog.models import Component, Tag
 
 # Facets with many possible values show the biggest ones; selected values are always shown.
 MAX_OPTIONS = 12
+# Counts come from at most this many matching rows: exact for any narrowed-down view, and a
+# bounded cost (a GROUP BY over a few thousand rows) when a view matches most of the catalog.
+FACET_SAMPLE = 5_000
 
 GROUP_FIELD = {
     "owner": ("owner__name", "owner__title"),
@@ -25,8 +28,13 @@ GROUP_FIELD = {
 TIER_LABELS = dict(Tier.choices)
 
 
+def _sample(qs: QuerySet) -> QuerySet:
+    return Component.objects.filter(pk__in=qs.order_by().values("pk")[:FACET_SAMPLE])
+
+
 def _counts(field: str, qs: QuerySet) -> list[tuple[str, str, int]]:
     """(value, label, count) for one facet over `qs`, most frequent first."""
+    qs = _sample(qs)
     if field == "tag":
         rows = (
             Tag.objects.filter(components__in=qs.values("pk"))
@@ -55,8 +63,9 @@ def _counts(field: str, qs: QuerySet) -> list[tuple[str, str, int]]:
     return result
 
 
-def facet_counts(data: QueryDict, base: QuerySet) -> list[dict]:
-    """For each facet: its label, parameter, and options {value, label, count, selected}."""
+def facet_counts(data: QueryDict, base: QuerySet, total: int = 0) -> list[dict]:
+    """For each facet: its label, parameter, options {value, label, count, selected}, and
+    whether the counts come from a sample (`total` is how many services the view matches)."""
     facets = []
     form_fields = ComponentFilterSet.base_filters
     for field in FACETS:
@@ -65,6 +74,10 @@ def facet_counts(data: QueryDict, base: QuerySet) -> list[dict]:
         qs = ComponentFilterSet(others, queryset=base).qs
         selected = data.getlist(field)
         options = _counts(field, qs)
+        # A single-valued facet whose counts add up to the sample size was cut short.
+        sampled = total > FACET_SAMPLE or (
+            field != "tag" and sum(n for _, _, n in options) >= FACET_SAMPLE
+        )
         if field == "tier":  # criticality reads best in its own order, 1 (critical) first
             options.sort(key=lambda option: int(option[0]))
         shown = options[:MAX_OPTIONS]
@@ -76,6 +89,7 @@ def facet_counts(data: QueryDict, base: QuerySet) -> list[dict]:
                 "name": field,
                 "label": form_fields[field].label,
                 "more": max(0, len(options) - len(shown_values)),
+                "sampled": sampled,
                 "options": [
                     {"value": v, "label": label, "count": n, "selected": v in selected}
                     for v, label, n in shown

@@ -4,9 +4,10 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
-from catalog import graph
+from catalog import facets, graph
 from catalog.choices import ApiRelationKind, TeamRole
 from catalog.facets import facet_counts
 from catalog.filtersets import FACETS, ComponentFilterSet
@@ -26,6 +27,21 @@ from catalog.sections import render_service_sections
 from idp_portal.htmx import is_partial, vary_on_htmx
 
 PAGE_SIZES = (25, 50, 100)
+
+
+class CappedPaginator(Paginator):
+    """Counts at most CAP rows: past that an exact count costs more than the page itself,
+    and nobody pages through ten thousand services (the page says "10,000+" and to narrow)."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.CAP + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > self.CAP
 
 
 def get_entity_or_404(queryset: QuerySet, namespace: str, name: str):
@@ -67,12 +83,13 @@ def service_list(request: HttpRequest) -> HttpResponse:
     results = filterset.qs
     if not data.get("sort"):
         results = results.order_by("name")
-    paginator = Paginator(results.for_list(), _page_size(data))
+    paginator = CappedPaginator(results.for_list(), _page_size(data))
     page = paginator.get_page(data.get("page"))
     context = {
         "filterset": filterset,
         "page": page,
-        "facets": facet_counts(data, base),
+        "facets": facet_counts(data, base, paginator.count),
+        "facet_sample": facets.FACET_SAMPLE,
         "scope": scope,
         "team_names": team_names,
         "query_without_page": _without(data, "page"),

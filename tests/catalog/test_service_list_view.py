@@ -152,3 +152,26 @@ def test_tier_options_are_listed_most_critical_first(owner_client, personas):
         make_component(name, owner=personas.team, tier=tier)
     facets = {f["name"]: f for f in owner_client.get(URL + "?view=all").context["facets"]}
     assert [o["value"] for o in facets["tier"]["options"]] == ["1", "2", "3"]
+
+
+def test_large_results_show_a_capped_count_and_sampled_facets(owner_client, personas, monkeypatch):
+    from catalog import facets, views
+
+    monkeypatch.setattr(views.CappedPaginator, "CAP", 10)
+    monkeypatch.setattr(facets, "FACET_SAMPLE", 8)
+    for index in range(14):
+        make_component(f"svc-{index:02}", owner=personas.team, language="go")
+    response = owner_client.get(URL + "?view=all&per_page=25")
+    html = response.content.decode()
+    assert "<strong>10+</strong> services" in html and "search or filter to narrow down" in html
+    languages = {f["name"]: f for f in response.context["facets"]}["language"]
+    assert languages["sampled"] and languages["options"][0]["count"] == 8
+    assert "counts from the first" in html
+
+
+def test_narrow_results_have_exact_counts(owner_client, personas):
+    for index in range(3):
+        make_component(f"svc-{index}", owner=personas.team, language="go")
+    response = owner_client.get(URL + "?view=all")
+    languages = {f["name"]: f for f in response.context["facets"]}["language"]
+    assert not languages["sampled"] and languages["options"][0]["count"] == 3
