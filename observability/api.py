@@ -11,13 +11,13 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
 from catalog.models import Component
 from observability.filtersets import CoverageFilterSet
-from observability.querysets import coverage_list, signals_of
+from observability.querysets import CoveragePaginator, coverage_list, signals_of
 
 app_name = "observability_api"
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 500
@@ -85,7 +85,7 @@ def coverage(request: HttpRequest) -> JsonResponse:
         number = _int(request.GET.get("page"), 1, "page")
     except ValueError as exc:
         return JsonResponse({"errors": {"page": [str(exc)]}}, status=400)
-    paginator = Paginator(coverage_list(filterset.qs), size)
+    paginator = CoveragePaginator(filterset.qs, size)
     try:
         page = paginator.page(number)
     except EmptyPage:

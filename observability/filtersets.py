@@ -1,11 +1,15 @@
 """What the coverage page's query parameters mean; the JSON API uses the same filterset."""
 
+import operator
+from functools import reduce
+
 import django_filters
 from django.db.models import Q, QuerySet
 
 from catalog.filtersets import TierFilter, ValuesFilter
 from catalog.models import Component
 from observability.choices import SIGNALS, SignalStatus
+from observability.models import ServiceCoverage
 
 
 class CoverageFilterSet(django_filters.FilterSet):
@@ -50,16 +54,20 @@ class CoverageFilterSet(django_filters.FilterSet):
         return qs  # read by filter_status
 
     def filter_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        """Semi- and anti-joins on the coverage table; a service never refreshed has no row,
+        so it counts as missing everywhere."""
         if not value:
             return qs
         signal = self.form.cleaned_data.get("signal")
         signals = [signal] if signal else list(SIGNALS)
-        match = Q()
-        for s in signals:
-            match |= Q(**{f"observability_coverage__{s}": value})
+        rows = ServiceCoverage.objects.values("component_id")
+
+        def any_is(status: str) -> Q:
+            return reduce(operator.or_, (Q(**{s: status}) for s in signals))
+
         if value == SignalStatus.MISSING:
-            match |= Q(observability_coverage__isnull=True)  # never refreshed: nothing known
-        return qs.filter(match)
+            return qs.exclude(pk__in=rows.exclude(any_is(SignalStatus.MISSING)))
+        return qs.filter(pk__in=rows.filter(any_is(value)))
 
 
 FILTER_KEYS = ("team", "system", "tier", "lifecycle", "signal", "status")

@@ -1,5 +1,6 @@
 """Reads behind the coverage page and API, each a fixed number of queries."""
 
+from django.core.paginator import Paginator
 from django.db.models import BooleanField, Count, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
@@ -14,22 +15,42 @@ def signals_of(component: Component) -> dict[str, str]:
     return {s: getattr(coverage, s) if coverage else SignalStatus.MISSING.value for s in SIGNALS}
 
 
+def _sort_keys(qs: QuerySet) -> QuerySet:
+    return qs.annotate(
+        covered=Coalesce(
+            "observability_coverage__fully_covered", Value(False), output_field=BooleanField()
+        ),
+        present=Coalesce(
+            "observability_coverage__signals_present", Value(0), output_field=IntegerField()
+        ),
+    )
+
+
 def coverage_list(base: QuerySet | None = None) -> QuerySet:
     """Services with their coverage row, most critical gaps first: tier, then not fully
     covered, then fewest signals present, then name."""
     qs = base if base is not None else Component.objects.all()
-    return (
-        qs.select_related("owner", "system", "observability_coverage")
-        .annotate(
-            covered=Coalesce(
-                "observability_coverage__fully_covered", Value(False), output_field=BooleanField()
-            ),
-            present=Coalesce(
-                "observability_coverage__signals_present", Value(0), output_field=IntegerField()
-            ),
-        )
-        .order_by("tier", "covered", "present", "name")
+    return _sort_keys(qs.select_related("owner", "system", "observability_coverage")).order_by(
+        *ORDER
     )
+
+
+ORDER = ("tier", "covered", "present", "name")
+
+
+class CoveragePaginator(Paginator):
+    """Pages of coverage_list in two steps: sort and slice ids only (narrow rows, so a deep
+    page does not sort whole components), then load that page's rows with their relations."""
+
+    def __init__(self, base: QuerySet, per_page: int):
+        self.base = base
+        ids = _sort_keys(base.order_by()).order_by(*ORDER).values_list("pk", flat=True)
+        super().__init__(ids, per_page)
+
+    def _get_page(self, object_list, number, paginator):
+        ids = list(object_list)
+        rows = coverage_list(Component.objects.filter(pk__in=ids)).in_bulk()
+        return super()._get_page([rows[pk] for pk in ids], number, paginator)
 
 
 def team_rollup(qs: QuerySet) -> list[dict]:

@@ -1,8 +1,10 @@
 """Observability pages: the coverage catalog, backfills, and a team's on-call target."""
 
+import hashlib
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -23,7 +25,7 @@ from observability.choices import SIGNALS, SignalStatus
 from observability.filtersets import FILTER_KEYS, CoverageFilterSet
 from observability.forms import TeamOnCallForm
 from observability.models import CoverageRefresh, TeamOnCall
-from observability.querysets import coverage_list, signals_of, team_rollup
+from observability.querysets import CoveragePaginator, signals_of, team_rollup
 from observability.stack import connection_summary
 from provisioning.models import ProvisioningRequest
 
@@ -48,39 +50,58 @@ def _filter_options() -> dict:
     }
 
 
+def _cached_rollup(filterset: CoverageFilterSet, last_refresh: CoverageRefresh | None) -> list:
+    """The roll-up changes with each refresh: cache it per refresh and filter (it is the page's
+    costliest query, an aggregate over every matching service). A service added since the
+    last refresh joins its team's count at the next one."""
+    if last_refresh is None:
+        return team_rollup(filterset.qs)
+    params = sorted((k, v) for k, values in filterset.data.lists() for v in values)
+    key = (
+        "observability:rollup:"
+        + hashlib.sha256(repr((last_refresh.pk, params)).encode()).hexdigest()
+    )
+    return cache.get_or_set(key, lambda: team_rollup(filterset.qs), conf.refresh_seconds())
+
+
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     data = request.GET
     filterset = CoverageFilterSet(data, queryset=Component.objects.all())
     # The roll-up answers "how covered is each team" for the same teams, systems and tiers,
     # whatever signal status is picked.
-    rollup_set = CoverageFilterSet(_without(data, "signal", "status"), Component.objects.all())
-    page = Paginator(coverage_list(filterset.qs), PAGE_SIZE).get_page(data.get("page"))
+    rollup_set = CoverageFilterSet(
+        _without(data, "signal", "status", "page"), Component.objects.all()
+    )
+    page = CoveragePaginator(filterset.qs, PAGE_SIZE).get_page(data.get("page"))
     for component in page.object_list:
         component.signal_statuses = list(signals_of(component).items())
     memberships = memberships_of(request)
+    last_refresh = CoverageRefresh.objects.first()
     context = {
         "filterset": filterset,
         "selected": {key: data.getlist(key) for key in FILTER_KEYS},
         "page": page,
-        "rollup": team_rollup(rollup_set.qs),
+        "rollup": _cached_rollup(rollup_set, last_refresh),
         "query_without_page": _without(data, "page").urlencode(),
         "filter_query": _without(data, "page"),
         "signals": SIGNALS,
+        "can_backfill_many": can_backfill_many(request.user),
+        "member_of": {m.team.name for m in memberships},
+        "lead_of": {m.team.name for m in memberships if m.role == TeamRole.LEAD},
+    }
+    template = "observability/index.html"
+    if is_partial(request):
+        return vary_on_htmx(render(request, f"{template}#coverage", context))
+    context |= {
         "connected": connection_summary(),
-        "last_refresh": CoverageRefresh.objects.first(),
+        "last_refresh": last_refresh,
         "refresh_seconds": conf.refresh_seconds(),
         "backfills": ProvisioningRequest.objects.for_user(request.user)
         .filter(type=services.BACKFILL_TYPE, state__in=services.ACTIVE_REQUEST_STATES)
         .order_by("-created_at")[:5],
-        "can_backfill_many": can_backfill_many(request.user),
-        "member_of": {m.team.name for m in memberships},
-        "lead_of": {m.team.name for m in memberships if m.role == TeamRole.LEAD},
         **_filter_options(),
     }
-    template = "observability/index.html"
-    if is_partial(request):
-        template += "#coverage"
     return vary_on_htmx(render(request, template, context))
 
 

@@ -1,11 +1,20 @@
 import subprocess
 
 import pytest
+from django.core.cache import cache
 
 from provisioning.models import Environment
 from tests.observability.stack_server import StackServer
 
 STACK_SETTINGS = ("PROMETHEUS_URL", "GRAFANA_URL", "GRAFANA_TOKEN", "LOKI_URL", "TEMPO_URL")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The coverage page caches its roll-up per refresh; no test sees another's."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -164,3 +164,20 @@ def test_the_query_count_does_not_grow_with_the_page_size(owner_client, personas
     small, large = count_queries(3), count_queries(40)
     assert small == large
     assert large <= 14
+
+
+def test_the_roll_up_is_cached_per_refresh_whatever_the_page(owner_client, fleet):
+    from django.utils import timezone
+
+    from observability.models import CoverageRefresh
+
+    def payments_total(query=None) -> int:
+        rollup = owner_client.get(URL, query or {}).context["rollup"]
+        return next(r["total"] for r in rollup if r["name"] == "payments")
+
+    CoverageRefresh.objects.create(started_at=timezone.now())
+    assert payments_total() == 2
+    make_component("newcomer", owner=fleet["gap"].owner)
+    assert payments_total({"page": "2"}) == 2  # same refresh, same filter: from the cache
+    CoverageRefresh.objects.create(started_at=timezone.now())
+    assert payments_total() == 3
