@@ -4,7 +4,8 @@ A facet's counts apply every *other* active filter, so ticking one owner still s
 services the other owners have. One GROUP BY query per facet, whatever the page size.
 """
 
-from django.db.models import Count, QuerySet
+from django.db import connections
+from django.db.models import Count, F, QuerySet
 from django.http import QueryDict
 
 from catalog.choices import Tier
@@ -28,29 +29,44 @@ GROUP_FIELD = {
 TIER_LABELS = dict(Tier.choices)
 
 
-def _sample(qs: QuerySet) -> QuerySet:
-    return Component.objects.filter(pk__in=qs.order_by().values("pk")[:FACET_SAMPLE])
+def _grouped(qs: QuerySet, value_field: str, label_field: str | None) -> list[tuple]:
+    """(value, label, count) rows: GROUP BY over a LIMITed inner select.
+
+    The LIMIT sits inside the grouped query, so the database stops reading after FACET_SAMPLE
+    matches instead of joining the whole catalog against a list of ids.
+    """
+    inner = (
+        qs.order_by()
+        .exclude(**{f"{value_field}__isnull": True})
+        .annotate(facet_value=F(value_field), facet_label=F(label_field or value_field))
+        .values("facet_value", "facet_label")[:FACET_SAMPLE]
+    )
+    sql, params = inner.query.sql_with_params()
+    grouped = (
+        f"SELECT facet_value, facet_label, COUNT(*) FROM ({sql}) facet_sample "  # noqa: S608
+        "GROUP BY facet_value, facet_label ORDER BY 3 DESC, 1 LIMIT %s"
+    )
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(grouped, [*params, MAX_OPTIONS * 4])
+        return cursor.fetchall()
 
 
 def _counts(field: str, qs: QuerySet) -> list[tuple[str, str, int]]:
     """(value, label, count) for one facet over `qs`, most frequent first."""
-    qs = _sample(qs)
     if field == "tag":
+        sample = qs.order_by().values("pk")[:FACET_SAMPLE]
         rows = (
-            Tag.objects.filter(components__in=qs.values("pk"))
+            Tag.objects.filter(components__in=Component.objects.filter(pk__in=sample).values("pk"))
             .values("name")
             .annotate(n=Count("components"))
             .order_by("-n", "name")[: MAX_OPTIONS * 4]
         )
         return [(r["name"], r["name"], r["n"]) for r in rows]
     value_field, *label_field = GROUP_FIELD[field]
-    rows = (
-        qs.exclude(**{f"{value_field}__isnull": True})
-        .order_by()
-        .values(value_field, *label_field)
-        .annotate(n=Count("pk"))
-        .order_by("-n", value_field)[: MAX_OPTIONS * 4]
-    )
+    rows = [
+        {value_field: value, **({label_field[0]: label} if label_field else {}), "n": n}
+        for value, label, n in _grouped(qs, value_field, label_field[0] if label_field else None)
+    ]
     result = []
     for row in rows:
         value = row[value_field]
