@@ -1,0 +1,295 @@
+"""The measuring phases of the provisioning benchmark: warm-up, the call check, the unloaded
+rounds and the loaded run, over the worker variants that run side by side.
+
+Every variant has its own workers on its own Celery queue; a request is routed to a variant by
+sending its message to that queue (what `enqueue` sends, with a queue named). Measuring them
+in the same rounds, back to back, keeps a load spike on this shared machine from landing on
+one variant only.
+"""
+
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from unittest import mock
+
+TYPES = ("s3-bucket", "queue", "secrets-path")
+TERMINAL = {"succeeded", "failed", "cancelled"}
+SEED = 4
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Workers to measure: the portal as it is, or its app with the benchmark's probes and
+    prototypes (tests/bench/provisioning_worker.py), switched on by environment variables."""
+
+    key: str
+    title: str
+    app: str
+    env: dict[str, str]
+    queue: str = "celery"  # the portal's default queue
+    loaded: bool = False  # also gets a loaded run of its own
+
+
+PROBED_APP = "tests.bench.provisioning_worker"
+PORTAL = Variant("portal", "the portal as it is", "idp_portal", {}, loaded=True)
+PROBE = {"BENCH_PROFILE": "1"}
+REUSE = {**PROBE, "BENCH_REUSE_DRIVERS": "1"}
+KEEP_DB = {**REUSE, "BENCH_KEEP_DB_CONNECTION": "1"}
+PROTOTYPES = (
+    Variant("profiled", "as is + probe", PROBED_APP, PROBE, "bench-profiled"),
+    Variant("reuse", "A: one driver per process", PROBED_APP, REUSE, "bench-reuse"),
+    Variant("keep_db", "A + B: keep the DB connection", PROBED_APP, KEEP_DB, "bench-keep-db"),
+    Variant(
+        "all",
+        "A + B + C: gc.freeze()",
+        PROBED_APP,
+        {**KEEP_DB, "BENCH_GC_FREEZE": "1"},
+        "bench-all",
+        loaded=True,
+    ),
+)
+
+
+PUBLISHED: dict[int, float] = {}  # request id → wall time its message was in Redis
+
+
+def routed_to(variant: Variant):
+    """While active, `enqueue` sends the request's message to the variant's queue (`delay()`
+    itself for the portal's default queue) and notes when it was sent."""
+    from provisioning.tasks import apply_request
+
+    def send(pk: int) -> None:
+        if variant.queue == "celery":
+            apply_request.delay(pk)
+        else:
+            apply_request.apply_async((pk,), queue=variant.queue)
+        PUBLISHED[pk] = time.time()
+
+    return mock.patch("provisioning.tasks.apply_request", SimpleNamespace(delay=send))
+
+
+# --- waiting ---------------------------------------------------------------------------------
+
+
+def retrying(call, attempts: int = 30):
+    """`call()`, again after a second while the database is away (other sessions on this
+    machine restart PostgreSQL in their tests); Django does not reconnect a script by itself."""
+    from django.db import DatabaseError, connection
+
+    for attempt in range(attempts):
+        try:
+            return call()
+        except DatabaseError:
+            if attempt == attempts - 1:
+                raise
+            connection.close()
+            time.sleep(1)
+
+
+@dataclass
+class Reconciler:
+    """Beat's job in production (every 15 s): re-queue requests whose worker died or whose
+    message was lost. The benchmark runs no beat (its other tasks would load the workers)."""
+
+    every: float = 15
+    last: float = field(default_factory=time.monotonic)
+
+    def tick(self) -> None:
+        """Run the reconciler if `every` seconds have passed since it last ran (what it re-sends
+        shows in the requests' logs, actor "reconciler")."""
+        from provisioning.engine import reconcile_stalled
+
+        if time.monotonic() - self.last >= self.every:
+            self.last = time.monotonic()
+            retrying(reconcile_stalled)
+
+
+RECONCILER = Reconciler()
+
+
+def wait_until_done(ids: list[int], timeout: float, interval: float) -> int:
+    """Poll until every request is terminal; the number still unfinished at the timeout."""
+    from provisioning.models import ProvisioningRequest
+
+    deadline, left = time.monotonic() + timeout, len(ids)
+    pending = ProvisioningRequest.objects.filter(pk__in=ids).exclude(state__in=TERMINAL)
+    while time.monotonic() < deadline:
+        left = retrying(pending.count)
+        if not left:
+            return 0
+        RECONCILER.tick()
+        time.sleep(interval)
+    return left
+
+
+# --- one request, each way ------------------------------------------------------------------
+
+
+def ensure_with_fresh_drivers(resources: list) -> float:
+    """What the engine does per step, without the database: a new driver, then ensure."""
+    from provisioning.drivers.registry import get_driver
+
+    started = time.perf_counter()
+    for resource in resources:
+        get_driver(resource.provider).ensure(resource)
+    return time.perf_counter() - started
+
+
+def run_in_process(workload, type_slug: str) -> int:
+    """Submit with the Celery message suppressed, then apply in this process."""
+    from provisioning import engine
+
+    with mock.patch("provisioning.tasks.apply_request", SimpleNamespace(delay=lambda pk: None)):
+        request = workload.submit(type_slug)
+    engine.apply(request.pk, worker="bench-in-process")
+    return request.pk
+
+
+def run_through_worker(workload, type_slug: str, variant: Variant) -> tuple[int, float]:
+    """Submit to the variant's workers and wait until done: (id, wall time it was published)."""
+    with routed_to(variant):
+        request = retrying(lambda: workload.submit(type_slug))
+    if wait_until_done([request.pk], timeout=120, interval=0.01):
+        raise RuntimeError(f"request {request.pk} ({variant.key}) did not finish in 120 s")
+    return request.pk, PUBLISHED[request.pk]
+
+
+# --- phases ----------------------------------------------------------------------------------
+
+
+def warm_up(workload, variants: list[Variant], workers: int) -> None:
+    """Load every worker's models and connections: several of each type at once, then wait."""
+    ids = []
+    for variant in variants:
+        with routed_to(variant):
+            ids += [workload.submit(t).pk for t in TYPES for _ in range(2 * workers)]
+    if wait_until_done(ids, timeout=180, interval=0.1):
+        raise RuntimeError("the warm-up requests did not finish within 180 s")
+
+
+def same_calls(workload, new_direct) -> dict[str, tuple[bool, int]]:
+    """Per type: do the baseline and the drivers make the same calls (how many)? With clients
+    of their own, so the timed ones carry no recording hook."""
+    from provisioning.drivers.registry import get_driver
+    from tests.bench.provisioning_direct import CallLog
+
+    found = {}
+    for type_slug in TYPES:
+        logs, direct = (CallLog(), CallLog()), new_direct()
+        direct.attach(logs[0])
+        direct.timed(baseline := workload.plan(type_slug))
+        for resource in (planned := workload.plan(type_slug)):
+            driver = get_driver(resource.provider)
+            if resource.provider == "aws":
+                service = "s3" if resource.kind == "s3-bucket" else "sqs"
+                logs[1].attach_aws(driver.clients.client(service, resource))
+            else:
+                logs[1].attach_vault(driver._vault())
+            driver.ensure(resource)
+        sequences = [
+            [_generic(call, plan) for call in log.calls]
+            for log, plan in zip(logs, (baseline, planned), strict=True)
+        ]
+        found[type_slug] = (sequences[0] == sequences[1], len(sequences[1]))
+    return found
+
+
+def _generic(call: str, resources: list) -> str:
+    """A Vault call with the request's own path and policy name replaced by placeholders."""
+    for resource in resources:
+        config = resource.config
+        for value, placeholder in (
+            (config.get("path"), "<path>"),
+            (config.get("policy_name"), "<policy>"),
+        ):
+            if value:
+                call = call.replace(value, placeholder)
+    return call
+
+
+def unloaded(workload, direct, rounds: int, direct_samples: int, variants: list[Variant]) -> dict:
+    """Rounds of, per type and back to back: the direct calls, the drivers in this process, the
+    engine in this process, and one request through each variant's workers, alone. Round 0
+    only warms up (clients, connections, model caches)."""
+    from tests.bench.provisioning_report import lead_times
+
+    per_round = math.ceil(direct_samples / rounds)
+    modes = ["direct", "driver", "engine", *(v.key for v in variants)]
+    samples = {t: {mode: [] for mode in modes} for t in TYPES}
+    returned = {}
+    for round_number in range(rounds + 1):
+        for type_slug in TYPES:
+            keep = samples[type_slug] if round_number else {mode: [] for mode in modes}
+            for _ in range(per_round):
+                keep["direct"].append(direct.timed(workload.plan(type_slug)))
+            keep["driver"].append(ensure_with_fresh_drivers(workload.plan(type_slug)))
+            keep["engine"].append(run_in_process(workload, type_slug))
+            for variant in variants:
+                pk, returned[pk] = run_through_worker(workload, type_slug, variant)
+                keep[variant.key].append(pk)
+        if round_number % 10 == 0:
+            log(f"  unloaded round {round_number}/{rounds}")
+    for type_slug in TYPES:
+        for mode in modes[2:]:
+            samples[type_slug][mode] = lead_times(samples[type_slug][mode])
+    return {"samples": samples, "returned": returned}
+
+
+def mixed_types(count: int, mix: list[int]) -> list[str]:
+    buckets, queues = round(count * mix[0] / 100), round(count * mix[1] / 100)
+    types = ["s3-bucket"] * buckets + ["queue"] * queues
+    types += ["secrets-path"] * (count - len(types))
+    random.Random(SEED).shuffle(types)
+    return types
+
+
+def loaded(workload, count: int, mix: list[int], variant: Variant, timeout: float) -> dict:
+    """Submit `count` mixed requests as fast as one process can, then wait for all of them."""
+    types = mixed_types(count, mix)
+    ids, started = [], time.monotonic()
+    with routed_to(variant):
+        for type_slug in types:
+            ids.append(retrying(lambda t=type_slug: workload.submit(t)).pk)
+    submitted = time.monotonic() - started
+    log(f"  submitted {len(ids)} in {submitted:.1f} s")
+    left = wait_until_done(ids, timeout=timeout, interval=0.5)
+    took = time.monotonic() - started
+    log(f"  all terminal after {took:.1f} s" if not left else f"  {left} not finished in time")
+    return {"ids": ids, "submit_seconds": submitted, "timed_out": bool(left)}
+
+
+def lease_check(workload, count: int, mix: list[int], start_drainer, drained) -> dict:
+    """What the reconciler does with requests that only wait: `count` requests whose messages
+    sit in a queue no worker reads (as behind a backlog longer than the lease), until the
+    reconciler has sent them again and the portal's workers have run them; then a worker on
+    that queue takes the original messages, which must find nothing to do."""
+    from django.conf import settings
+
+    from provisioning.models import RequestEvent
+
+    parked = Variant("parked", "parked", "idp_portal", {}, "bench-parked")
+    with routed_to(parked):
+        ids = [workload.submit(t).pk for t in mixed_types(count, mix)]
+    started = time.monotonic()
+    lease = settings.PROVISIONING_LEASE_SECONDS
+    left = wait_until_done(ids, timeout=lease + 3 * RECONCILER.every + 30, interval=0.5)
+    finished = time.monotonic() - started
+    start_drainer(parked)
+    deadline = time.monotonic() + 60
+    while drained() < count and time.monotonic() < deadline:
+        time.sleep(0.5)
+    resent = RequestEvent.objects.filter(request_id__in=ids, actor="reconciler")
+    return {
+        "count": count,
+        "lease": lease,
+        "left": left,
+        "seconds": finished,
+        "resent": resent.count(),
+        "originals_turned_away": drained(),
+    }

@@ -1,0 +1,278 @@
+"""Catalog performance benchmark (issue 3): `make bench`, or `python -m tests.bench.run --help`.
+
+A plain script rather than pytest: it needs its own long-lived database and production-like
+settings chosen before Django starts, and it is never part of `make test`.
+
+Steps:
+1. Set production-like settings (DEBUG=false, a random SECRET_KEY, a data folder under
+   var/bench with collected static files) and point DATABASE_URL at the bench database.
+2. For each catalog size: create the database `idp_bench` (100,000) or `idp_bench_<size>` if
+   missing, migrate it, and generate the catalog unless it already holds this exact one.
+3. Measure the list page at every size; the service page, the JSON API and the import at the
+   smallest size only.
+4. Print the figures and write them to docs/benchmarks.md.
+"""
+
+import argparse
+import os
+import secrets
+import shlex
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/idp_bench"
+DEFAULT_SIZES = [100_000, 1_000_000]
+LIST_TARGET = "p95 ≤ 100 ms"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.run", description=__doc__)
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, DEFAULT_SIZES)),
+        help="catalog sizes, comma-separated; the smallest gets every figure, others the list page",
+    )
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per figure")
+    parser.add_argument(
+        "--large-requests",
+        type=int,
+        default=30,
+        help="timed requests per list figure at the larger sizes, where one takes seconds",
+    )
+    parser.add_argument("--imports", type=int, default=10_000, help="descriptors to import")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL),
+        help="bench database for the smallest size; other sizes add _<size> to its name",
+    )
+    parser.add_argument("--regenerate", action="store_true", help="rebuild even if populated")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE slow queries")
+    parser.add_argument(
+        "--docs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write docs/benchmarks.md (default: only when run with the default sizes)",
+    )
+    args = parser.parse_args(argv)
+    args.sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(","))
+    if args.docs is None:
+        args.docs = args.sizes == DEFAULT_SIZES
+    return args
+
+
+def configure_environment(database_url: str) -> None:
+    """Production-like settings, chosen before Django reads them."""
+    data_dir = ROOT / "var" / "bench"
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "idp_portal.settings",
+            "DATABASE_URL": database_url,
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(45),
+            "ALLOWED_HOSTS": "testserver,localhost",
+            "IDP_DATA_DIR": str(data_dir),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def database_for(base_url: str, size: int, smallest: int) -> str:
+    name = urlsplit(base_url).path.lstrip("/")
+    if size == smallest:
+        return name
+    label = f"{size // 1_000_000}m" if size % 1_000_000 == 0 else f"{size // 1000}k"
+    return f"{name}_{label}"
+
+
+def use_database(base_url: str, name: str) -> None:
+    """Create `name` on the bench server if missing, switch the connection to it, migrate."""
+    import psycopg
+    from django.core.management import call_command
+    from django.db import connection
+
+    parts = urlsplit(base_url)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            log(f"creating database {name}")
+            admin.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def bench_user():
+    from django.contrib.auth import get_user_model
+
+    from catalog.choices import TeamRole
+    from catalog.models import Team, TeamMembership
+
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    team = Team.objects.order_by("id").first()
+    TeamMembership.objects.get_or_create(team=team, user=user, defaults={"role": TeamRole.LEAD})
+    return user
+
+
+def prepare(args: argparse.Namespace, size: int) -> list[str]:
+    from tests.bench import generate
+
+    name = database_for(args.database_url, size, args.sizes[0])
+    use_database(args.database_url, name)
+    generate.ensure_meta_table()
+    if not args.regenerate and generate.is_populated(size):
+        log(f"{name}: reusing the catalog of {size:,} components")
+        return []
+    log(f"{name}: generating {size:,} components")
+    timings = generate.populate(size, log=log)
+    summary = (
+        f"Generating {size:,} components took {timings['total']:.0f} s "
+        f"(COPY {timings['copy']:.0f} s, indexes {timings['indexes']:.0f} s, then VACUUM ANALYZE)."
+    )
+    log("  " + summary)
+    return [summary]
+
+
+def list_figures(client, size: int, n: int) -> list:
+    from tests.bench.measure import CatalogUrls, measure
+
+    urls = CatalogUrls()
+    specs = [
+        ("List: search + two filters", urls.search_with_filters(n), "550 ms p95 (3 facets)"),
+        ("List: no filters, all services", urls.unfiltered(n), ""),
+        (
+            "List: no filters, page of 50",
+            urls.unfiltered(n, per_page=50),
+            "107 ms p95 (page of 50)",
+        ),
+        ("List: default view (my team's services)", ["/catalog/"] * n, ""),
+    ]
+    return [
+        measure(client, name, size, batch, target=LIST_TARGET, reference=ref, note=f"{n} requests")
+        for name, batch, ref in specs
+    ]
+
+
+def page_size_note(client, size: int) -> str:
+    """Query counts of one search at each page size: they must not differ."""
+    from tests.bench.measure import CatalogUrls, profile_queries
+
+    counts = []
+    for per_page in (25, 50, 100):
+        url = CatalogUrls(seed=3).search_with_filters(1, per_page=per_page)[0]
+        counts.append(profile_queries(client, [url])[0][0])
+    return (
+        f"At {size:,} components one search with two filters runs "
+        f"{' / '.join(map(str, counts))} SQL queries at 25 / 50 / 100 per page."
+    )
+
+
+def detail_figures(client, size: int, n: int, imports: int) -> tuple[list, list[str]]:
+    from tests.bench.importing import import_available, measure_import
+    from tests.bench.measure import CatalogUrls, measure, reconnecting
+
+    urls = CatalogUrls()
+    top = urls.most_depended_on()
+    specs = [
+        ("Service page, random services", urls.service_pages(n), f"{n} requests"),
+        ("Service page, most depended-on service", [top] * 50,
+         f"{urls.top_dependents:,} dependents, 50 requests"),
+    ]  # fmt: skip
+    figures = [
+        measure(client, name, size, batch, target="p95 ≤ 50 ms", note=note)
+        for name, batch, note in specs
+    ]
+    api = urls.api_pages(n)
+    reference = "107 ms p95 (page of 50)"
+    figures.append(measure(client, "JSON API: entities/by-query, limit 100", size, api,
+                           note=f"{n} requests", reference=reference))  # fmt: skip
+    missing = []
+    if import_available():
+        figures.append(reconnecting(lambda: measure_import(size, imports, log=log)))
+    else:
+        missing.append("Import not measured: there is no `import_catalog` command yet.")
+    return figures, missing
+
+
+def growth(results: list) -> list[str]:
+    """How each list figure grows from the smallest catalog to the others."""
+    lines = []
+    for first in (r for r in results if r.size == results[0].size and r.name.startswith("List")):
+        later = [r for r in results if r.name == first.name and r.size != first.size]
+        for r in later:
+            if first.p95_ms and r.p95_ms:
+                lines.append(
+                    f"{first.name}: p95 {first.p95_ms:,.0f} ms at {first.size:,} → "
+                    f"{r.p95_ms:,.0f} ms at {r.size:,} (×{r.p95_ms / first.p95_ms:.1f}); "
+                    f"SQL queries {first.queries} → {r.queries}."
+                )
+    return lines
+
+
+def show(results: list) -> None:
+    from tests.bench.report import table
+
+    log("\n".join(table(results)))
+
+
+def explain_slowest(result) -> None:
+    from tests.bench.measure import explain
+
+    for sql, runs, mean, _ in result.profile[:3]:
+        log(f"\n-- {mean:.1f} ms mean over {runs} runs: {sql}")
+        log(explain(result.slowest_sql[sql]))
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    configure_environment(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from tests.bench import report
+
+    started = time.perf_counter()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    results, notes, profiled = [], [], []
+    for size in args.sizes:
+        notes += prepare(args, size)
+        client = Client(headers={"x-forwarded-proto": "https"})
+        client.force_login(bench_user())
+        log(f"measuring at {size:,} components")
+        smallest = size == args.sizes[0]
+        figures = list_figures(client, size, args.requests if smallest else args.large_requests)
+        notes.append(page_size_note(client, size))
+        profiled.append(figures[0])
+        if smallest:
+            more, missing = detail_figures(client, size, args.requests, args.imports)
+            figures += more
+            notes += missing
+        show(figures)
+        if args.explain:
+            explain_slowest(figures[0])
+        results += figures
+    notes += growth(results)
+    minutes = (time.perf_counter() - started) / 60
+    notes.append(f"The whole run took {minutes:.0f} min.")
+    info = report.machine()
+    command = "make bench" + (f' BENCH_ARGS="{shlex.join(argv)}"' if argv else "")
+    text = report.section(results, info, notes, profiled, command)
+    log("\n" + text)
+    if args.docs:
+        report.write_section(text)
+        log(f"wrote {report.DOCS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
