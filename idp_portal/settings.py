@@ -178,6 +178,9 @@ CELERY_BEAT_SCHEDULE = {
 # A running request whose heartbeat is older than this is taken over by another worker.
 PROVISIONING_LEASE_SECONDS = envint("PROVISIONING_LEASE_SECONDS", 60, minimum=5)
 PROVISIONING_MAX_ATTEMPTS = envint("PROVISIONING_MAX_ATTEMPTS", 6, minimum=1)
+# A queued request untouched this long is presumed to have lost its message (e.g. a flushed
+# Redis) and is sent again; longer than the lease, since queued requests wait under load.
+PROVISIONING_QUEUED_RESEND_SECONDS = envint("PROVISIONING_QUEUED_RESEND_SECONDS", 600, minimum=5)
 
 # --- Authentication (django-allauth) ------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

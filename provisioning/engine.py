@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 
 # A running request whose heartbeat is older than this is presumed orphaned by a dead worker.
 LEASE = timedelta(seconds=getattr(settings, "PROVISIONING_LEASE_SECONDS", 60))
+# A queued request untouched for this long is presumed to have lost its broker message. Longer
+# than the lease: under load a request legitimately waits minutes for a free worker, and
+# re-sending then only adds messages the claim turns away.
+QUEUED_RESEND = timedelta(seconds=getattr(settings, "PROVISIONING_QUEUED_RESEND_SECONDS", 600))
 # One step may be tried this many times (transient errors and worker deaths together).
 MAX_ATTEMPTS = getattr(settings, "PROVISIONING_MAX_ATTEMPTS", 6)
 BACKOFF_BASE, BACKOFF_CAP = 2.0, 120.0
@@ -249,15 +253,15 @@ def reconcile_stalled(now=None) -> list[int]:
     """Re-queue requests whose worker died (stale heartbeat) or whose message was lost.
 
     1. running with a heartbeat older than the lease: the worker is gone, queue again;
-    2. queued with a heartbeat older than the lease: the broker lost the message, send again.
+    2. queued and untouched for QUEUED_RESEND: the broker lost the message, send it again.
     The claim in `apply` makes a duplicate message harmless.
     """
     now = now or timezone.now()
-    stale = now - LEASE
+    stalled = Q(state=RequestState.RUNNING, heartbeat_at__lt=now - LEASE) | Q(
+        state=RequestState.QUEUED, heartbeat_at__lt=now - QUEUED_RESEND
+    )
     requeued = []
-    for request in ProvisioningRequest.objects.filter(
-        state__in=[RequestState.RUNNING, RequestState.QUEUED], heartbeat_at__lt=stale
-    ):
+    for request in ProvisioningRequest.objects.filter(stalled):
         was_running = request.state == RequestState.RUNNING
         changed = ProvisioningRequest.objects.filter(
             pk=request.pk, state=request.state, heartbeat_at=request.heartbeat_at

@@ -55,7 +55,8 @@ def state_of(request_id: int) -> str:
 
 def reconcile_as_if_the_lease_ran_out() -> list[int]:
     """What the beat task does once a lease has passed, without waiting for it."""
-    return engine.reconcile_stalled(now=timezone.now() + engine.LEASE + timedelta(seconds=1))
+    later = max(engine.LEASE, engine.QUEUED_RESEND) + timedelta(seconds=1)
+    return engine.reconcile_stalled(now=timezone.now() + later)
 
 
 def queue_names(aws) -> list[str]:
