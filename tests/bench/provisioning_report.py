@@ -72,7 +72,7 @@ def collect(args, workload, direct, quiet, heavy, calls, processes, variants) ->
     return {
         "unloaded": _unloaded_figures(quiet, args.mix),
         "loaded": _loaded_figures(lead_times(heavy["portal"]["ids"]), heavy["portal"]),
-        "integrity": _integrity(workload, direct, quiet, processes),
+        "integrity": _integrity(workload, direct, processes),
         "calls": calls,
         "setup": _setup_costs(),
         "prototypes": prototype_figures(variants[1:], quiet, heavy, processes.log_dir),
@@ -142,7 +142,7 @@ def _resent(ids: list[int]) -> int:
     return RequestEvent.objects.filter(request_id__in=ids, actor="reconciler").count()
 
 
-def _integrity(workload, direct, quiet: dict, processes) -> dict:
+def _integrity(workload, direct, processes) -> dict:
     """Lost and duplicated work, counted every way it could show."""
     from provisioning.models import ProvisionedResource, ProvisioningRequest, RequestEvent
 
@@ -158,14 +158,15 @@ def _integrity(workload, direct, quiet: dict, processes) -> dict:
         name for name in workload.planned["secrets-path"] if not _vault_path_exists(direct, name)
     ]
     all_ids = list(ProvisioningRequest.objects.values_list("pk", flat=True))
-    claims = Counter(
-        RequestEvent.objects.filter(message__startswith="running on").values_list(
-            "request_id", flat=True
-        )
-    )
+    events = RequestEvent.objects.values_list("request_id", flat=True)
+    claims = Counter(events.filter(message__startswith="running on"))
+    # A worker that failed mid-request (e.g. its database went away) leaves the request running;
+    # the reconciler hands it to another worker, which carries on from the interrupted step.
+    takeovers = Counter(events.filter(actor="reconciler", message__contains="stopped responding"))
     steps = [step for row in lead_times(all_ids) for step in row["steps"]]
+    plain = [step for step in steps if step["request_id"] not in takeovers]
     inventory = Counter(ProvisionedResource.objects.values_list("provider", "kind", "name"))
-    in_process = sum(len(quiet["samples"][t]["engine"]) for t in TYPES) + len(TYPES)
+    in_process = len(set(events.filter(message="running on bench-in-process")))
     deliveries, no_ops = _deliveries(processes.log_dir)
     resent = RequestEvent.objects.filter(actor="reconciler")
     found = {
@@ -180,11 +181,12 @@ def _integrity(workload, direct, quiet: dict, processes) -> dict:
         "queues": len(queues),
         "vault_paths": len(workload.planned["secrets-path"]),
         "vault_missing": len(vault_missing),
-        "claimed_twice": sum(count > 1 for count in claims.values()),
+        "claimed_twice": sum(count - 1 > takeovers[pk] for pk, count in claims.items()),
         "never_claimed": len(set(all_ids) - set(claims)),
+        "taken_over": len(takeovers),
         "steps": len(steps),
-        "steps_retried": sum(step["attempts"] != 1 for step in steps),
-        "steps_not_created": sum(step["outcome"] != "created" for step in steps),
+        "steps_retried": sum(step["attempts"] != 1 for step in plain),
+        "steps_not_created": sum(step["outcome"] != "created" for step in plain),
         "inventory_repeated": sum(count > 1 for count in inventory.values()),
         "celery_sent": len(all_ids) - in_process,
         "celery_delivered": deliveries,
@@ -192,6 +194,7 @@ def _integrity(workload, direct, quiet: dict, processes) -> dict:
         "no_op_seconds": pct(no_ops, 50),
         "resent": resent.count(),
         "resent_requests": resent.values("request_id").distinct().count(),
+        **_outages(processes.log_dir),
     }
     # The target is about requests: none lost, none run twice, nothing made twice. Messages the
     # reconciler sent again are a separate finding, as long as each is accounted for.
@@ -202,6 +205,33 @@ def _integrity(workload, direct, quiet: dict, processes) -> dict:
                     "never_claimed", "steps_retried", "steps_not_created", "inventory_repeated")
     ) and found["celery_delivered"] == found["celery_sent"] + found["resent"]  # fmt: skip
     return found
+
+
+def _outages(log_dir: Path) -> dict:
+    """Tasks that failed in the workers, those on a database error, and when PostgreSQL last
+    started if that was during this run (other sessions on this machine restart it)."""
+    from django.db import connection
+
+    from provisioning.models import ProvisioningRequest
+
+    failed = database = 0
+    for path in log_dir.glob("*worker*.log"):
+        for line in path.read_text(errors="replace").splitlines():
+            if "apply_request[" in line and "raised unexpected" in line:
+                failed += 1
+                database += "OperationalError" in line or "InterfaceError" in line
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        started = cursor.fetchone()[0]
+    first = ProvisioningRequest.objects.order_by("submitted_at").values_list(
+        "submitted_at", flat=True
+    )[:1]
+    restarted = first and started > first[0]
+    return {
+        "tasks_failed": failed,
+        "tasks_failed_database": database,
+        "postgres_restarted": started.strftime("%H:%M:%S UTC") if restarted else "",
+    }
 
 
 def _vault_path_exists(direct, name: str) -> bool:
