@@ -1,11 +1,20 @@
 """Celery tasks: thin wrappers that take ids and let engine.py do the work."""
 
 from celery import shared_task
+from django.db import DatabaseError
 
 from provisioning import engine
 
 
-@shared_task(bind=True)
+# A database blip before the claim would otherwise drop the message (it is acknowledged on
+# failure) and leave the request waiting for the reconciler's ten-minute re-send.
+@shared_task(
+    bind=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=6,
+)
 def apply_request(self, request_id: int) -> str:
     """Apply a queued request; on a transient error, schedule itself again after a backoff."""
     outcome = engine.apply(request_id, worker=self.request.hostname or "worker")

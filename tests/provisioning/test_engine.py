@@ -221,3 +221,12 @@ def test_an_unexpected_bug_fails_the_step_visibly(personas, petstore, dev, recor
     assert engine.apply(request.pk, "w1").state == RequestState.FAILED
     request.refresh_from_db()
     assert "unexpected error in the portal (KeyError)" in request.failure
+
+
+def test_the_apply_task_retries_itself_on_a_database_error():
+    from django.db import DatabaseError
+
+    from provisioning.tasks import apply_request
+
+    assert DatabaseError in apply_request.autoretry_for
+    assert apply_request.retry_backoff and apply_request.max_retries == 6
