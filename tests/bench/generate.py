@@ -322,7 +322,7 @@ def populate(size: int, seed: int = SEED, log=print) -> dict[str, float]:
         timings["indexes"] = time.perf_counter() - started - timings["copy"]
     vacuum_analyze()
     timings["total"] = time.perf_counter() - started
-    write_meta(size, seed)
+    write_meta(size, seed, timings)
     return timings
 
 
@@ -336,19 +336,25 @@ def ensure_meta_table() -> None:
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text)")
 
 
-def write_meta(size: int, seed: int) -> None:
+def write_meta(size: int, seed: int, timings: dict[str, float]) -> None:
+    """Record what was generated, and how long it took, for runs that reuse the catalog."""
+    meta = {"size": size, "seed": seed, "version": GENERATOR_VERSION}
+    meta |= {f"seconds_{step}": round(value, 1) for step, value in timings.items()}
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM bench_meta")
-        cursor.execute(
-            "INSERT INTO bench_meta VALUES ('size', %s), ('seed', %s), ('version', %s)",
-            [str(size), str(seed), GENERATOR_VERSION],
-        )
+        for key, value in meta.items():
+            cursor.execute("INSERT INTO bench_meta VALUES (%s, %s)", [key, str(value)])
+
+
+def read_meta() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key, value FROM bench_meta")
+        return dict(cursor.fetchall())
 
 
 def is_populated(size: int, seed: int = SEED) -> bool:
     """Whether the database already holds exactly this generated catalog."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT key, value FROM bench_meta")
-        meta = dict(cursor.fetchall())
+    meta = read_meta()
     expected = {"size": str(size), "seed": str(seed), "version": GENERATOR_VERSION}
-    return meta == expected and Component.objects.count() == size
+    same = all(meta.get(key) == value for key, value in expected.items())
+    return same and Component.objects.count() == size

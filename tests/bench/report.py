@@ -111,9 +111,10 @@ def section(
         "Server time is the wall time of `django.test.Client.get` in-process: middleware, "
         "session, view, SQL and template rendering, no network; DEBUG=false, static files "
         "from a collectstatic manifest, persistent database connection. p50/p95 are over "
-        "the stated number of requests after 10 warm-up requests; SQL queries is the range "
-        "over 20 profiled requests. Backstage figures are the issue's reference for a current "
-        "Backstage at 100,000 entities on the same kind of machine.",
+        "the stated number of requests after 10 warm-up requests (5 for a batch of 30); SQL "
+        "queries is the range over 20 profiled requests (5). The list at 1,000,000 runs 30 "
+        "requests per figure, as one can take seconds. Backstage figures are the issue's "
+        "reference for a current Backstage at 100,000 entities on the same kind of machine.",
         "",
         *table(results),
         "",
