@@ -2,6 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import cached_property
@@ -45,8 +46,13 @@ class CappedPaginator(Paginator):
 
 
 def get_entity_or_404(queryset: QuerySet, namespace: str, name: str):
-    """Entity names are unique per kind and namespace regardless of case, as in Backstage."""
-    return get_object_or_404(queryset, namespace__iexact=namespace, name__iexact=name)
+    """Entity names are unique per kind and namespace regardless of case, as in Backstage.
+
+    Compared as lower(), the expression the unique index is built on: `iexact` becomes UPPER()
+    on PostgreSQL, which no index serves, and scanned 100,000 rows per page view.
+    """
+    matches = queryset.alias(ns_lower=Lower("namespace"), name_lower=Lower("name"))
+    return get_object_or_404(matches, ns_lower=namespace.lower(), name_lower=name.lower())
 
 
 def _list_scope(request: HttpRequest, data: QueryDict, team_names: list[str]) -> str:
