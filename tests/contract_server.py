@@ -195,6 +195,9 @@ NAMESPACED = {
     "limitranges": ("", "LimitRange"),
     "rolebindings": (RBAC, "RoleBinding"),
     "networkpolicies": ("networking.k8s.io", "NetworkPolicy"),
+    # read by the rollout status; Argo CD and the kubelet make them, tests `put` them
+    "deployments": ("apps", "Deployment"),
+    "pods": ("", "Pod"),
 }
 K8S_ROUTE = re.compile(
     r"^(?:/api/v1|/apis/(?P<group>[a-z0-9.]+)/v1)/namespaces"
@@ -344,6 +347,7 @@ class KubernetesApiServer(ContractServer):
         routes = {
             ("POST", True): self._create,
             ("GET", False): self._read,
+            ("GET", True): self._list,
             ("PUT", False): self._replace,
             ("PATCH", False): self._patch,
             ("DELETE", False): self._delete,
@@ -375,6 +379,32 @@ class KubernetesApiServer(ContractServer):
         if ref.key not in self.objects:
             raise ref.not_found()
         return 200, self.get(ref.key)
+
+    def _list(self, call: Call, ref: Ref) -> tuple[int, dict]:
+        """A namespaced collection, filtered by an equality-based `labelSelector`."""
+        if not ref.namespace:
+            raise KubernetesError(405, "listing namespaces is not part of this contract")
+        wanted = {}
+        for term in filter(None, (call.query.get("labelSelector") or [""])[0].split(",")):
+            key, sep, value = term.partition("=")
+            if not sep or "!" in key:
+                raise KubernetesError(400, f"unable to parse requirement: {term!r}")
+            wanted[key.strip()] = value.lstrip("=").strip()
+        prefix = ref.key  # ends with "/" for a collection
+        items = [
+            self.get(key)
+            for key in sorted(self.objects)
+            if key.startswith(prefix)
+            and "/" not in key[len(prefix) :]
+            and wanted.items() <= (self.objects[key]["metadata"].get("labels") or {}).items()
+        ]
+        version = "v1" if not ref.group else f"{ref.group}/v1"
+        return 200, {
+            "apiVersion": version,
+            "kind": f"{ref.kind}List",
+            "metadata": {"resourceVersion": str(self._version)},
+            "items": items,
+        }
 
     def _replace(self, call: Call, ref: Ref) -> tuple[int, dict]:
         self._json_content(call)
@@ -625,6 +655,12 @@ class KubernetesApiServer(ContractServer):
                 }
 
     def _default_rolebindings(self, obj: dict) -> None:
+        pass
+
+    def _default_deployments(self, obj: dict) -> None:
+        pass
+
+    def _default_pods(self, obj: dict) -> None:
         pass
 
     def _default_networkpolicies(self, obj: dict) -> None:

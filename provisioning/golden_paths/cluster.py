@@ -1,6 +1,7 @@
 """What the cluster made of a deployment: rollout state and restarts, read with the kubernetes
 client when Kubernetes is connected. `summarize` is pure; `rollout_status` does the reading."""
 
+import json
 from dataclasses import dataclass
 
 from provisioning.drivers.base import DriverError
@@ -55,13 +56,20 @@ def rollout_status(cluster: str, namespace: str, name: str, tag: str) -> Rollout
         return Rollout(f"committed to GitOps; the cluster could not be read ({exc})")
     try:
         apps, core = k8s.AppsV1Api(api), k8s.CoreV1Api(api)
-        deployment = api.sanitize_for_serialization(
-            apps.read_namespaced_deployment(name, namespace, _request_timeout=5)
+        # Raw JSON, not the client's models: a cluster newer or older than the client may send
+        # fields the models reject, and only a few status fields are read here.
+        deployment = json.loads(
+            apps.read_namespaced_deployment(
+                name, namespace, _request_timeout=5, _preload_content=False
+            ).data
         )
-        pods = api.sanitize_for_serialization(
+        pods = json.loads(
             core.list_namespaced_pod(
-                namespace, label_selector=f"app.kubernetes.io/name={name}", _request_timeout=5
-            )
+                namespace,
+                label_selector=f"app.kubernetes.io/name={name}",
+                _request_timeout=5,
+                _preload_content=False,
+            ).data
         )
     except ApiException as exc:
         if exc.status == 404:
