@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Local runs default to development mode; CI and production set their own environment.
 export DEBUG ?= true
 
-.PHONY: install dev test lint format bench lock clean
+.PHONY: install dev test lint format bench bench-provisioning bench-observability bench-golden-paths bench-all lock clean
 
 install: $(STAMP)
 
@@ -39,6 +39,18 @@ format: install
 # writes docs/benchmarks.md. Options: make bench BENCH_ARGS="--help".
 bench: install
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+
+# The other benchmarks, each rewriting its own section of docs/benchmarks.md; see --help.
+bench-provisioning: install
+	$(BIN)/python -m tests.bench.provisioning_bench $(BENCH_ARGS)
+
+bench-observability: install
+	$(BIN)/python -m tests.bench.observability_bench $(BENCH_ARGS)
+
+bench-golden-paths: install
+	$(BIN)/python -m tests.bench.golden_path_bench $(BENCH_ARGS)
+
+bench-all: bench bench-provisioning bench-observability bench-golden-paths
 
 # Re-resolve the pinned, hashed lock file after editing pyproject.toml.
 lock: install
