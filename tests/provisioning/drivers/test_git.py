@@ -109,7 +109,106 @@ def test_concurrent_writers_never_lose_a_commit(git_dir):
     assert all(read_files(repo, "main", f"d{i}") == {f"f{i}": str(i)} for i in range(4))
 
 
+def test_concurrent_portal_writers_take_turns_instead_of_failing(git_dir):
+    repo, _ = ensure_repository("gitops")
+    commit_files(repo, "main", {"seed": "0"}, "seed")
+    failures = []
+
+    def write(index):
+        try:
+            commit_files(repo, "main", {f"f{index}": str(index)}, f"w{index}", f"d{index}")
+        except TransientError as exc:  # the lock makes a lost compare-and-swap impossible
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert failures == []
+    assert sorted(log(repo)) == sorted(["seed", *(f"w{i}" for i in range(8))])
+
+
+def move_branch(repo, message):
+    """A writer outside the portal (a git push) moving main with an empty commit."""
+    tree = subprocess.run(
+        ["git", f"--git-dir={repo}", "rev-parse", "main^{tree}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    head = subprocess.run(
+        ["git", f"--git-dir={repo}", "rev-parse", "main"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    env = {
+        "GIT_AUTHOR_NAME": "x",
+        "GIT_AUTHOR_EMAIL": "x@x",
+        "GIT_COMMITTER_NAME": "x",
+        "GIT_COMMITTER_EMAIL": "x@x",
+        "PATH": "/usr/bin:/bin",
+    }
+    commit = subprocess.run(
+        ["git", f"--git-dir={repo}", "commit-tree", tree, "-p", head, "-m", message],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout.strip()
+    subprocess.run(
+        ["git", f"--git-dir={repo}", "update-ref", "refs/heads/main", commit], check=True
+    )
+
+
+def test_a_branch_moved_by_an_outside_writer_is_rebuilt_on_its_new_head(git_dir):
+    repo, _ = ensure_repository("gitops")
+    commit_files(repo, "main", {"seed": "0"}, "seed")
+    moves = []
+
+    def derive(read):
+        if not moves:  # moves the branch once, after the portal read the head
+            moves.append(1)
+            move_branch(repo, "pushed from outside")
+        return {}
+
+    commit, made = commit_files(repo, "main", {"a": "1"}, "portal", derive=derive)
+
+    assert made and log(repo) == ["portal", "pushed from outside", "seed"]
+
+
+def test_a_branch_that_keeps_moving_is_a_transient_error(git_dir):
+    repo, _ = ensure_repository("gitops")
+    commit_files(repo, "main", {"seed": "0"}, "seed")
+
+    def derive(read):
+        move_branch(repo, "pushed from outside")
+        return {}
+
+    with pytest.raises(TransientError, match="moved while committing"):
+        commit_files(repo, "main", {"a": "1"}, "portal", derive=derive)
+    assert "portal" not in log(repo)
+
+
 def test_another_git_host_is_not_connected(settings):
     settings.GIT_HOST = "github"
     connected, status = GitDriver.connection_status()
     assert not connected and "not connected" in status
+
+
+def test_files_round_trip_byte_for_byte_in_one_batch(git_dir):
+    repo, _ = ensure_repository("gitops")
+    content = {
+        "crlf.txt": "line one\r\nline two\r\n",
+        "unicode/naïve.yaml": "name: café ☕\n",
+        "empty": "",
+        "no-newline": "x",
+        "with space/a b.txt": "tab\there\n",
+    }
+    content |= {f"many/f{i}.yaml": f"i: {i}\n" for i in range(200)}
+
+    commit_files(repo, "main", content, "many files")
+
+    assert read_files(repo, "main") == content
+    assert read_files(repo, "main", "many") == {f"f{i}.yaml": f"i: {i}\n" for i in range(200)}
+    _, made = commit_files(repo, "main", content, "again")
+    assert not made
