@@ -173,10 +173,17 @@ def otel_variables(spec: BundleSpec) -> dict[str, str]:
 
 
 def workload_patch(spec: BundleSpec) -> dict:
-    """Strategic-merge patch: `env` merges by name, so the Deployment's own variables stay."""
+    """Strategic-merge patch of the container named after the service: `env` merges by name,
+    so the Deployment's own variables stay. Each variable also sets `value: ""`: a Deployment
+    that gives one of them a literal value (the golden paths' do) would otherwise end up with
+    both `value` and `valueFrom`, which the API server refuses; an empty value counts as none."""
     config_map = f"{spec.workload}-otel"
     env = [
-        {"name": key, "valueFrom": {"configMapKeyRef": {"name": config_map, "key": key}}}
+        {
+            "name": key,
+            "value": "",
+            "valueFrom": {"configMapKeyRef": {"name": config_map, "key": key}},
+        }
         for key in otel_variables(spec)
     ]
     pod_labels = {k: v for k, v in spec.labels().items() if k != "app.kubernetes.io/managed-by"}

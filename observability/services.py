@@ -3,13 +3,14 @@
 - `bundle_resources(component, environment)`: the standard bundle as a PlannedResource
   (registered with provisioning.extensions for every new service's plan);
 - `submit_backfill(user, components, …)`: one provisioning request, one step per bundle that
-  differs from the repository and is not already being written;
+  differs from the repository and is not already being written; each step holds the bundle's
+  inputs and is rendered when it runs (`render_backfill_step`);
 - `refresh_coverage()`: read the GitOps repository and the stack, store every service's signals;
 - `set_on_call(team, user, …)`: a team's PagerDuty target.
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.db import transaction
@@ -23,17 +24,23 @@ from observability.choices import BaselineScope
 from observability.coverage import environment_details, signal_statuses, summary
 from observability.models import AlertBaseline, CoverageRefresh, ServiceCoverage, TeamOnCall
 from observability.thresholds import Thresholds, resolve
+from observability.validation import bundle_problems
 from provisioning.choices import RequestState, StepState
-from provisioning.drivers.base import PlannedResource
+from provisioning.drivers.base import PermanentError, PlannedResource
 from provisioning.models import Environment, ProvisioningRequest, RequestStep
 from provisioning.services import submit_steps
 
 logger = logging.getLogger(__name__)
 
 BACKFILL_TYPE = "observability-backfill"
-# One request carries every bundle's files twice (plan and steps): keep it to a size the
-# request page can load; a larger filter is done in several backfills, tier 1 first.
-MAX_BACKFILL_SERVICES = 300
+# A backfill's steps hold each bundle's inputs, not its files (rendered again when the step
+# runs: render_backfill_step), so one request carries thousands of bundles. What still bounds
+# it is planning, which renders every bundle inside the web request: about 2 ms each unloaded
+# (docs/benchmarks.md: 1,000 services × 3 environments planned in 10 s on a busy machine), so
+# 2,000 services stay well inside a proxy's 30 s; a larger filter is done in several
+# backfills, tier 1 first, and the page says how many services remain.
+MAX_BACKFILL_SERVICES = 2_000
+BACKFILL_RENDERER = "observability-bundle"  # provisioning.extensions key of render_backfill_step
 ACTIVE_REQUEST_STATES = [
     RequestState.PLANNED,
     RequestState.AWAITING_APPROVAL,
@@ -119,9 +126,32 @@ def bundle_spec(component: Component, env: Environment, context: BundleContext) 
     )
 
 
-def bundle_resource(spec: BundleSpec, files: dict[str, str] | None = None) -> PlannedResource:
+def overlay_kustomization(spec: BundleSpec) -> str:
+    """Where a golden-path service's overlay for the environment is (the portal's layout)."""
+    return f"apps/{spec.service}/overlays/{spec.environment}/kustomization.yaml"
+
+
+def bundle_resource(
+    spec: BundleSpec, files: dict[str, str] | None = None, list_in_overlay: bool = True
+) -> PlannedResource:
+    """The bundle's folder as a gitops-files step. With `list_in_overlay` (the backfill), the
+    same commit lists the folder as a Component in the service's portal overlay when there is
+    one; otherwise the step's outcome says that the team must list it in its own kustomization.
+    A new service's plan writes its overlays listing the bundle itself."""
     files = files if files is not None else render(spec)
     fingerprint = digest(files)
+    listing = (
+        {
+            "list_in_kustomization": overlay_kustomization(spec),
+            # the workload patch merges into the container named after the workload
+            "patches_container": {
+                "path": f"apps/{spec.service}/base/deployment.yaml",
+                "name": spec.workload,
+            },
+        }
+        if list_in_overlay
+        else {}
+    )
     return PlannedResource(
         provider="git",
         kind="gitops-files",
@@ -140,14 +170,21 @@ def bundle_resource(spec: BundleSpec, files: dict[str, str] | None = None) -> Pl
             f"{spec.environment} ({fingerprint[:8]})",
             "branch": "main",
             "prune": True,
+            **listing,
         },
     )
 
 
 def bundle_resources(component: Component, environment: Environment) -> list[PlannedResource]:
-    """The bundle generator registered with provisioning.extensions (golden paths call it)."""
-    context = load_context([component.pk])
-    return [bundle_resource(bundle_spec(component, environment, context))]
+    """The bundle generator registered with provisioning.extensions (golden paths call it).
+    Raises ValueError when a file fails its schema, which the plan shows as the platform's
+    fault: nothing is written."""
+    spec = bundle_spec(component, environment, load_context([component.pk]))
+    files = render(spec)
+    if problems := bundle_problems(files):
+        found = "; ".join(f"{name}: {p}" for name, found in problems.items() for p in found)
+        raise ValueError(f"{spec.folder} does not validate: {found}")
+    return [bundle_resource(spec, files, list_in_overlay=False)]
 
 
 # --- backfill ----------------------------------------------------------------------------
@@ -176,20 +213,72 @@ class BackfillPlan:
 
 
 def _in_flight() -> set[tuple[str, str]]:
-    """(resource name, digest) of bundle steps that unfinished requests have yet to run."""
+    """(resource name, digest) of bundle steps that unfinished requests have yet to run, and
+    (resource name, "*") for those of a backfill not started yet: rendered when they run,
+    they will write the bundle as it is wanted then, whatever it was when planned."""
     rows = RequestStep.objects.filter(
         request__state__in=ACTIVE_REQUEST_STATES,
         state__in=[StepState.PENDING, StepState.RUNNING],
         resource__kind="gitops-files",
         resource__tags__bundle="observability",
-    ).values_list("resource__name", "resource__tags__digest")
-    return set(rows)
+    ).values_list("resource__name", "resource__tags__digest", "resource__config__render", "state")
+    busy = set()
+    for name, wanted, renderer, state in rows:
+        busy.add((name, wanted))
+        if renderer and state == StepState.PENDING:
+            busy.add((name, "*"))
+    return busy
+
+
+def backfill_step(spec: BundleSpec, component: Component, files: dict[str, str]) -> PlannedResource:
+    """The bundle's resource as a backfill step stores it: name and tags (with the digest
+    planned), and in place of the files the inputs to render them again."""
+    resource = bundle_resource(spec, files)
+    return replace(
+        resource,
+        config={
+            "render": BACKFILL_RENDERER,
+            "component": component.pk,
+            "service": component.name,
+            "environment": spec.environment,
+            "message": resource.config.get("message", ""),
+        },
+    )
+
+
+def render_backfill_step(resource: PlannedResource) -> PlannedResource:
+    """The whole bundle of a backfill step, from the catalog and baselines as they are now
+    (registered with provisioning.extensions; the engine calls it when the step runs)."""
+    config = resource.config
+    component = (
+        Component.objects.select_related("owner", "system").filter(pk=config["component"]).first()
+    )
+    env = Environment.objects.filter(name=config["environment"]).first()
+    if component is None or env is None:
+        gone = f"service {config['service']}" if component is None else "environment"
+        raise PermanentError(
+            f"the {gone} of {resource.name} was removed from the portal since the backfill was "
+            "planned: nothing was written; backfill again if it is still wanted"
+        )
+    if component.owner_id is None:
+        raise PermanentError(
+            f"service {component.name} has no owner team any more: nothing was written to "
+            f"{resource.name}; set its owner in the catalog, then backfill it again"
+        )
+    whole = bundle_resource(bundle_spec(component, env, load_context([component.pk])))
+    if whole.name != resource.name:
+        raise PermanentError(
+            f"service {config['service']} was renamed to {component.name} since the backfill "
+            f"was planned: nothing was written to {resource.name}; backfill {component.name} again"
+        )
+    return whole
 
 
 def plan_backfill(components: list[Component]) -> BackfillPlan:
     """1. drop services without an owner team; 2. take them tier 1 first; 3. render each
     environment's bundle; 4. keep those whose digest differs from the repository's and from
-    every unfinished request's; 5. stop after MAX_BACKFILL_SERVICES services with work."""
+    every unfinished request's, as steps holding their inputs (backfill_step); 5. stop after
+    MAX_BACKFILL_SERVICES services with work."""
     plan = BackfillPlan()
     owned = sorted((c for c in components if c.owner_id), key=lambda c: (c.tier, c.name))
     plan.without_owner = sorted(c.name for c in components if not c.owner_id)
@@ -213,12 +302,13 @@ def plan_backfill(components: list[Component]) -> BackfillPlan:
             files = render(spec)
             wanted = digest(files)
             current = index.get((component.name, env.name))
+            folder = f"{conf.GITOPS_REPOSITORY}:{spec.folder}"
             if current and digest_of_blobs(current) == wanted:
                 plan.up_to_date += 1
-            elif (f"{conf.GITOPS_REPOSITORY}:{spec.folder}", wanted) in busy:
+            elif (folder, wanted) in busy or (folder, "*") in busy:
                 plan.in_flight += 1
             else:
-                plan.resources.append(bundle_resource(spec, files))
+                plan.resources.append(backfill_step(spec, component, files))
                 wrote = True
         if wrote:
             plan.services.append(component.name)
@@ -268,15 +358,21 @@ def _upsert(rows: list[ServiceCoverage]) -> None:
                 "fully_covered",
                 "environments",
                 "refreshed_at",
+                "tier",
+                "name",
             ],
         )
 
 
 def refresh_coverage() -> CoverageRefresh:
     """1. read every bundle folder of the GitOps repository (one git call); 2. ask the stack
-    (five HTTP calls at most); 3. compute and store each service's signals in batches.
+    (five HTTP calls at most); 3. compute and store each service's signals in batches;
+    4. record the highest service id stored, below which every service has a row.
     With the git host not connected, stored coverage is left as it was."""
-    refresh = CoverageRefresh(started_at=timezone.now())
+    previous = CoverageRefresh.objects.first()
+    refresh = CoverageRefresh(
+        started_at=timezone.now(), last_component_id=previous.last_component_id if previous else 0
+    )
     environments = list(
         Environment.objects.order_by("order", "name").values_list("name", flat=True)
     )
@@ -290,7 +386,8 @@ def refresh_coverage() -> CoverageRefresh:
     report = stack.observe()
     refresh.sources = {"gitops": f"read: {len(index)} bundle folder(s)", **report.sources}
     batch: list[ServiceCoverage] = []
-    for pk, name in Component.objects.order_by("pk").values_list("pk", "name").iterator(2000):
+    catalog = Component.objects.order_by("pk").values_list("pk", "name", "tier")
+    for pk, name, tier in catalog.iterator(2000):
         details = environment_details(name, environments, index)
         statuses = signal_statuses(name, environments, details, report)
         present, full = summary(statuses)
@@ -302,9 +399,12 @@ def refresh_coverage() -> CoverageRefresh:
                 fully_covered=full,
                 environments=details,
                 refreshed_at=refresh.started_at,
+                tier=tier,
+                name=name,
             )
         )
         refresh.services += 1
+        refresh.last_component_id = pk
         if len(batch) >= 1000:
             _upsert(batch)
             batch = []

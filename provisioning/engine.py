@@ -9,6 +9,7 @@ import logging
 import random
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ from provisioning.drivers.base import (
     TransientError,
 )
 from provisioning.drivers.registry import get_driver
+from provisioning.extensions import rendered
 from provisioning.models import ProvisionedResource, ProvisioningRequest, RequestStep
 from provisioning.services import enqueue, record
 
@@ -40,6 +42,10 @@ LEASE = timedelta(seconds=getattr(settings, "PROVISIONING_LEASE_SECONDS", 60))
 QUEUED_RESEND = timedelta(seconds=getattr(settings, "PROVISIONING_QUEUED_RESEND_SECONDS", 600))
 # One step may be tried this many times (transient errors and worker deaths together).
 MAX_ATTEMPTS = getattr(settings, "PROVISIONING_MAX_ATTEMPTS", 6)
+# A request of thousands of steps (an observability backfill) runs in slices: past this many
+# seconds the worker queues it again between two steps, so no task reaches Celery's soft time
+# limit (which would fail the step it interrupts).
+SLICE_SECONDS = getattr(settings, "CELERY_TASK_SOFT_TIME_LIMIT", 900) / 2
 BACKOFF_BASE, BACKOFF_CAP = 2.0, 120.0
 
 
@@ -109,11 +115,14 @@ def apply(request_id: int, worker: str) -> Outcome:
         return Outcome("nothing to do")
     request = ProvisioningRequest.objects.get(pk=request_id)
     record(request, "worker", EventKind.TRANSITION, f"running on {worker}")
+    started, ran = time.monotonic(), False
     with Heartbeat(request_id, worker):
         for step in request.steps.order_by("position"):
             if step.state == StepState.SUCCEEDED:
                 continue
-            outcome = _run_step(request, step)
+            if ran and time.monotonic() - started > SLICE_SECONDS:
+                return _next_slice(request, step)
+            outcome, ran = _run_step(request, step), True
             if outcome is not None:
                 return outcome
     _finish(request, RequestState.SUCCEEDED, "")
@@ -146,6 +155,7 @@ def _run_step(request: ProvisioningRequest, step: RequestStep) -> Outcome | None
         f"{resource.provider}: ensure {resource.kind} {resource.name} (attempt {step.attempts})",
     )
     try:
+        resource = rendered(resource)  # a step stored as inputs becomes the whole resource now
         result = _decommission(resource) if step.action == "decommission" else _ensure(resource)
     except TransientError as exc:
         return _retry_later(request, step, str(exc))
@@ -232,6 +242,20 @@ def _retry_later(request, step: RequestStep, message: str) -> Outcome:
         f"(attempt {step.attempts} of {MAX_ATTEMPTS})",
     )
     return Outcome(RequestState.QUEUED, retry_in=delay)
+
+
+def _next_slice(request, step: RequestStep) -> Outcome:
+    """Queue the request again from `step`; the task sends itself again at once."""
+    ProvisioningRequest.objects.filter(pk=request.pk).update(
+        state=RequestState.QUEUED, heartbeat_at=timezone.now()
+    )
+    record(
+        request,
+        "worker",
+        EventKind.INFO,
+        f"ran {SLICE_SECONDS:.0f}s: continuing from step {step.position + 1} in a new task",
+    )
+    return Outcome(RequestState.QUEUED, retry_in=0)
 
 
 def _fail(request, step: RequestStep, message: str) -> Outcome:

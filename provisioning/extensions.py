@@ -3,11 +3,16 @@
 `register_bundle(key, generator)`: a generator(component, environment) -> list[PlannedResource]
 adds resources to every new service's plan (the observability app registers the standard
 bundle here in its AppConfig.ready). With nothing registered, callers show "not configured".
+
+`register_renderer(key, renderer)`: a step may hold only the inputs of its resource (config
+{"render": key, …}) instead of the resource itself, so a request of thousands of generated
+bundles stays small; the engine asks renderer(resource) -> PlannedResource for the whole
+resource when the step runs (`rendered`).
 """
 
 from collections.abc import Callable
 
-from provisioning.drivers.base import PlannedResource
+from provisioning.drivers.base import PermanentError, PlannedResource
 
 BundleGenerator = Callable[[object, object], list[PlannedResource]]
 _BUNDLES: dict[str, BundleGenerator] = {}
@@ -23,3 +28,24 @@ def unregister_bundle(key: str) -> None:
 
 def bundles() -> dict[str, BundleGenerator]:
     return dict(_BUNDLES)
+
+
+ResourceRenderer = Callable[[PlannedResource], PlannedResource]
+_RENDERERS: dict[str, ResourceRenderer] = {}
+
+
+def register_renderer(key: str, renderer: ResourceRenderer) -> None:
+    _RENDERERS[key] = renderer
+
+
+def rendered(resource: PlannedResource) -> PlannedResource:
+    """The whole resource of a step stored as inputs; any other resource as it is."""
+    key = resource.config.get("render")
+    if not key:
+        return resource
+    renderer = _RENDERERS.get(key)
+    if renderer is None:
+        raise PermanentError(
+            f"no app here renders {key!r} steps: is it in INSTALLED_APPS? Nothing was written"
+        )
+    return renderer(resource)

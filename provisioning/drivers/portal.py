@@ -4,9 +4,10 @@ Kinds and config:
 - "catalog-component": name = the service; config {"service"}. Creates or converges the
   catalog Component of a service made from a golden path (owner, language, repository,
   golden-path annotation) and links the service's requests and inventory to it.
-- "deployment": name = "<service>/<environment>"; config {"deployment": id, "tag"}. Commits
-  the image tag to the environment's overlay in the GitOps repository and records the commit
-  on the Deployment row. An empty tag deploys the service repository's head commit.
+- "deployment": name = "<service>/<environment>"; config {"deployment": id, "tag",
+  "components"}. Commits the image tag to the environment's overlay in the GitOps repository
+  and records the commit on the Deployment row. An empty tag deploys the service repository's
+  head commit; "components" (optional) are kustomize Components the overlay must list.
 Both are idempotent: the same state again is "unchanged".
 """
 
@@ -36,7 +37,10 @@ class PortalDriver(ResourceDriver):
                 raise PermanentError(
                     f"the plan for {resource.name} names no deployment: submit again"
                 )
-            return services.apply_deployment(int(resource.config["deployment"]))
+            return services.apply_deployment(
+                int(resource.config["deployment"]),
+                tuple(resource.config.get("components") or ()),
+            )
         raise PermanentError(f"the portal does not know how to make a {resource.kind!r}")
 
     def check_drift(self, resource: PlannedResource) -> list[str]:

@@ -3,9 +3,11 @@
 `apps/<service>/base/` holds the objects every environment shares (ServiceAccount, Deployment,
 Service, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy); each
 `apps/<service>/overlays/<env>/` sets the namespace, the image tag, the environment's replicas
-and resources (JSON patches) and adds an ExternalSecret that reads the environment's Vault path.
-`effective_objects` applies an overlay to the base exactly as kustomize would for these
-patches, so what is validated is what the cluster receives.
+and resources (JSON patches), adds an ExternalSecret that reads the environment's Vault path
+and lists the kustomize Components kept beside it (the observability bundle in
+`apps/<service>/<env>/observability/`).
+`effective_objects` applies an overlay and its Components to the base exactly as kustomize would
+for these patches, so what is validated is what the cluster receives.
 """
 
 import copy
@@ -130,7 +132,9 @@ def _env_vars(w: Workload) -> list[dict]:
 
 def _container(w: Workload, s: dict) -> dict:
     return {
-        "name": "app",
+        # Named after the service: patches from Components (the observability bundle's)
+        # find the container by this name.
+        "name": w.name,
         "image": w.image,
         "ports": [{"name": "http", "containerPort": w.port, "protocol": "TCP"}],
         "env": _env_vars(w),
@@ -306,15 +310,20 @@ def overlay_patches(w: Workload, env: str) -> list[dict]:
     ]
 
 
-def overlay_kustomization(w: Workload, env: EnvironmentSpec, tag: str | None) -> dict:
-    """With no tag (nothing deployed there yet) the overlay holds only the ExternalSecret:
-    Argo CD has an Application for the environment but no workload to run."""
+def overlay_kustomization(
+    w: Workload, env: EnvironmentSpec, tag: str | None, components: tuple[str, ...] = ()
+) -> dict:
+    """With no tag (nothing deployed there yet) the overlay holds only the ExternalSecret and
+    the Components: Argo CD has an Application for the environment but no workload to run (a
+    Component's patch that finds no Deployment changes nothing)."""
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "namespace": namespace_for(w, env),
         "resources": ["externalsecret.yaml"],
     }
+    if components:
+        kustomization["components"] = list(components)
     if tag is None:
         return kustomization
     return kustomization | {
@@ -339,21 +348,53 @@ def base_files(w: Workload) -> dict[str, str]:
     }
 
 
-def overlay_files(w: Workload, env: EnvironmentSpec, tag: str | None) -> dict[str, str]:
+def overlay_files(
+    w: Workload, env: EnvironmentSpec, tag: str | None, components: tuple[str, ...] = ()
+) -> dict[str, str]:
     return {
-        "kustomization.yaml": to_yaml(overlay_kustomization(w, env, tag)),
+        "kustomization.yaml": to_yaml(overlay_kustomization(w, env, tag, components)),
         "externalsecret.yaml": to_yaml(external_secret(w, env)),
     }
 
 
-def effective_objects(w: Workload, env: EnvironmentSpec, tag: str | None) -> list[dict]:
-    """What `kustomize build overlays/<env>` yields: base + patches, namespace and image tag."""
+def overlay_folder(service: str, env: str) -> str:
+    return f"apps/{service}/overlays/{env}"
+
+
+def listed_components(text: str | None) -> list[str]:
+    """The `components:` an overlay's kustomization.yaml lists ([] when absent or unreadable:
+    the overlay is then rewritten whole)."""
+    try:
+        doc = yaml.safe_load(text or "")
+    except yaml.YAMLError:
+        return []
+    listed = doc.get("components") if isinstance(doc, dict) else None
+    return [c for c in listed if isinstance(c, str)] if isinstance(listed, list) else []
+
+
+def effective_objects(
+    w: Workload,
+    env: EnvironmentSpec,
+    tag: str | None,
+    components: tuple[dict[str, str], ...] = (),
+) -> list[dict]:
+    """What `kustomize build overlays/<env>` yields, in kustomize's order: 1. the resources
+    (base, ExternalSecret); 2. each Component's resources, then its patches over everything
+    so far; 3. the overlay's JSON patches; 4. namespace and image tag. `components` are the
+    listed Components' files ({name: text}); a file they need that is missing is a KeyError."""
     objects = [copy.deepcopy(o) for o in base_objects(w).values()] if tag is not None else []
+    objects.append(external_secret(w, env))
+    for files in components:
+        resources, patches = component_parts(files)
+        objects += resources
+        for target, patch in patches:
+            for obj in objects:
+                if _selected(obj, target):
+                    strategic_merge(obj, patch)
     for patch in overlay_patches(w, env.name):
         for obj in objects:
             if obj["kind"] == patch["target"]["kind"] and obj["metadata"]["name"] == w.name:
                 apply_ops(obj, patch["ops"])
-    objects.append(external_secret(w, env))
     for obj in objects:
         obj["metadata"]["namespace"] = namespace_for(w, env)
         if obj["kind"] == "Deployment":
@@ -361,6 +402,77 @@ def effective_objects(w: Workload, env: EnvironmentSpec, tag: str | None) -> lis
                 if container["image"] == w.image:
                     container["image"] = f"{w.image}:{tag}"
     return objects
+
+
+def component_parts(files: dict[str, str]) -> tuple[list[dict], list[tuple[dict, dict]]]:
+    """A Component's resources and its (target, patch) pairs, from its kustomization.yaml."""
+    kustomization = yaml.safe_load(files["kustomization.yaml"]) or {}
+    resources = [yaml.safe_load(files[name]) for name in kustomization.get("resources", [])]
+    patches = []
+    for entry in kustomization.get("patches", []):
+        patch = yaml.safe_load(files[entry["path"]])
+        # With a target, kustomize ignores the patch's own kind and name: it patches each match.
+        patch.pop("apiVersion", None)
+        patch.pop("kind", None)
+        patch.get("metadata", {}).pop("name", None)
+        patches.append((entry.get("target") or {}, patch))
+    return resources, patches
+
+
+def _selected(obj: dict, target: dict) -> bool:
+    return (
+        all(obj.get(key) == target[key] for key in ("kind", "apiVersion") if key in target)
+        and target.get("name", obj["metadata"]["name"]) == obj["metadata"]["name"]
+    )
+
+
+# A strategic-merge patch merges these lists item by item on the key named here (their
+# `patchMergeKey` in the Kubernetes API); every other list is replaced whole.
+MERGE_KEYS = {
+    "containers": "name",
+    "initContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "imagePullSecrets": "name",
+    "ports": "containerPort",
+    "volumeMounts": "mountPath",
+}
+
+
+def strategic_merge(target: dict, patch: dict) -> dict:
+    """Apply a strategic-merge patch to `target` in place, as kustomize does for pod templates:
+    maps merge key by key, a null deletes the key, the lists of MERGE_KEYS merge by their key
+    (matched items merge, the target's order is kept, new items are appended) and any other
+    list or value replaces the target's. For the shapes the portal writes (the observability
+    bundle's Deployment patch: pod labels, annotations, container env) this is exactly what
+    `kustomize build` produces; `$patch` directives are not used, so not handled."""
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            strategic_merge(target[key], value)
+        elif key in MERGE_KEYS and isinstance(value, list) and isinstance(target.get(key), list):
+            _merge_list(target[key], value, MERGE_KEYS[key])
+        else:
+            target[key] = _without_nulls(copy.deepcopy(value))
+    return target
+
+
+def _merge_list(items: list, patch: list, merge_key: str) -> None:
+    by_key = {item.get(merge_key): item for item in items if isinstance(item, dict)}
+    for entry in patch:
+        if isinstance(entry, dict) and entry.get(merge_key) in by_key:
+            strategic_merge(by_key[entry[merge_key]], entry)
+        else:
+            items.append(_without_nulls(copy.deepcopy(entry)))
+
+
+def _without_nulls(value):
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def apply_ops(doc: dict, ops: list[dict]) -> None:

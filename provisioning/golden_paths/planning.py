@@ -7,7 +7,10 @@ steps so that what can always be done here (git, catalog, the first deployment) 
 and what needs a connected system comes after it.
 """
 
+import posixpath
 from dataclasses import dataclass, field
+
+import yaml
 
 from provisioning.drivers.base import PlannedResource
 from provisioning.golden_paths import argo, manifests, validation
@@ -147,8 +150,43 @@ def template_context(svc: NewService) -> dict:
     }
 
 
+ANSWERS_FILE = ".idp-answers.yaml"
+ANSWERS_HEADER = """\
+# Written by the platform portal; do not edit. Like Copier's .copier-answers.yml, it records
+# what generated this repository: the golden path and pipeline template, each at its version,
+# and the answers given when the service was created. The portal reads it to upgrade the
+# repository when either gets a new version: it renders the skeleton at the recorded version
+# and at the new one, and merges the difference onto your files (git merge-file).
+"""
+
+
+def answers_yaml(svc: NewService) -> str:
+    """The answers file: golden path and pipeline, each with its version, and the answers."""
+    gp = svc.golden_path
+    record = {
+        "golden_path": gp.slug,
+        "golden_path_version": gp.version,
+        "pipeline": gp.pipeline.slug,
+        "pipeline_version": gp.pipeline.version,
+        "name": svc.name,
+        "owner": svc.team,
+        "answers": svc.values,
+    }
+    return ANSWERS_HEADER + yaml.safe_dump(record, sort_keys=False, default_flow_style=False)
+
+
+def read_answers(text: str | None) -> dict:
+    """The answers file's record, or {} when it is absent or not one the portal wrote."""
+    try:
+        record = yaml.safe_load(text or "")
+    except yaml.YAMLError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
 def render_repository(svc: NewService) -> dict[str, str]:
-    """The skeleton, the CI workflow and catalog-info.yaml; raises RenderError."""
+    """The skeleton, the CI workflow, catalog-info.yaml and the answers file; raises
+    RenderError."""
     gp, context = svc.golden_path, template_context(svc)
     problems, files = [], {}
     try:
@@ -172,7 +210,32 @@ def render_repository(svc: NewService) -> dict[str, str]:
         golden_path=gp.ref,
         repository_url=context["repository_url"],
     )
+    files[ANSWERS_FILE] = answers_yaml(svc)
     return files
+
+
+def bundle_components(svc: NewService, env: str) -> dict[str, dict[str, str]]:
+    """The kustomize Components the bundle writes to the GitOps repository for `env`, as
+    {path relative to the env's overlay: {file name: text}}: the overlay lists these paths."""
+    components = {}
+    for r in svc.bundle or ():
+        repo, _, folder = r.name.partition(":")
+        files = r.config.get("files") or {}
+        if (r.provider, r.kind, repo) != ("git", "gitops-files", GITOPS_REPOSITORY):
+            continue
+        if r.tags.get("environment") != env or not _is_component(files.get("kustomization.yaml")):
+            continue
+        overlay = manifests.overlay_folder(svc.name, env)
+        components[posixpath.relpath(folder, overlay)] = files
+    return components
+
+
+def _is_component(text: str | None) -> bool:
+    try:
+        doc = yaml.safe_load(text or "")
+    except yaml.YAMLError:
+        return False
+    return isinstance(doc, dict) and doc.get("kind") == "Component"
 
 
 def gitops_files(svc: NewService, deployed: dict[str, str | None]) -> dict[str, str]:
@@ -180,20 +243,45 @@ def gitops_files(svc: NewService, deployed: dict[str, str | None]) -> dict[str, 
     w, url = workload(svc), repository_url(svc.git_base_url, GITOPS_REPOSITORY)
     files = {f"apps/{svc.name}/base/{p}": t for p, t in manifests.base_files(w).items()}
     for env in svc.environments:
-        overlay = manifests.overlay_files(w, env, deployed.get(env.name))
-        files |= {f"apps/{svc.name}/overlays/{env.name}/{p}": t for p, t in overlay.items()}
+        components = bundle_components(svc, env.name)
+        overlay_path = manifests.overlay_folder(svc.name, env.name)
+        overlay = manifests.overlay_files(w, env, deployed.get(env.name), tuple(components))
+        files |= {f"{overlay_path}/{p}": t for p, t in overlay.items()}
+        for path, component in components.items():
+            folder = posixpath.normpath(f"{overlay_path}/{path}")
+            files |= {f"{folder}/{p}": t for p, t in component.items()}
     apps = argo.application_files(w, list(svc.environments), url)
     return files | {f"argocd/{svc.name}/{p}": t for p, t in apps.items()}
 
 
 def schema_problems(svc: NewService, repository_files: dict[str, str]) -> list[str]:
-    """What the real schemas find wrong in the generated objects and workflow."""
+    """What the real schemas find wrong in the generated objects, kustomizations and workflow.
+
+    The objects are what each overlay builds to, the bundle's Deployment patch applied; the
+    bundle's own objects (ConfigMaps, Prometheus Operator resources) are checked against
+    their schemas by the generator that makes them (observability/validation.py)."""
     if problems := manifests.defaults_problems(svc.golden_path.deployment_defaults):
         return problems
     w = workload(svc)
+    kustomizations = {"base": manifests.base_files(w)["kustomization.yaml"]}
     for env in svc.environments:
-        for obj in manifests.effective_objects(w, env, "0.0.0"):
+        components = bundle_components(svc, env.name)
+        for tag in (None, "0.0.0"):
+            overlay = manifests.overlay_files(w, env, tag, tuple(components))
+            kustomizations[f"{env.name} overlay ({tag or 'nothing deployed'})"] = overlay[
+                "kustomization.yaml"
+            ]
+        for path, files in components.items():
+            kustomizations[f"{env.name} {path}"] = files.get("kustomization.yaml", "")
+        try:
+            objects = manifests.effective_objects(w, env, "0.0.0", tuple(components.values()))
+        except (KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
+            problems.append(f"{env.name}: the overlay's Components cannot be built ({exc!r})")
+            continue
+        for obj in filter(validation.has_schema, objects):
             problems += [f"{env.name}: {p}" for p in validation.kubernetes_problems(obj)]
+    for where, text in kustomizations.items():
+        problems += validation.kustomization_problems(text, f"{where} kustomization.yaml")
     pipeline_path = svc.golden_path.pipeline.path
     problems += validation.workflow_problems(repository_files[pipeline_path], pipeline_path)
     return list(dict.fromkeys(problems))
@@ -258,9 +346,12 @@ def _steps(svc: NewService, repo_files: dict[str, str]) -> tuple[list[Step], lis
             ),
         ),
     ]
+    # The bundle before the overlays that list it and the first deployment: every commit of
+    # the GitOps repository builds, and the one Argo CD first syncs deploys it.
+    notes = _bundle(svc, steps)
     for env in svc.environments:
         if env.name != svc.deploy_to:
-            files = manifests.overlay_files(w, env, None)
+            files = manifests.overlay_files(w, env, None, tuple(bundle_components(svc, env.name)))
             steps.append(
                 Step(
                     f"Write the {env.name} overlay (nothing runs there until you deploy)",
@@ -286,8 +377,15 @@ def _steps(svc: NewService, repo_files: dict[str, str]) -> tuple[list[Step], lis
             PlannedResource("portal", "catalog-component", name, {}, {"service": name}),
         )
     )
-    platform_steps, notes = _platform_steps(svc)
-    deploy = {"deployment": None, "service": name, "environment": svc.deploy_to, "tag": ""}
+    platform_steps, platform_notes = _platform_steps(svc)
+    notes = platform_notes + notes
+    deploy = {
+        "deployment": None,
+        "service": name,
+        "environment": svc.deploy_to,
+        "tag": "",
+        "components": sorted(bundle_components(svc, svc.deploy_to)),
+    }
     steps.append(
         Step(
             f"Deploy the first build to {svc.deploy_to} (commit its image tag to the overlay)",
@@ -295,7 +393,6 @@ def _steps(svc: NewService, repo_files: dict[str, str]) -> tuple[list[Step], lis
         )
     )
     steps += platform_steps
-    notes += _bundle(svc, steps)
     notes.append(
         f"CI: {gp.pipeline.name} v{gp.pipeline.version} in {gp.pipeline.path}: lint, test, build "
         f"the image, push it to {gp.pipeline.image_registry}, commit the tag to the GitOps "

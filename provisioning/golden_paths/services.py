@@ -1,5 +1,6 @@
 """Every write for golden paths: new versions, new services, deployments, catalog entries."""
 
+import posixpath
 import subprocess
 from dataclasses import replace
 
@@ -253,6 +254,7 @@ def _record_new_service(user, gp, plan: ServicePlan, team, description, values, 
         request=request,
         values=values,
         image=workload_image(gp, plan.name),
+        pipeline=gp.pipeline,
     )
     first = Deployment.objects.create(
         origin=origin, environment=deploy_to, tag="", request=request, requested_by=user
@@ -336,10 +338,12 @@ def _head(repo) -> str:
     return result.stdout.strip()
 
 
-def apply_deployment(deployment_id: int) -> EnsureResult:
+def apply_deployment(deployment_id: int, components: tuple[str, ...] = ()) -> EnsureResult:
     """Commit the deployment's image tag to its overlay and record the commit (idempotent).
 
     An empty tag means "the service repository's head": the commit the pipeline builds first.
+    The overlay keeps the Components it lists, and lists `components` (paths relative to it:
+    the first deployment's planned bundle) whose folder is in the repository.
     """
     connected, status = GitDriver.connection_status()
     if not connected:
@@ -360,12 +364,29 @@ def apply_deployment(deployment_id: int) -> EnsureResult:
         raise PermanentError(
             f"repository {d.origin.name} has no commit to deploy yet: retry after it is created"
         )
-    w = workload_for(d.origin)
-    files = manifests.overlay_files(w, provisioning.environment_spec(d.environment), tag)
+    w, env = workload_for(d.origin), provisioning.environment_spec(d.environment)
     repo, _ = ensure_repository(GITOPS_REPOSITORY)
-    folder = f"apps/{d.origin.name}/overlays/{d.environment.name}"
+    folder = manifests.overlay_folder(d.origin.name, d.environment.name)
+
+    def overlay(read) -> dict[str, str]:
+        # Read at the commit this one follows, so a Component listed since is never dropped.
+        kept = manifests.listed_components(read(f"{folder}/kustomization.yaml"))
+        kept += [
+            c
+            for c in components
+            if c not in kept
+            and read(posixpath.normpath(f"{folder}/{c}/kustomization.yaml")) is not None
+        ]
+        files = manifests.overlay_files(w, env, tag, tuple(kept))
+        return {f"{folder}/{path}": text for path, text in files.items()}
+
     commit, changed = commit_files(
-        repo, "main", files, f"Deploy {d.origin.name}:{tag} to {d.environment.name}", folder
+        repo,
+        "main",
+        {},
+        f"Deploy {d.origin.name}:{tag} to {d.environment.name}",
+        folder,
+        derive=overlay,
     )
     Deployment.objects.filter(pk=d.pk).update(
         tag=tag,
@@ -483,7 +504,7 @@ def save_new_golden_path_version(
     stays as it was, so services made from it keep pointing at what they were made from."""
     latest = GoldenPath.objects.filter(slug=current.slug).order_by("-version").first()
     new = GoldenPath.objects.create(
-        **{**_model_fields(current), **fields, "slug": current.slug, "version": latest.version + 1}
+        **{**_model_fields(current, fields), "slug": current.slug, "version": latest.version + 1}
     )
     SkeletonFile.objects.bulk_create(
         SkeletonFile(golden_path=new, path=f["path"], content=f["content"]) for f in files
@@ -495,14 +516,17 @@ def save_new_golden_path_version(
 def save_new_pipeline_version(current: PipelineTemplate, fields: dict) -> PipelineTemplate:
     latest = PipelineTemplate.objects.filter(slug=current.slug).order_by("-version").first()
     return PipelineTemplate.objects.create(
-        **{**_model_fields(current), **fields, "slug": current.slug, "version": latest.version + 1}
+        **{**_model_fields(current, fields), "slug": current.slug, "version": latest.version + 1}
     )
 
 
-def _model_fields(obj) -> dict:
+def _model_fields(obj, changes: dict) -> dict:
+    """`obj`'s fields with `changes` applied; a changed foreign key (e.g. `pipeline`) replaces
+    its `pipeline_id`, which would otherwise win and silently keep the old one."""
     skip = {"id", "version", "created_at"}
-    return {
+    kept = {
         f.attname: getattr(obj, f.attname)
         for f in obj._meta.concrete_fields
-        if f.attname not in skip
+        if f.attname not in skip and f.name not in changes
     }
+    return {**kept, **changes}

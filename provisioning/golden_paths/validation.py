@@ -1,8 +1,9 @@
 """Check generated objects against the real schemas stored in schemas/ (see SOURCES.md).
 
 Kubernetes kinds are checked against the v1.33 strict schemas (unknown fields are errors), the
-CI workflow against SchemaStore's github-workflow schema. Each problem names the object, the
-field path and what the schema says.
+CI workflow against SchemaStore's github-workflow schema, every kustomization.yaml (base,
+overlays, Components) against SchemaStore's kustomization schema. Each problem names the object,
+the field path and what the schema says.
 """
 
 import json
@@ -48,6 +49,12 @@ def _kind_validator(key: str):
 
 
 @cache
+def _kustomization_validator():
+    schema = json.loads((SCHEMAS / "kustomization.json").read_text())
+    return validator_for(schema)(schema)
+
+
+@cache
 def _workflow_validator():
     schema = json.loads((SCHEMAS / "github-workflow.json").read_text())
     return validator_for(schema)(schema)
@@ -73,6 +80,32 @@ def kubernetes_problems(obj: dict) -> list[str]:
     if key not in _kubernetes()["kinds"]:
         return [f"{obj.get('kind')} {name}: no schema for {key} is stored in schemas/"]
     return _messages(_kind_validator(key), obj, f"{obj.get('kind')} {name}")
+
+
+def has_schema(obj: dict) -> bool:
+    """Whether kubernetes_problems can judge `obj` (a stored kind or a CRD checked elsewhere)."""
+    key = object_key(obj)
+    return key in CRD_KINDS or key in _kubernetes()["kinds"]
+
+
+# What kustomize accepts at the top of a kustomization.yaml: the schema leaves them free.
+KUSTOMIZE_KINDS = {
+    "Kustomization": "kustomize.config.k8s.io/v1beta1",
+    "Component": "kustomize.config.k8s.io/v1alpha1",
+}
+
+
+def kustomization_problems(text: str, name: str = "kustomization.yaml") -> list[str]:
+    """What SchemaStore's kustomization schema (and kustomize's kinds) find wrong; [] when valid."""
+    try:
+        doc = load_yaml(text)
+    except yaml.YAMLError as exc:
+        return [f"{name}: not valid YAML ({exc})"]
+    problems = _messages(_kustomization_validator(), doc, name)
+    if isinstance(doc, dict) and KUSTOMIZE_KINDS.get(doc.get("kind")) != doc.get("apiVersion"):
+        kinds = ", ".join(f"{v} {k}" for k, v in KUSTOMIZE_KINDS.items())
+        problems.append(f"{name}: apiVersion and kind must be one of: {kinds}")
+    return problems
 
 
 def workflow_problems(text: str, name: str = "workflow") -> list[str]:

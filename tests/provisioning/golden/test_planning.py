@@ -49,10 +49,11 @@ def test_without_a_bundle_the_plan_says_observability_is_not_configured():
     assert not any("Observability" in s.title for s in plan.steps)
 
 
-def test_a_registered_bundle_adds_its_steps_last():
+def test_a_registered_bundle_adds_its_steps_after_the_base_before_the_first_deployment():
     dashboard = PlannedResource("grafana", "dashboard", "checkout-overview")
     plan = plan_service(make_service(bundle=(dashboard,)))
-    assert plan.steps[-1].resource == dashboard
+    assert plan.steps[2].resource == dashboard
+    assert plan.steps[1].resource.name == "gitops:apps/checkout/base"
     assert not any("not configured" in n for n in plan.notes)
 
 
