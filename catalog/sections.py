@@ -7,6 +7,7 @@ An app registers a section in its AppConfig.ready():
                              context=resources_context, order=30)
 
 `context(request, component)` returns the template's context; the section renders in that order.
+A section whose template renders only whitespace is left out of the page.
 """
 
 from collections.abc import Callable
@@ -49,5 +50,7 @@ def render_service_sections(request: HttpRequest, component) -> list[dict]:
     for section in sorted(_SECTIONS.values(), key=lambda s: (s.order, s.key)):
         context = {"component": component, **section.context(request, component)}
         html = render_to_string(section.template, context, request=request)
+        if not html.strip():
+            continue  # a section with nothing to say for this service is left out, heading too
         rendered.append({"key": section.key, "title": section.title, "html": html})
     return rendered

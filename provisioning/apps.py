@@ -8,6 +8,7 @@ class ProvisioningConfig(AppConfig):
         from catalog.sections import register_service_section
         from provisioning.golden_paths.sections import deployments_section
         from provisioning.sections import resources_section
+        from provisioning.views_parity import parity_section
 
         register_service_section(
             "resources",
@@ -22,4 +23,11 @@ class ProvisioningConfig(AppConfig):
             "provisioning/golden/section.html",
             context=deployments_section,
             order=20,
+        )
+        register_service_section(
+            "parity",
+            "Environment parity",
+            "provisioning/sections/parity.html",
+            context=parity_section,
+            order=25,
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from provisioning import views, views_golden
+from provisioning import views, views_golden, views_parity, views_updates
 
 app_name = "provisioning"
 
@@ -29,4 +29,8 @@ urlpatterns = [
         views.terraform_export,
         name="terraform_export",
     ),
+    path("parity/", views_parity.parity_report, name="parity_report"),
+    path("updates/", views_updates.updates_overview, name="updates"),
+    path("updates/<slug:kind>/<int:pk>/open/", views_updates.open_update, name="update_open"),
+    path("services/<str:name>/upgrade/", views_updates.upgrade_service, name="service_upgrade"),
 ]

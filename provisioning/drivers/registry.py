@@ -10,6 +10,7 @@ DRIVER_PATHS = {
     "vault": "provisioning.drivers.vault.VaultDriver",
     "git": "provisioning.drivers.git.GitDriver",
     "portal": "provisioning.drivers.portal.PortalDriver",
+    "golden-path": "provisioning.drivers.upgrades.RepositoryUpdateDriver",
 }
 
 

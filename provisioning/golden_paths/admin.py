@@ -5,6 +5,8 @@ files), and the one edited stays as it was, because services record the version 
 Drafts are edited in place. The skeleton's files are rendered with sample values on every save,
 so a template error is shown next to the files with its name and line, and nothing broken is
 saved; "Preview render" shows everything a golden path makes, or every problem it has.
+A newest published version shows how many services are behind it, and the list's action opens
+the upgrade (golden paths) or roll-out (pipelines) that brings them to it.
 """
 
 from django import forms
@@ -12,13 +14,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from provisioning import services as provisioning
-from provisioning.golden_paths import services
+from provisioning.golden_paths import services, updates
 from provisioning.golden_paths.manifests import defaults_problems
 from provisioning.golden_paths.parameters import spec_problems
 from provisioning.golden_paths.planning import GoldenPathSpec, PipelineSpec
@@ -138,6 +140,44 @@ class VersionedAdmin(admin.ModelAdmin):
             f"{old_version} stays as it was for what was made from it.",
             messages.SUCCESS,
         )
+        if new.published and (behind := updates.behind_counts(type(new)).get(new.pk)):
+            self.message_user(
+                request,
+                f"{behind} service(s) are on older versions: open the update for them with the "
+                "action on the list, or on the Golden-path updates page.",
+                messages.INFO,
+            )
+
+    @admin.display(description="Services behind")
+    def services_behind(self, obj):
+        if not obj.pk:
+            return "—"
+        behind = updates.behind_counts(type(obj))
+        if obj.pk not in behind:
+            return "Not the newest published version: services are upgraded to the newest."
+        anchor = "golden-path" if isinstance(obj, GoldenPath) else "pipeline"
+        url = f"{reverse('provisioning:updates')}#{anchor}-{obj.slug}"
+        return format_html(
+            '{} service(s) on older versions. <a href="{}">{}</a>',
+            behind[obj.pk],
+            url,
+            "Upgrade them" if isinstance(obj, GoldenPath) else "Roll out to them",
+        )
+
+    @admin.action(description="Open the upgrade / roll-out for the services behind")
+    def open_updates(self, request, queryset):
+        """One request per selected newest version; each bringing its services behind to it."""
+        opened = []
+        for target in queryset:
+            try:
+                opened.append(updates.submit_update(request.user, target))
+            except updates.UpdateError as exc:
+                self.message_user(request, f"{target}: nothing opened: {exc}.", messages.WARNING)
+        for req in opened:
+            self.message_user(
+                request, f"Request #{req.pk}: {req.plan['summary']}.", messages.SUCCESS
+            )
+        return redirect(opened[0]) if len(opened) == 1 else None
 
 
 @admin.register(PipelineTemplate)
@@ -145,10 +185,12 @@ class PipelineTemplateAdmin(VersionedAdmin):
     formfield_overrides = TEMPLATE_TEXT
     list_display = ["name", "slug", "version", "published", "image_registry", "created_at"]
     list_filter = ["published", "slug"]
-    readonly_fields = ["version"]
+    readonly_fields = ["version", "services_behind"]
+    actions = ["open_updates"]
     fields = [
         "slug",
         "version",
+        "services_behind",
         "name",
         "description",
         "path",
@@ -174,8 +216,8 @@ class GoldenPathAdmin(VersionedAdmin):
     list_display = ["name", "slug", "version", "language", "published", "pipeline", "created_at"]
     list_filter = ["published", "language"]
     list_select_related = ["pipeline"]
-    readonly_fields = ["version", "preview_link"]
-    actions = ["preview_render"]
+    readonly_fields = ["version", "preview_link", "services_behind"]
+    actions = ["preview_render", "open_updates"]
     fieldsets = [
         (
             None,
@@ -189,6 +231,7 @@ class GoldenPathAdmin(VersionedAdmin):
                     "framework",
                     "published",
                     "preview_link",
+                    "services_behind",
                 ]
             },
         ),

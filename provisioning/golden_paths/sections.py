@@ -1,4 +1,5 @@
-"""The service page's "Environments & deployments" section."""
+"""The service page's "Environments & deployments" section: the golden path and pipeline
+versions the service is on (and whether it is behind), its environments and deployments."""
 
 from django.http import HttpRequest
 
@@ -7,16 +8,17 @@ from provisioning.golden_paths import cluster, manifests
 from provisioning.golden_paths.choices import DeploymentStatus
 from provisioning.golden_paths.forms import DeployForm
 from provisioning.golden_paths.services import deploy_environment as provisioning_default
+from provisioning.golden_paths.updates import upgrade_status, with_newest_versions
 from provisioning.models import Deployment, Environment, ServiceOrigin
 
 
 def deployments_section(request: HttpRequest, component) -> dict:
     """Per environment: what was last committed, what is waiting, and what the cluster says."""
-    origin = (
-        ServiceOrigin.objects.filter(component=component)
-        .select_related("golden_path", "team")
-        .first()
-    )
+    origin = with_newest_versions(
+        ServiceOrigin.objects.filter(component=component).select_related(
+            "golden_path__pipeline", "pipeline", "team", "request"
+        )
+    ).first()
     if origin is None:
         return {"origin": None}
     environments = list(Environment.objects.all())
@@ -37,6 +39,8 @@ def deployments_section(request: HttpRequest, component) -> dict:
         "deploy_form": DeployForm(),
         "environments": environments,
         "default_environment": provisioning_default(environments),
+        # Versions the service is on and newer ones: "behind" with an Upgrade button.
+        **upgrade_status(origin),
     }
 
 

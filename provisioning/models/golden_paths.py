@@ -149,7 +149,8 @@ class SkeletonFile(models.Model):
 
 
 class ServiceOrigin(models.Model):
-    """Which golden path version a service was made from, with which values, by which request."""
+    """Which golden path and pipeline versions a service is on, with which values, made by
+    which request; upgrades (provisioning/golden_paths/updates.py) move the versions forward."""
 
     name = models.CharField(max_length=63, unique=True)
     component = models.OneToOneField(
@@ -166,6 +167,16 @@ class ServiceOrigin(models.Model):
     )
     values = models.JSONField(default=dict)
     image = models.CharField(max_length=300)
+    # The pipeline version its workflow file is on; a roll-out moves it past the golden path's
+    # own. Empty only for rows made before it was recorded: then the golden path's pipeline.
+    pipeline = models.ForeignKey(
+        PipelineTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    upgrade_conflict = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Set when an upgrade met a conflict: which files, which branch to merge by hand",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

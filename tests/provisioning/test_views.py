@@ -42,6 +42,17 @@ def test_the_catalog_shows_each_type_with_what_you_get(member):
     assert "Typical time" in html
 
 
+def test_platform_pages_are_linked_for_platform_admins_only(member, personas):
+    html = member.get("/provisioning/").content.decode()
+    assert "/provisioning/updates/" not in html and "/provisioning/parity/" not in html
+
+    personas.teammate.is_staff = True
+    personas.teammate.save(update_fields=["is_staff"])
+    html = member.get("/provisioning/").content.decode()
+    assert 'href="/provisioning/updates/">Golden-path updates' in html
+    assert 'href="/provisioning/parity/">Environment parity' in html
+
+
 def test_unconnected_providers_are_named_on_the_catalog(client, personas):
     client.force_login(
         personas.teammate

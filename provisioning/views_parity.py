@@ -1,0 +1,145 @@
+"""Environment parity: the service page's section and the platform team's report.
+
+Both read what is really in the GitOps repository at the branch head (people hand-edit it),
+with one `ls-tree` and one `cat-file --batch` however many services there are, and hand the
+files to the pure comparison in golden_paths/parity.py.
+"""
+
+import subprocess
+from pathlib import Path
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from catalog.models import Team
+from provisioning.drivers.git import GitDriver, repo_path
+from provisioning.golden_paths import parity
+from provisioning.golden_paths.planning import GITOPS_REPOSITORY
+from provisioning.models import Environment, ServiceOrigin
+
+BRANCH = "main"
+ADMINS_ONLY = (
+    "The parity report covers every team's services, so it is for platform admins. "
+    "Your own services' parity is on each service's page, under Environment parity."
+)
+
+
+def read_tree(repo: Path, branch: str, folder: str) -> dict[str, str]:
+    """Every file under `folder` at the branch head, {path relative to folder: text}; {} when
+    the repository or the branch does not exist yet."""
+    prefix = f"{folder.strip('/')}/"
+    listing = _run(repo, ["ls-tree", "-r", "-z", f"refs/heads/{branch}", "--", prefix])
+    if listing is None:
+        return {}
+    entries = []
+    for line in listing.split(b"\0"):
+        meta, _, path = line.partition(b"\t")
+        if meta.split(b" ")[1:2] == [b"blob"]:
+            entries.append((meta.split(b" ")[2], path.decode("utf-8", "replace")))
+    if not entries:
+        return {}
+    out = _run(repo, ["cat-file", "--batch"], b"".join(sha + b"\n" for sha, _ in entries))
+    if out is None:
+        return {}
+    files, offset = {}, 0
+    for _, path in entries:
+        header_end = out.index(b"\n", offset)
+        size = int(out[offset:header_end].split(b" ")[2])
+        body = out[header_end + 1 : header_end + 1 + size]
+        files[path[len(prefix) :]] = body.decode("utf-8", "replace")
+        offset = header_end + 1 + size + 1  # the blob, then cat-file's newline
+    return files
+
+
+def _run(repo: Path, args: list[str], stdin: bytes | None = None) -> bytes | None:
+    if not (repo / "HEAD").exists():
+        return None
+    result = subprocess.run(
+        ["git", f"--git-dir={repo}", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    # A branch that does not exist yet fails ls-tree: nothing has been committed there.
+    return result.stdout if result.returncode == 0 else None
+
+
+def gitops_files(folder: str) -> dict[str, str]:
+    return read_tree(repo_path(GITOPS_REPOSITORY), BRANCH, folder)
+
+
+# --- The service page's section --------------------------------------------------------------
+
+
+def parity_section(request: HttpRequest, component) -> dict:
+    """One query: the environments, each carrying the name of the component's golden-path
+    service (None when it was not made from one, and the section stays empty)."""
+    origin = ServiceOrigin.objects.filter(component=component).values("name")[:1]
+    rows = list(
+        Environment.objects.annotate(service=Subquery(origin)).values_list("name", "service")
+    )
+    service = rows[0][1] if rows else None
+    if service is None:
+        return {"service": None}
+    connected, status = GitDriver.connection_status()
+    if not connected:
+        return {"service": service, "not_connected": status}
+    environments = [name for name, _ in rows]
+    result = parity.compare_service(gitops_files(f"apps/{service}"), environments)
+    return {"service": service, "parity": result, "environments": environments}
+
+
+# --- The platform team's report --------------------------------------------------------------
+
+
+class ParityFilterForm(forms.Form):
+    team = forms.ChoiceField(
+        required=False,
+        label="Team",
+        help_text="Show only the services this team owns; leave empty for every team.",
+    )
+
+    def __init__(self, data, teams: list[Team]) -> None:
+        super().__init__(data)
+        self.fields["team"].choices = [("", "All teams")] + [
+            (t.name, t.display_name) for t in teams
+        ]
+        self.fields["team"].error_messages["invalid_choice"] = (
+            "no golden-path service belongs to that team: pick one from the list"
+        )
+
+
+def require_platform_admin(user) -> None:
+    """Platform admins are staff, as everywhere in the portal."""
+    if not user.is_staff:
+        raise PermissionDenied(ADMINS_ONLY)
+
+
+@require_GET
+def parity_report(request: HttpRequest) -> HttpResponse:
+    """Every golden-path service with its flagged differences, worst first."""
+    require_platform_admin(request.user)
+    teams = list(Team.objects.filter(pk__in=ServiceOrigin.objects.values("team")).order_by("name"))
+    form = ParityFilterForm(request.GET, teams)
+    origins = ServiceOrigin.objects.select_related("team", "component").order_by("name")
+    if form.is_valid() and form.cleaned_data["team"]:
+        origins = origins.filter(team__name=form.cleaned_data["team"])
+    context = {"form": form, "rows": [], "not_connected": ""}
+    connected, status = GitDriver.connection_status()
+    if not connected:
+        context["not_connected"] = status
+        return render(request, "provisioning/parity_report.html", context)
+    environments = list(Environment.objects.values_list("name", flat=True))
+    by_service = parity.files_by_service(gitops_files("apps"))
+    rows = [
+        {"origin": o, "parity": parity.compare_service(by_service.get(o.name, {}), environments)}
+        for o in origins
+    ]
+    rows.sort(key=lambda r: (-r["parity"].issue_count, r["origin"].name))
+    context |= {"rows": rows, "environments": environments}
+    return render(request, "provisioning/parity_report.html", context)
