@@ -264,6 +264,23 @@ if GIT_HOST not in {"local", "github", "gitlab"}:
 GIT_HOST_URL = envurl("GIT_HOST_URL", {"http", "https"}, "https://api.github.com")
 GIT_DIR = DATA_DIR / "git"
 
+# --- Observability stack (observability/conf.py); an empty URL means "not connected" -------
+PROMETHEUS_URL = envurl(
+    "PROMETHEUS_URL", {"http", "https"}, "http://prometheus.monitoring.svc:9090"
+)
+GRAFANA_URL = envurl("GRAFANA_URL", {"http", "https"}, "https://grafana.example.com")
+# A Viewer service-account token for Grafana's search API; never stored in the database.
+GRAFANA_TOKEN = envstr("GRAFANA_TOKEN")
+LOKI_URL = envurl("LOKI_URL", {"http", "https"}, "http://loki.monitoring.svc:3100")
+TEMPO_URL = envurl("TEMPO_URL", {"http", "https"}, "http://tempo.monitoring.svc:3200")
+# Written into every service's tracing environment; port 4318 means OTLP over HTTP.
+OTEL_EXPORTER_OTLP_ENDPOINT = envurl(
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    {"http", "https"},
+    "http://otel-collector.observability.svc:4317",
+    "http://otel-collector.observability.svc:4317",
+)
+
 # --- Internationalisation, static files ---------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

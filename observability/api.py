@@ -85,7 +85,7 @@ def coverage(request: HttpRequest) -> JsonResponse:
         number = _int(request.GET.get("page"), 1, "page")
     except ValueError as exc:
         return JsonResponse({"errors": {"page": [str(exc)]}}, status=400)
-    paginator = CoveragePaginator(filterset.qs, size)
+    paginator = CoveragePaginator(filterset, size, exact=True)  # "count" is exact here
     try:
         page = paginator.page(number)
     except EmptyPage:

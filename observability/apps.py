@@ -7,8 +7,12 @@ class ObservabilityConfig(AppConfig):
     def ready(self) -> None:
         from catalog.sections import register_service_section
         from observability.sections import observability_section
-        from observability.services import bundle_resources
-        from provisioning.extensions import register_bundle
+        from observability.services import (
+            BACKFILL_RENDERER,
+            bundle_resources,
+            render_backfill_step,
+        )
+        from provisioning.extensions import register_bundle, register_renderer
 
         register_service_section(
             "observability",
@@ -19,3 +23,5 @@ class ObservabilityConfig(AppConfig):
         )
         # Golden paths add this to every new service's plan, per environment.
         register_bundle("observability", bundle_resources)
+        # A backfill's steps hold each bundle's inputs; the engine renders them when they run.
+        register_renderer(BACKFILL_RENDERER, render_backfill_step)

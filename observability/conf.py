@@ -1,54 +1,41 @@
-"""Where the observability stack is. Read from Django settings when set there (tests do), else
-from the environment, with the same typed readers as idp_portal/settings.py (see README)."""
+"""Where the observability stack is: read from django.conf.settings (idp_portal/settings.py
+reads the environment variables of the same names, see README), at call time, so tests
+change them with override_settings."""
 
 from django.conf import settings
 
-from idp_portal.env import envstr, envurl
-
+# Also the default of settings.OTEL_EXPORTER_OTLP_ENDPOINT (bundle.BundleSpec reads it).
 DEFAULT_OTLP_ENDPOINT = "http://otel-collector.observability.svc:4317"
 GITOPS_REPOSITORY = "gitops"  # <data>/git/gitops.git, beside the services' manifests
 STACK_TIMEOUT_SECONDS = 10  # one HTTP call to Prometheus, Grafana, Loki or Tempo
 
 
-def _setting(name: str, read) -> str:
-    value = getattr(settings, name, None)
-    return (read() if value is None else value) or ""
+def _setting(name: str) -> str:
+    return getattr(settings, name, "") or ""
 
 
 def prometheus_url() -> str:
-    example = "http://prometheus.monitoring.svc:9090"
-    return _setting("PROMETHEUS_URL", lambda: envurl("PROMETHEUS_URL", {"http", "https"}, example))
+    return _setting("PROMETHEUS_URL")
 
 
 def grafana_url() -> str:
-    example = "https://grafana.example.com"
-    return _setting("GRAFANA_URL", lambda: envurl("GRAFANA_URL", {"http", "https"}, example))
+    return _setting("GRAFANA_URL")
 
 
 def grafana_token() -> str:
-    return _setting("GRAFANA_TOKEN", lambda: envstr("GRAFANA_TOKEN"))
+    return _setting("GRAFANA_TOKEN")
 
 
 def loki_url() -> str:
-    example = "http://loki.monitoring.svc:3100"
-    return _setting("LOKI_URL", lambda: envurl("LOKI_URL", {"http", "https"}, example))
+    return _setting("LOKI_URL")
 
 
 def tempo_url() -> str:
-    example = "http://tempo.monitoring.svc:3200"
-    return _setting("TEMPO_URL", lambda: envurl("TEMPO_URL", {"http", "https"}, example))
+    return _setting("TEMPO_URL")
 
 
 def otlp_endpoint() -> str:
-    return _setting(
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-        lambda: envurl(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            {"http", "https"},
-            DEFAULT_OTLP_ENDPOINT,
-            DEFAULT_OTLP_ENDPOINT,
-        ),
-    )
+    return _setting("OTEL_EXPORTER_OTLP_ENDPOINT")
 
 
 def refresh_seconds() -> int:

@@ -53,21 +53,42 @@ class CoverageFilterSet(django_filters.FilterSet):
     def keep(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return qs  # read by filter_status
 
+    # Where a service's five signals are, seen from this filterset's model.
+    signals_prefix = "observability_coverage__"
+
     def filter_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        """Semi- and anti-joins on the coverage table; a service never refreshed has no row,
+        """Conditions on the service's own coverage row; a service never refreshed has no row,
         so it counts as missing everywhere."""
         if not value:
             return qs
         signal = self.form.cleaned_data.get("signal")
         signals = [signal] if signal else list(SIGNALS)
-        rows = ServiceCoverage.objects.values("component_id")
+        if value == SignalStatus.MISSING and not signal:
+            # Some signal missing: fewer than five present (the refresh counts them), which
+            # the index coverage_order answers without reading five columns of every row.
+            matches = Q(**{f"{self.signals_prefix}signals_present__lt": len(SIGNALS)})
+        else:
+            matches = reduce(operator.or_, (Q(**{self.signals_prefix + s: value}) for s in signals))
+        if value == SignalStatus.MISSING and self.signals_prefix:
+            matches |= Q(observability_coverage__isnull=True)
+        return qs.filter(matches)
 
-        def any_is(status: str) -> Q:
-            return reduce(operator.or_, (Q(**{s: status}) for s in signals))
 
-        if value == SignalStatus.MISSING:
-            return qs.exclude(pk__in=rows.exclude(any_is(SignalStatus.MISSING)))
-        return qs.filter(pk__in=rows.filter(any_is(value)))
+class CoverageRowFilterSet(CoverageFilterSet):
+    """The same filters, same parameters, on the coverage rows themselves: the page's order
+    is an index on that table (querysets.coverage_order), which a query starting from the
+    services cannot use. Tier is the row's copy, as of the last refresh like the order, so
+    that a tier's gaps are one range of that index."""
+
+    team = ValuesFilter(field_name="component__owner__name")
+    system = ValuesFilter(field_name="component__system__name")
+    tier = TierFilter(field_name="tier")
+    lifecycle = ValuesFilter(field_name="component__lifecycle")
+    signals_prefix = ""
+
+    class Meta:
+        model = ServiceCoverage
+        fields: list[str] = []
 
 
 FILTER_KEYS = ("team", "system", "tier", "lifecycle", "signal", "status")

@@ -1,12 +1,24 @@
 """Reads behind the coverage page and API, each a fixed number of queries."""
 
+from functools import cached_property
+
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Count, IntegerField, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    IntegerField,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from catalog.models import Component
 from observability.choices import SIGNALS, SignalStatus
-from observability.models import TeamOnCall
+from observability.filtersets import CoverageRowFilterSet
+from observability.models import CoverageRefresh, ServiceCoverage, TeamOnCall
 
 
 def signals_of(component: Component) -> dict[str, str]:
@@ -36,21 +48,78 @@ def coverage_list(base: QuerySet | None = None) -> QuerySet:
 
 
 ORDER = ("tier", "covered", "present", "name")
+SORT_KEYS = ("sort_tier", "sort_present", "sort_name")
+
+
+def coverage_order(rows: QuerySet, added: QuerySet) -> QuerySet:
+    """(pk, tier, signals present, name) of every service, in one UNION ALL: `rows`, coverage
+    rows, sorted by the index coverage_order (copies of tier and name as of the last refresh),
+    and `added`, services without a row yet, which count as no signal present. A service is
+    fully covered exactly when all five are present, so this is coverage_list's order."""
+    refreshed = rows.order_by().values_list("component_id", "tier", "signals_present", "name")
+    new = added.order_by().annotate(
+        sort_tier=F("tier"),
+        sort_present=Cast(Value(0), PositiveSmallIntegerField()),
+        sort_name=F("name"),
+    )
+    return refreshed.union(new.values_list("pk", *SORT_KEYS), all=True)
+
+
+def _added_since(filterset, after: int) -> QuerySet:
+    """Services matching the filter that have no coverage row yet (ids above `after`). Every
+    signal of theirs is missing, so a status filter keeps all of them or none: said here
+    rather than as a condition on a row they do not have, which the planner cannot see through.
+    """
+    filterset.is_valid()
+    status = getattr(filterset.form, "cleaned_data", {}).get("status")
+    if status and status != SignalStatus.MISSING:
+        return Component.objects.none()
+    data = filterset.data.copy()
+    for key in ("signal", "status"):
+        data.pop(key, None)
+    others = type(filterset)(data, queryset=filterset.queryset).qs
+    return others.filter(pk__gt=after, observability_coverage__isnull=True)
 
 
 class CoveragePaginator(Paginator):
-    """Pages of coverage_list in two steps: sort and slice ids only (narrow rows, so a deep
-    page does not sort whole components), then load that page's rows with their relations."""
+    """Pages of coverage_list in two queries: the page's ids in coverage_order (sorting no more
+    than the page), then their rows with their relations.
 
-    def __init__(self, base: QuerySet, per_page: int):
-        self.base = base
-        ids = _sort_keys(base.order_by()).order_by(*ORDER).values_list("pk", flat=True)
-        super().__init__(ids, per_page)
+    `filterset` is a CoverageFilterSet; `after` the last refresh's last_component_id (looked
+    up when not given): services above it may have no coverage row yet. The count is capped
+    at CAP, as the catalog's is (the page says "10,000+" and to narrow): past that an exact
+    count costs more than the page. The JSON API asks for an exact one (`exact`).
+    """
 
-    def _get_page(self, object_list, number, paginator):
-        ids = list(object_list)
+    CAP = 10_000
+
+    def __init__(self, filterset, per_page: int, after: int | None = None, exact: bool = False):
+        if after is None:
+            after = CoverageRefresh.objects.values_list("last_component_id", flat=True).first()
+        rows = CoverageRowFilterSet(filterset.data, ServiceCoverage.objects.all()).qs
+        added = _added_since(filterset, after or 0)
+        self.unordered, self.cap = coverage_order(rows, added), None if exact else self.CAP
+        # The id last: a stable order for services of the same name in two namespaces.
+        ordered = self.unordered.order_by("tier", "signals_present", "name", "component_id")
+        super().__init__(ordered, per_page)
+
+    @cached_property
+    def count(self) -> int:
+        return (
+            self.unordered.count() if self.cap is None else self.unordered[: self.cap + 1].count()
+        )
+
+    @property
+    def is_capped(self) -> bool:
+        return self.cap is not None and self.count > self.cap
+
+    def page(self, number):
+        """A page, then its rows with their relations; never cut at a capped count."""
+        number = self.validate_number(number)
+        start = (number - 1) * self.per_page
+        ids = [row[0] for row in self.object_list[start : start + self.per_page]]
         rows = coverage_list(Component.objects.filter(pk__in=ids)).in_bulk()
-        return super()._get_page([rows[pk] for pk in ids], number, paginator)
+        return self._get_page([rows[pk] for pk in ids], number, self)
 
 
 def team_rollup(qs: QuerySet) -> list[dict]:

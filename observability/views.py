@@ -50,17 +50,24 @@ def _filter_options() -> dict:
     }
 
 
-def _cached_rollup(filterset: CoverageFilterSet, last_refresh: CoverageRefresh | None) -> list:
-    """The roll-up changes with each refresh: cache it per refresh and filter (it is the page's
-    costliest query, an aggregate over every matching service). A service added since the
-    last refresh joins its team's count at the next one."""
+def _rollup_key(filterset: CoverageFilterSet, last_refresh: CoverageRefresh | None) -> str:
+    """The roll-up's cache key: per refresh and filter ("" before the first refresh)."""
     if last_refresh is None:
-        return team_rollup(filterset.qs)
+        return ""
     params = sorted((k, v) for k, values in filterset.data.lists() for v in values)
-    key = (
+    return (
         "observability:rollup:"
         + hashlib.sha256(repr((last_refresh.pk, params)).encode()).hexdigest()
     )
+
+
+def _cached_rollup(filterset: CoverageFilterSet, key: str) -> list:
+    """The roll-up changes with each refresh: cache it per refresh and filter (it is the page's
+    costliest query, an aggregate over every matching service). A service added since the
+    last refresh joins its team's count at the next one. The page caches its rendered table
+    under the same key too."""
+    if not key:
+        return team_rollup(filterset.qs)
     return cache.get_or_set(key, lambda: team_rollup(filterset.qs), conf.refresh_seconds())
 
 
@@ -73,22 +80,29 @@ def index(request: HttpRequest) -> HttpResponse:
     rollup_set = CoverageFilterSet(
         _without(data, "signal", "status", "page"), Component.objects.all()
     )
-    page = CoveragePaginator(filterset.qs, PAGE_SIZE).get_page(data.get("page"))
+    last_refresh = CoverageRefresh.objects.first()
+    after = last_refresh.last_component_id if last_refresh else 0
+    page = CoveragePaginator(filterset, PAGE_SIZE, after).get_page(data.get("page"))
     for component in page.object_list:
         component.signal_statuses = list(signals_of(component).items())
     memberships = memberships_of(request)
-    last_refresh = CoverageRefresh.objects.first()
+    lead_of = {m.team.name for m in memberships if m.role == TeamRole.LEAD}
+    rollup_key = _rollup_key(rollup_set, last_refresh)
     context = {
         "filterset": filterset,
         "selected": {key: data.getlist(key) for key in FILTER_KEYS},
         "page": page,
-        "rollup": _cached_rollup(rollup_set, last_refresh),
+        "rollup": _cached_rollup(rollup_set, rollup_key),
+        "rollup_key": rollup_key,
+        # Readers of the same roll-up see the same table but for their on-call links.
+        "viewer_key": "staff" if request.user.is_staff else ",".join(sorted(lead_of)),
+        "refresh_seconds": conf.refresh_seconds(),
         "query_without_page": _without(data, "page").urlencode(),
         "filter_query": _without(data, "page"),
         "signals": SIGNALS,
         "can_backfill_many": can_backfill_many(request.user),
         "member_of": {m.team.name for m in memberships},
-        "lead_of": {m.team.name for m in memberships if m.role == TeamRole.LEAD},
+        "lead_of": lead_of,
     }
     template = "observability/index.html"
     if is_partial(request):
@@ -96,7 +110,6 @@ def index(request: HttpRequest) -> HttpResponse:
     context |= {
         "connected": connection_summary(),
         "last_refresh": last_refresh,
-        "refresh_seconds": conf.refresh_seconds(),
         "backfills": ProvisioningRequest.objects.for_user(request.user)
         .filter(type=services.BACKFILL_TYPE, state__in=services.ACTIVE_REQUEST_STATES)
         .order_by("-created_at")[:5],

@@ -46,4 +46,6 @@ def make_coverage(
         fully_covered=present == len(SIGNALS),
         environments={env: {"digest": "", "signals": configured} for env in environments},
         refreshed_at=timezone.now(),
+        tier=component.tier,  # the copies a refresh makes, which the page sorts by
+        name=component.name,
     )

@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.choices import Lifecycle
-from tests.factories import make_component, make_system, make_team
+from catalog.models import Component
+from tests.factories import make_component, make_system, make_team, make_user
 from tests.observability.factories import make_coverage, make_on_call
 
 URL = reverse("observability:index")
@@ -181,3 +182,94 @@ def test_the_roll_up_is_cached_per_refresh_whatever_the_page(owner_client, fleet
     assert payments_total({"page": "2"}) == 2  # same refresh, same filter: from the cache
     CoverageRefresh.objects.create(started_at=timezone.now())
     assert payments_total() == 3
+
+
+def test_a_service_added_since_the_last_refresh_is_listed_among_its_tiers_gaps(owner_client, fleet):
+    from observability import services
+
+    refresh = services.refresh_coverage()  # every service gets a row, all signals missing
+    assert refresh.last_component_id == Component.objects.order_by("pk").last().pk
+    newcomer = make_component("aardvark", owner=fleet["gap"].owner, tier=1)
+    assert not hasattr(newcomer, "observability_coverage")
+    response = owner_client.get(URL)
+    assert names(response)[:3] == ["aardvark", "checkout", "indexer"]
+    assert response.context["page"].paginator.count == 5
+    assert names(owner_client.get(URL, {"status": "missing", "tier": "1"}))[0] == "aardvark"
+    assert "aardvark" not in names(owner_client.get(URL, {"status": "configured"}))
+
+
+def test_the_order_follows_the_signals_present_within_a_tier(owner_client, personas):
+    team = make_team("ranked")
+    for name, present in (("all-five", 5), ("none", 0), ("three", 3)):
+        component = make_component(name, owner=team, tier=2)
+        make_coverage(
+            component,
+            **dict.fromkeys(
+                ["logs", "metrics", "traces", "dashboard", "alerts"][:present], "configured"
+            ),
+        )
+    assert names(owner_client.get(URL, {"team": "ranked"})) == ["none", "three", "all-five"]
+
+
+def test_a_count_past_the_cap_says_to_narrow_down(client, db, monkeypatch):
+    from observability.querysets import CoveragePaginator
+
+    client.force_login(make_user("root", is_staff=True))  # sees the backfill button too
+
+    monkeypatch.setattr(CoveragePaginator, "CAP", 3)
+    team = make_team("big")
+    for n in range(5):
+        make_component(f"svc-{n}", owner=team)
+    response = client.get(URL)
+    html = response.content.decode()
+    assert "3+ (filter to narrow down)" in html
+    assert "Page 1 of 1+" in html
+    assert response.context["page"].paginator.count == 4  # counted no further than CAP + 1
+    assert len(names(response)) == 5  # the page itself is not cut
+    assert "Backfill the 3+ matching services" in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"page": "3"},
+        {"team": "big"},
+        {"system": "shop"},
+        {"tier": "1", "status": "missing"},
+        {"signal": "alerts", "status": "missing"},
+        {"status": "verified"},
+        {"lifecycle": "production", "page": "2"},
+    ],
+)
+def test_every_filter_and_page_depth_costs_the_same_queries(owner_client, personas, query):
+    team, shop = make_team("big"), make_system("shop")
+    for n in range(130):
+        component = make_component(f"svc-{n:03}", owner=team, system=shop, tier=1 + n % 4)
+        if n % 3:
+            make_coverage(component, logs="verified")
+    from django.utils import timezone
+
+    from observability.models import CoverageRefresh
+
+    CoverageRefresh.objects.create(started_at=timezone.now())
+    owner_client.get(URL, query)  # the roll-up is cached per refresh and filter: warm it
+    with CaptureQueriesContext(connection) as queries:
+        response = owner_client.get(URL, query)
+    assert response.status_code == 200 and names(response)
+    assert len(queries) == 10, [q["sql"][:80] for q in queries.captured_queries]
+
+
+def test_the_cached_roll_up_table_keeps_each_readers_on_call_links(client, personas, fleet):
+    from django.utils import timezone
+
+    from observability.models import CoverageRefresh
+
+    CoverageRefresh.objects.create(started_at=timezone.now())
+    link = reverse("observability:team_on_call", args=["payments"])
+    client.force_login(personas.owner)  # lead of payments: renders and caches the table first
+    assert link in client.get(URL).content.decode()
+    client.force_login(personas.outsider)
+    assert link not in client.get(URL).content.decode()
+    client.force_login(personas.owner)
+    assert link in client.get(URL).content.decode()
