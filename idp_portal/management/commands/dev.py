@@ -21,8 +21,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--addr", default=os.environ.get("PORTAL_ADDR", "127.0.0.1:8000"))
+        parser.add_argument(
+            "--noreload",
+            action="store_true",
+            help="Do not restart the web server when a source file changes (benchmarks: a "
+            "restart between a request's commit and its enqueue leaves it for the reconciler).",
+        )
 
-    def processes(self, addr: str) -> dict[str, list[str]]:
+    def processes(self, addr: str, noreload: bool = False) -> dict[str, list[str]]:
         python = sys.executable
         moto = {}
         if not os.environ.get("AWS_ENDPOINT_URL"):
@@ -37,7 +43,7 @@ class Command(BaseCommand):
             moto = {"moto": [python, "-m", "moto.server", "-H", host, "-p", port]}
         return {
             **moto,
-            "web": [python, "manage.py", "runserver", addr],
+            "web": [python, "manage.py", "runserver", addr, *(["--noreload"] if noreload else [])],
             "worker": [
                 python,
                 "-m",
@@ -64,11 +70,11 @@ class Command(BaseCommand):
             ],
         }
 
-    def handle(self, *args, addr: str, **options) -> None:
+    def handle(self, *args, addr: str, noreload: bool = False, **options) -> None:
         """1. Start each process in its own session; 2. wait; 3. on a signal or exit, stop all."""
         children = {
             name: subprocess.Popen(argv, start_new_session=True)  # noqa: S603
-            for name, argv in self.processes(addr).items()
+            for name, argv in self.processes(addr, noreload).items()
         }
         self.print_banner(addr)
         stopping = False
