@@ -23,7 +23,6 @@ Steps:
 import argparse
 import os
 import random
-import re
 import secrets
 import statistics
 import sys
@@ -33,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.bench import docs_section
 from tests.bench.observability_backfill import measure_backfill
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,11 +50,6 @@ def log(message: str) -> None:
 # --- measuring (self-contained: the other benchmarks' helpers change under their owners) ----
 
 WARMUP, PROFILED, QUIET_BELOW = 10, 20, 0.3
-PREAMBLE = """# Benchmarks
-
-Figures measured by the benchmarks under `tests/bench/`. Each section says how to reproduce it;
-the benchmark rewrites its own section and leaves the others alone.
-"""
 
 
 @dataclass
@@ -388,15 +383,7 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 
 
 def write_section(text: str) -> Path:
-    current = DOCS.read_text() if DOCS.exists() else PREAMBLE
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current, count=1).rstrip() + "\n"
-    else:
-        updated = current.rstrip() + "\n\n" + text
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(updated)
-    return DOCS
+    return docs_section.write_section(HEADING, text, DOCS)
 
 
 def main(argv: list[str]) -> int:

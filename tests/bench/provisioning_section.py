@@ -2,10 +2,10 @@
 tests/bench/provisioning_report.py collects."""
 
 import math
-import re
 import shlex
 from pathlib import Path
 
+from tests.bench import docs_section
 from tests.bench.provisioning_report import LABELS, TARGET, TYPES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
@@ -447,16 +447,4 @@ def _change_lines(u: dict, protos: dict, mix: list[int], portal_loaded: dict) ->
 
 
 def write_section(text: str, path: Path = DOCS) -> Path:
-    """Replace this benchmark's section (up to the next `## ` heading), or append it; the file
-    is read right before writing, as other benchmarks write their sections to it too."""
-    from tests.bench.report import PREAMBLE
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    current = path.read_text() if path.exists() else PREAMBLE
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current, count=1).rstrip() + "\n"
-    else:
-        updated = current.rstrip() + "\n\n" + text
-    path.write_text(updated)
-    return path
+    return docs_section.write_section(HEADING, text, path)

@@ -9,15 +9,12 @@ from pathlib import Path
 import django
 from django.db import connection
 
+from tests.bench import docs_section
 from tests.bench.measure import Result
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 HEADING = "## Catalog (issue 3)"
-PREAMBLE = """# Benchmarks
-
-Figures measured by the benchmarks under `tests/bench/`. Each section says how to reproduce it;
-the benchmark rewrites its own section and leaves the others alone.
-"""
+PREAMBLE = docs_section.PREAMBLE
 
 
 def _proc_value(path: str, key: str) -> str:
@@ -126,12 +123,4 @@ def section(
 
 
 def write_section(text: str, path: Path = DOCS) -> None:
-    """Replace this benchmark's section (up to the next `## ` heading), or append it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    current = path.read_text() if path.exists() else PREAMBLE
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current, count=1).rstrip() + "\n"
-    else:
-        updated = current.rstrip() + "\n\n" + text
-    path.write_text(updated)
+    docs_section.write_section(HEADING, text, path)
