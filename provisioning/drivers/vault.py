@@ -13,6 +13,7 @@ an existing secret is never overwritten: keys it lacks are added in a new versio
 it has keep their values. Values never reach a log line, a result or an error message.
 """
 
+import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -202,6 +203,26 @@ def _errors(action: str, what: str) -> Iterator[None]:
 # --- The driver -----------------------------------------------------------------------------
 
 
+def _logs_in_again_once(method):
+    """A driver is kept by its worker for minutes (registry.DRIVER_MAX_AGE); a Kubernetes-auth
+    token that expired meanwhile answers 403. Log in again and repeat the call once: the call
+    failed before changing anything, and every call here is idempotent or check-and-set."""
+
+    @functools.wraps(method)
+    def repeated(self, *args, **kwargs):
+        logged_in = self._client is not None and not settings.VAULT_TOKEN
+        try:
+            return method(self, *args, **kwargs)
+        except DriverError as error:
+            if not (logged_in and isinstance(error.__cause__, vault_errors.Forbidden)):
+                raise
+            logger.info("Vault refused the portal's token: logging in again")
+            self._client, self._kv2_mounts = None, set()
+            return method(self, *args, **kwargs)
+
+    return repeated
+
+
 class VaultDriver(ResourceDriver):
     """KV v2 paths and secrets, through VAULT_ADDR with VAULT_TOKEN or Kubernetes auth."""
 
@@ -227,12 +248,14 @@ class VaultDriver(ResourceDriver):
             "not connected: VAULT_ADDR is set, but neither VAULT_TOKEN nor VAULT_K8S_AUTH_ROLE",
         )
 
+    @_logs_in_again_once
     def ensure(self, resource: PlannedResource, secrets: dict | None = None) -> EnsureResult:
         mount, path = self._check(resource)
         if resource.kind == "kv-path":
             return self._ensure_path(resource, mount, path)
         return self._ensure_secret(resource, mount, path, secrets or {})
 
+    @_logs_in_again_once
     def check_drift(self, resource: PlannedResource) -> list[str]:
         mount, path = self._check(resource)
         if resource.kind == "kv-secret":
@@ -243,6 +266,7 @@ class VaultDriver(ResourceDriver):
             return [f"the secret {mount}/{path} lacks {', '.join(missing)}"] if missing else []
         return self._path_drift(resource, mount, path)
 
+    @_logs_in_again_once
     def decommission(self, resource: PlannedResource) -> EnsureResult:
         mount, path = self._check(resource)
         config = resource.config
@@ -259,11 +283,13 @@ class VaultDriver(ResourceDriver):
         kept = "; secrets stored below it are kept" if resource.kind == "kv-path" else ""
         return EnsureResult("deleted", resource.name, f"deleted {resource.name} from Vault{kept}")
 
+    @_logs_in_again_once
     def read_secret(self, mount: str, path: str) -> dict | None:
         """The latest version's data at <mount>/<path>, or None when there is none."""
         self._require_kv2(mount)
         return self._read_kv(mount, path)[0]
 
+    @_logs_in_again_once
     def write_secret(self, mount: str, path: str, data: dict, cas: int | None) -> int:
         """Write a new version (check-and-set against version `cas` when given); its number.
         Raises CheckAndSetMismatch when the secret is no longer at version `cas`."""

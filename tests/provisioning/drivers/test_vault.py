@@ -422,6 +422,37 @@ def test_the_portal_logs_in_with_its_service_account(
     assert len(issued) == 1 and issued != {TOKEN} and issued <= vault.tokens
 
 
+def test_a_kept_driver_whose_login_expired_logs_in_again_and_carries_on(
+    vault, settings, tmp_path, monkeypatch, driver
+):
+    jwt = tmp_path / "token"
+    jwt.write_text("eyJ.portal.jwt\n")
+    monkeypatch.setattr(vault_module, "SERVICE_ACCOUNT_TOKEN", jwt)
+    settings.VAULT_TOKEN, settings.VAULT_K8S_AUTH_ROLE = "", "idp-portal"
+    vault.roles["auth/kubernetes/role/idp-portal"] = {"token_policies": ["p"], "token_ttl": 60}
+    vault.service_account_jwts["eyJ.portal.jwt"] = "idp-portal"
+    driver.ensure(planned_path())
+    first = {call.headers.get("x-vault-token") for call in vault.calls[1:]}
+    vault.tokens -= first  # the token expires while the worker keeps the driver
+
+    result = driver.check_drift(planned_path())
+
+    assert result == []
+    logins = [c for c in vault.calls if str(c) == "POST /v1/auth/kubernetes/login"]
+    assert len(logins) == 2
+    assert vault.calls[-1].headers.get("x-vault-token") in vault.tokens - first
+
+
+def test_a_refused_static_token_is_not_retried(vault, settings, driver):
+    driver.ensure(planned_path())
+    vault.tokens.clear()
+    calls = len(vault.calls)
+
+    with pytest.raises(PermanentError):
+        driver.check_drift(planned_path())
+    assert len(vault.calls) == calls + 1  # one refused call, no login, no repeat
+
+
 def test_no_service_account_token_is_a_permanent_error(vault, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(vault_module, "SERVICE_ACCOUNT_TOKEN", tmp_path / "absent")
     settings.VAULT_TOKEN, settings.VAULT_K8S_AUTH_ROLE = "", "idp-portal"
