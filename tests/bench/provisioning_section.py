@@ -47,9 +47,13 @@ def section(args, results: dict, argv: list[str]) -> str:
         f"Measured {m['date']} with `{command}`: {args.requests} mixed requests "
         f"({args.mix[0]}% buckets, {args.mix[1]}% queues, {args.mix[2]}% secrets paths) through "
         f"{args.workers} Celery workers (concurrency 1 each) on Redis, against a moto server and "
-        "the Vault contract server (tests/contract_server.py), all on loopback; the prototype "
-        "variants' workers (below) ran alongside, idle while not measured. The whole run took "
-        f"{results['minutes']:.0f} min; `--help` lists the options.",
+        "the Vault contract server (tests/contract_server.py), all on loopback"
+        + (
+            "; the prototype variants' workers (below) ran alongside, idle while not measured"
+            if results["prototypes"]
+            else ""
+        )
+        + f". The whole run took {results['minutes']:.0f} min; `--help` lists the options.",
         "",
         f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['ram']} RAM, PostgreSQL {m['postgres']}, "
         f"Python {m['python']}, Django {m['django']}, {_versions()}. Load average before/after: "
@@ -349,13 +353,11 @@ def _reconciler_line(ok: dict, lo: dict, lease: dict | None) -> str:
             f"({lease['originals_turned_away']} of {lease['count']})."
         )
     return text + (
-        " **Gap left, and a recommendation:** a message a worker took and then failed on "
-        "before claiming the request is acknowledged anyway (late acks still acknowledge a "
-        "task that raised), so that request now waits the full re-send time instead of a "
-        "minute. The database going away is enough: in one run here another session "
-        "restarted PostgreSQL and about 150 tasks failed on it, nearly all before the claim. "
-        "Let `apply_request` retry itself on a database error (`autoretry_for=(DatabaseError,)`, "
-        "`retry_backoff=True`, a handful of retries): a blip then costs seconds, and the "
+        " A message a worker took and then failed on before claiming the request is "
+        "acknowledged anyway (late acks still acknowledge a task that raised); in one run here "
+        "another session restarted PostgreSQL and about 150 tasks failed on it, nearly all "
+        "before the claim. Since commit c09e11c `apply_request` retries itself on a database "
+        "error (`autoretry_for=(DatabaseError,)` with backoff), so a blip costs seconds and the "
         "long re-send stays what it is for, a message the broker lost."
     )
 
