@@ -1,7 +1,10 @@
 """What observability adds to a catalog service page: signals, links, thresholds, on-call.
 
 Two queries: the service's coverage row with its team's on-call target, and the baselines.
-The environments come from the coverage row (a service never refreshed has no links yet).
+The environments come from the coverage row. A service the periodic refresh has not reached
+yet (one just created or backfilled into existence) is read live from the GitOps repository
+instead: one more query for the environments and one `git ls-tree`, so its new bundle shows as
+configured at once rather than as missing for minutes.
 """
 
 from urllib.parse import quote
@@ -10,13 +13,15 @@ from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 
 from catalog.models import Component
-from observability import conf
+from observability import conf, gitops
 from observability.access import can_backfill_service
 from observability.bundle import bundle_folder, dashboard_uid, k8s_name
 from observability.choices import SIGNALS, SignalStatus
+from observability.coverage import environment_details, signal_statuses, summary
 from observability.models import TeamOnCall
 from observability.services import thresholds_in_force
-from observability.stack import connection_summary
+from observability.stack import StackReport, connection_summary
+from provisioning.models import Environment
 
 
 def _links(component, env: str, grafana: str, prometheus: str) -> dict:
@@ -45,21 +50,43 @@ def _with_coverage_and_on_call(component) -> Component:
     )
 
 
+def _live(component) -> tuple[dict[str, str], list[str]] | None:
+    """(signal statuses, environments with a bundle) read from the GitOps repository now;
+    None when it cannot be read. Never "verified": that needs the stack, asked by the refresh."""
+    environments = list(
+        Environment.objects.order_by("order", "name").values_list("name", flat=True)
+    )
+    try:
+        index = gitops.bundle_index([component.name])
+    except gitops.NotConnected:
+        return None
+    details = environment_details(component.name, environments, index)
+    statuses = signal_statuses(component.name, environments, details, StackReport())
+    return statuses, [env for env in environments if details[env]["digest"]]
+
+
 def observability_section(request: HttpRequest, component) -> dict:
     row = _with_coverage_and_on_call(component)
     coverage = getattr(row, "observability_coverage", None)
     grafana = conf.strip_slash(conf.grafana_url())
     prometheus = conf.strip_slash(conf.prometheus_url())
     connected = connection_summary()
-    environments = list(coverage.environments) if coverage else []
+    live = None if coverage else _live(component)
+    if coverage:
+        statuses = {signal: getattr(coverage, signal) for signal in SIGNALS}
+        environments, fully_covered = list(coverage.environments), coverage.fully_covered
+    elif live:
+        statuses, environments = live
+        fully_covered = summary(statuses)[1]
+    else:
+        statuses = dict.fromkeys(SIGNALS, SignalStatus.MISSING)
+        environments, fully_covered = [], False
     return {
         "coverage": coverage,
+        "live": live is not None,
+        "fully_covered": fully_covered,
         "signals": [
-            {
-                "name": signal,
-                "status": getattr(coverage, signal) if coverage else SignalStatus.MISSING,
-                "connected": connected[signal],
-            }
+            {"name": signal, "status": statuses[signal], "connected": connected[signal]}
             for signal in SIGNALS
         ],
         "links": [_links(component, env, grafana, prometheus) for env in environments],

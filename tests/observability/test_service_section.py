@@ -69,10 +69,20 @@ def test_the_on_call_target_or_its_gap_is_shown(owner_client, petstore, personas
     assert "PagerDuty service <code>P7XYZAB</code>" in page(owner_client, petstore)
 
 
-def test_a_service_never_refreshed_says_so_and_has_no_links_yet(owner_client, petstore):
+def test_a_service_never_refreshed_says_so_and_has_no_links_yet(owner_client, petstore, settings):
+    settings.GIT_HOST = "github"  # the GitOps repository cannot be read live either
     html = page(owner_client, petstore)
     assert "Not checked yet" in html
     assert "gitops.git: apps/petstore" not in html
+
+
+def test_a_service_never_refreshed_is_read_live_from_the_gitops_repository(
+    owner_client, petstore, gitops_dir
+):
+    html = page(owner_client, petstore)
+    assert "Read from the GitOps repository just now" in html
+    assert "gitops.git: apps/petstore" not in html  # no bundle yet: no links, all missing
+    assert html.count("missing") >= 5
 
 
 def test_the_section_adds_two_queries_to_the_service_page(owner_client, petstore):
@@ -101,3 +111,22 @@ def test_a_missing_runbook_is_pointed_out(owner_client, petstore):
     assert "No runbook link" in page(owner_client, petstore)
     add_link(petstore, "https://runbooks.example.com/petstore", kind=LinkKind.RUNBOOK)
     assert "No runbook link" not in page(owner_client, petstore)
+
+
+def test_a_bundle_just_written_shows_configured_before_any_refresh(
+    owner_client, petstore, gitops_dir, personas
+):
+    from observability import services
+    from observability.models import ServiceCoverage
+    from provisioning import engine
+
+    request, _ = services.submit_backfill(personas.owner, [petstore], petstore.owner, petstore)
+    engine.apply(request.pk, "w1")
+    assert not ServiceCoverage.objects.filter(component=petstore).exists()
+
+    html = page(owner_client, petstore)
+
+    for signal in ("logs", "metrics", "traces", "dashboard", "alerts"):
+        assert f'title="{signal}: configured"' in html
+    assert "gitops.git: apps/petstore/prod/observability/dashboard.yaml" in html
+    assert "Backfill the observability bundle" not in html  # nothing left to backfill
