@@ -6,7 +6,8 @@ base with kustomize's semantics for the forms the portal writes (`resources`, `n
 `images`, `replicas`, inline or file `patches` of JSON 6902 ops); anything else makes that
 environment "cannot compare", never an exception. The objects are then compared field by
 field; a difference is *allowed* when environments are meant to differ there (replicas,
-resources, hostnames, image tag, namespace, the environment's own name), else *flagged*.
+resources, hostnames, image tag, trace sampling, namespace, the environment's own name), else
+*flagged*.
 """
 
 import json
@@ -23,6 +24,7 @@ from provisioning.golden_paths.kustomize import (
     split_image,
 )
 
+TRACE_SAMPLING_RE = re.compile(r"(^data\.|\.env\[)OTEL_TRACES_SAMPLER_ARG(\]\.value)?$")
 ABSENT = "—"  # shown where an environment lacks the field or object
 MAX_FIELDS = 5000  # per object: a hand-made YAML alias bomb must not flatten forever
 HOSTNAME_RE = re.compile(
@@ -253,7 +255,7 @@ def classify(
     kind: str, path: str, values: dict[str, object], namespaces: dict[str, str] | None = None
 ) -> str:
     """Why environments may differ at `path` ("replicas", "resources", "hostname", "image tag",
-    "namespace", "environment name"), or "" when they should not."""
+    "trace sampling", "namespace", "environment name"), or "" when they should not."""
     if (kind in REPLICA_KINDS and path == "spec.replicas") or (
         kind == "HorizontalPodAutoscaler" and path in {"spec.minReplicas", "spec.maxReplicas"}
     ):
@@ -262,6 +264,8 @@ def classify(
         return "resources"
     if path == "metadata.namespace":
         return "namespace"
+    if TRACE_SAMPLING_RE.search(path):
+        return "trace sampling"  # the observability bundle samples less where approval gates
     present = [v for v in values.values() if v is not _MISSING]
     if len(present) < len(values):
         return ""

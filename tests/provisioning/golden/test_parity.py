@@ -275,13 +275,16 @@ def test_components_are_applied_and_their_per_environment_names_allowed():
     assert parity.compare_service(files, ENVS).matches
 
 
-def test_a_component_value_that_differs_is_flagged():
+def test_a_component_value_that_differs_is_compared_like_the_overlays_own():
+    """The bundle's sampling differs by design (less where approval gates); it is compared
+    through the Component's patch and allowed as trace sampling, not flagged."""
     result = parity.compare_service(
         with_components({"dev": "1.0", "staging": "0.1", "prod": "0.1"}), ENVS
     )
-    (flagged,) = result.flagged
-    assert flagged.path.endswith("env[OTEL_TRACES_SAMPLER_ARG].value")
-    assert flagged.values[0] == ("dev", "1.0")
+    assert result.matches and not result.flagged
+    sampled = [d for d in result.differences if d.allowed == "trace sampling"]
+    assert sampled and sampled[0].path.endswith("env[OTEL_TRACES_SAMPLER_ARG].value")
+    assert sampled[0].values[0] == ("dev", "1.0")
 
 
 def test_a_huge_object_cannot_be_compared():
@@ -505,3 +508,14 @@ def test_the_report_is_linked_from_the_provisioning_page_for_admins_only(client,
     assert REPORT in client.get("/provisioning/").content.decode()
     client.force_login(personas.owner)
     assert REPORT not in client.get("/provisioning/").content.decode()
+
+
+def test_trace_sampling_may_differ_but_other_tracing_settings_may_not():
+    sampling = {"dev": "1", "staging": "1", "prod": "0.1"}
+    assert parity.classify("ConfigMap", "data.OTEL_TRACES_SAMPLER_ARG", sampling) == (
+        "trace sampling"
+    )
+    env_path = "spec.template.spec.containers[checkout].env[OTEL_TRACES_SAMPLER_ARG].value"
+    assert parity.classify("Deployment", env_path, sampling) == "trace sampling"
+    exporter = {"dev": "grpc", "staging": "grpc", "prod": "http/protobuf"}
+    assert parity.classify("ConfigMap", "data.OTEL_EXPORTER_OTLP_PROTOCOL", exporter) == ""
