@@ -41,6 +41,12 @@ def update_requests():
 # --- The platform page ---------------------------------------------------------------------
 
 
+def test_the_platform_page_says_where_versions_are_made(admin_client, behind):
+    html = admin_client.get("/provisioning/updates/").content.decode()
+    assert 'href="/admin/provisioning/goldenpath/"' in html
+    assert 'href="/admin/provisioning/pipelinetemplate/"' in html
+
+
 def test_the_platform_page_lists_the_services_behind_with_buttons(admin_client, behind):
     html = admin_client.get(OVERVIEW).content.decode()
     assert "1 service behind" in html and "Upgrade 1 service behind" in html
@@ -73,6 +79,9 @@ def test_an_admin_opens_the_upgrade_and_lands_on_the_request(admin_client, behin
     (request,) = update_requests()
     assert response.status_code == 302 and response.url == request.get_absolute_url()
     assert request.steps.count() == 1 and request.team.name == "payments"
+    html = admin_client.get(response.url).content.decode()
+    assert request.plan["summary"] in html
+    assert " · None · " not in html  # a request over services has no one environment
 
 
 def test_opening_it_twice_does_not_queue_the_same_service_twice(admin_client, behind):
