@@ -4,8 +4,8 @@ Supported: `resources` (files and kustomization folders), `components` (kustomiz
 built onto the objects accumulated so far), `patches` (JSON 6902 ops with a kind/name target,
 or a strategic-merge mapping), `replicas`, `namespace` and `images`, applied in kustomize's
 order. Anything else raises KustomizeError saying what, so the caller can report "cannot
-compare" instead of guessing. (manifests.effective_objects renders what the portal *would*
-write; this reads what a repository *holds*, hand edits included.)
+compare" instead of guessing. The parity check builds what a repository *holds*, hand edits
+included; manifests.effective_objects builds what the portal *writes*, to validate it.
 """
 
 import copy
@@ -31,8 +31,8 @@ def read_kustomization(files: dict[str, str], folder: str) -> dict:
     unknown = sorted(set(doc) - KUSTOMIZATION_KEYS, key=str)
     if unknown:
         raise KustomizeError(
-            f"{where} uses {', '.join(map(str, unknown))}, which the parity check does not "
-            "interpret: keep to resources, namespace, images, replicas and JSON 6902 patches"
+            f"{where} uses {', '.join(map(str, unknown))}, which the portal does not "
+            "interpret: keep to resources, components, namespace, images, replicas and patches"
         )
     return doc
 
@@ -140,11 +140,21 @@ def strategic_merge(target: dict, patch: dict, where: str = "patch") -> None:
             for item in value:
                 match = next((c for c in current if c["name"] == item["name"]), None)
                 if match is None:
-                    current.append(copy.deepcopy(item))
+                    current.append(_without_nulls(item))
                 else:
                     strategic_merge(match, item, where)
         else:
-            target[key] = copy.deepcopy(value)
+            target[key] = _without_nulls(value)
+
+
+def _without_nulls(value):
+    """A copy of a patch value as it lands where nothing was: a null deletes nothing, so it
+    is dropped rather than written."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _all_named(value) -> bool:

@@ -6,16 +6,17 @@ Service, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy); each
 and resources (JSON patches), adds an ExternalSecret that reads the environment's Vault path
 and lists the kustomize Components kept beside it (the observability bundle in
 `apps/<service>/<env>/observability/`).
-`effective_objects` applies an overlay and its Components to the base exactly as kustomize would
-for these patches, so what is validated is what the cluster receives.
+`effective_objects` builds an overlay with its Components from these files with kustomize.build,
+so what is validated is what the cluster receives.
 """
 
-import copy
+import posixpath
 import re
 from dataclasses import dataclass
 
 import yaml
 
+from provisioning.golden_paths import kustomize
 from provisioning.planning import EnvironmentSpec
 
 MANAGED_BY = "idp-portal"
@@ -376,124 +377,21 @@ def effective_objects(
     w: Workload,
     env: EnvironmentSpec,
     tag: str | None,
-    components: tuple[dict[str, str], ...] = (),
+    components: dict[str, dict[str, str]] | None = None,
 ) -> list[dict]:
-    """What `kustomize build overlays/<env>` yields, in kustomize's order: 1. the resources
-    (base, ExternalSecret); 2. each Component's resources, then its patches over everything
-    so far; 3. the overlay's JSON patches; 4. namespace and image tag. `components` are the
-    listed Components' files ({name: text}); a file they need that is missing is a KeyError."""
-    objects = [copy.deepcopy(o) for o in base_objects(w).values()] if tag is not None else []
-    objects.append(external_secret(w, env))
-    for files in components:
-        resources, patches = component_parts(files)
-        objects += resources
-        for target, patch in patches:
-            for obj in objects:
-                if _selected(obj, target):
-                    strategic_merge(obj, patch)
-    for patch in overlay_patches(w, env.name):
-        for obj in objects:
-            if obj["kind"] == patch["target"]["kind"] and obj["metadata"]["name"] == w.name:
-                apply_ops(obj, patch["ops"])
-    for obj in objects:
-        obj["metadata"]["namespace"] = namespace_for(w, env)
-        if obj["kind"] == "Deployment":
-            for container in obj["spec"]["template"]["spec"]["containers"]:
-                if container["image"] == w.image:
-                    container["image"] = f"{w.image}:{tag}"
-    return objects
-
-
-def component_parts(files: dict[str, str]) -> tuple[list[dict], list[tuple[dict, dict]]]:
-    """A Component's resources and its (target, patch) pairs, from its kustomization.yaml."""
-    kustomization = yaml.safe_load(files["kustomization.yaml"]) or {}
-    resources = [yaml.safe_load(files[name]) for name in kustomization.get("resources", [])]
-    patches = []
-    for entry in kustomization.get("patches", []):
-        patch = yaml.safe_load(files[entry["path"]])
-        # With a target, kustomize ignores the patch's own kind and name: it patches each match.
-        patch.pop("apiVersion", None)
-        patch.pop("kind", None)
-        patch.get("metadata", {}).pop("name", None)
-        patches.append((entry.get("target") or {}, patch))
-    return resources, patches
-
-
-def _selected(obj: dict, target: dict) -> bool:
-    return (
-        all(obj.get(key) == target[key] for key in ("kind", "apiVersion") if key in target)
-        and target.get("name", obj["metadata"]["name"]) == obj["metadata"]["name"]
-    )
-
-
-# A strategic-merge patch merges these lists item by item on the key named here (their
-# `patchMergeKey` in the Kubernetes API); every other list is replaced whole.
-MERGE_KEYS = {
-    "containers": "name",
-    "initContainers": "name",
-    "env": "name",
-    "volumes": "name",
-    "imagePullSecrets": "name",
-    "ports": "containerPort",
-    "volumeMounts": "mountPath",
-}
-
-
-def strategic_merge(target: dict, patch: dict) -> dict:
-    """Apply a strategic-merge patch to `target` in place, as kustomize does for pod templates:
-    maps merge key by key, a null deletes the key, the lists of MERGE_KEYS merge by their key
-    (matched items merge, the target's order is kept, new items are appended) and any other
-    list or value replaces the target's. For the shapes the portal writes (the observability
-    bundle's Deployment patch: pod labels, annotations, container env) this is exactly what
-    `kustomize build` produces; `$patch` directives are not used, so not handled."""
-    for key, value in patch.items():
-        if value is None:
-            target.pop(key, None)
-        elif isinstance(value, dict) and isinstance(target.get(key), dict):
-            strategic_merge(target[key], value)
-        elif key in MERGE_KEYS and isinstance(value, list) and isinstance(target.get(key), list):
-            _merge_list(target[key], value, MERGE_KEYS[key])
-        else:
-            target[key] = _without_nulls(copy.deepcopy(value))
-    return target
-
-
-def _merge_list(items: list, patch: list, merge_key: str) -> None:
-    by_key = {item.get(merge_key): item for item in items if isinstance(item, dict)}
-    for entry in patch:
-        if isinstance(entry, dict) and entry.get(merge_key) in by_key:
-            strategic_merge(by_key[entry[merge_key]], entry)
-        else:
-            items.append(_without_nulls(copy.deepcopy(entry)))
-
-
-def _without_nulls(value):
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    return value
-
-
-def apply_ops(doc: dict, ops: list[dict]) -> None:
-    """Apply JSON Patch `add`/`replace` operations in place (all the overlays use)."""
-    for op in ops:
-        *parents, last = [
-            p.replace("~1", "/").replace("~0", "~") for p in op["path"][1:].split("/")
-        ]
-        target = doc
-        for part in parents:
-            target = target[int(part)] if isinstance(target, list) else target[part]
-        if isinstance(target, list):
-            index = len(target) if last == "-" else int(last)
-            if op["op"] == "add":
-                target.insert(index, op["value"])
-            else:
-                target[index] = op["value"]
-        elif op["op"] == "replace" and last not in target:
-            raise KeyError(f"{op['path']} does not exist to be replaced")
-        else:
-            target[last] = op["value"]
+    """What `kustomize build overlays/<env>` yields from the files the portal writes: the base,
+    the overlay and the Components it lists ({path the overlay lists: {file name: text}}),
+    built by kustomize.build, the same reading the parity check applies to the repository, so
+    what is validated is what the cluster receives. KustomizeError when it cannot be built."""
+    components = components or {}
+    overlay = f"overlays/{env.name}"  # paths relative to apps/<service>/
+    files = {f"base/{path}": text for path, text in base_files(w).items()}
+    overlay_texts = overlay_files(w, env, tag, tuple(components))
+    files |= {f"{overlay}/{path}": text for path, text in overlay_texts.items()}
+    for listed, component in components.items():
+        folder = posixpath.normpath(posixpath.join(overlay, listed))
+        files |= {f"{folder}/{path}": text for path, text in component.items()}
+    return kustomize.build(files, overlay, 0)
 
 
 class _Dumper(yaml.SafeDumper):

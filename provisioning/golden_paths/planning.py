@@ -15,6 +15,7 @@ import yaml
 from provisioning.drivers.base import PlannedResource
 from provisioning.golden_paths import argo, manifests, validation
 from provisioning.golden_paths.catalog_info import descriptor_yaml
+from provisioning.golden_paths.kustomize import KustomizeError
 from provisioning.golden_paths.rendering import RenderError, render_files, render_text
 from provisioning.planning import (
     EnvironmentSpec,
@@ -274,9 +275,9 @@ def schema_problems(svc: NewService, repository_files: dict[str, str]) -> list[s
         for path, files in components.items():
             kustomizations[f"{env.name} {path}"] = files.get("kustomization.yaml", "")
         try:
-            objects = manifests.effective_objects(w, env, "0.0.0", tuple(components.values()))
-        except (KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
-            problems.append(f"{env.name}: the overlay's Components cannot be built ({exc!r})")
+            objects = manifests.effective_objects(w, env, "0.0.0", components)
+        except KustomizeError as exc:
+            problems.append(f"{env.name}: the overlay cannot be built ({exc})")
             continue
         for obj in filter(validation.has_schema, objects):
             problems += [f"{env.name}: {p}" for p in validation.kubernetes_problems(obj)]

@@ -8,7 +8,7 @@ from observability import validation as bundle_validation
 from observability.services import bundle_resources
 from provisioning import extensions
 from provisioning.drivers.base import PlannedResource
-from provisioning.golden_paths import manifests, validation
+from provisioning.golden_paths import kustomize, manifests, validation
 from provisioning.golden_paths.planning import bundle_components, plan_service, workload
 from provisioning.golden_paths.services import new_service
 from provisioning.models import Environment
@@ -67,7 +67,7 @@ def test_without_a_bundle_the_overlays_list_no_component_and_the_note_stays():
 
 def test_the_built_deployment_carries_the_bundles_labels_annotation_and_otel_env(svc):
     w, staging = workload(svc), svc.environments[1]
-    components = tuple(bundle_components(svc, "staging").values())
+    components = bundle_components(svc, "staging")
     objects = manifests.effective_objects(w, staging, "3f9c2e1", components)
     [deployment] = [o for o in objects if o["kind"] == "Deployment"]
     pod = deployment["spec"]["template"]
@@ -96,7 +96,7 @@ def test_the_built_deployment_carries_the_bundles_labels_annotation_and_otel_env
 def test_every_object_of_every_built_overlay_validates(svc):
     w, checked = workload(svc), set()
     for env in svc.environments:
-        components = tuple(bundle_components(svc, env.name).values())
+        components = bundle_components(svc, env.name)
         for obj in manifests.effective_objects(w, env, "3f9c2e1", components):
             checked.add(obj["kind"])
             if validation.has_schema(obj):
@@ -124,7 +124,7 @@ def test_strategic_merge_merges_containers_and_env_by_name_and_null_deletes():
             "tolerations": [{"key": "new"}],
         },
     }
-    manifests.strategic_merge(target, patch)
+    kustomize.strategic_merge(target, patch)
     assert target["metadata"] == {"labels": {"a": "1", "b": "2"}}
     app, sidecar = target["spec"]["containers"]
     assert app == {"name": "app", "image": "i", "env": [
@@ -167,6 +167,8 @@ def test_a_component_that_cannot_be_built_stops_the_plan():
     bundle = (component_resource("dev", kustomization, {}),)
     with pytest.raises(PlanError) as caught:
         plan_service(make_service(bundle=bundle))
-    assert "dev: the overlay's Components cannot be built (KeyError('missing.yaml'))" in " ".join(
-        caught.value.errors["golden_path"]
+    expected = (
+        "dev: the overlay cannot be built "
+        "(dev/extra/kustomization.yaml lists missing.yaml, which is not there)"
     )
+    assert expected in " ".join(caught.value.errors["golden_path"])
