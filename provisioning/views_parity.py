@@ -5,9 +5,6 @@ with one `ls-tree` and one `cat-file --batch` however many services there are, a
 files to the pure comparison in golden_paths/parity.py.
 """
 
-import subprocess
-from pathlib import Path
-
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Subquery
@@ -16,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from catalog.models import Team
-from provisioning.drivers.git import GitDriver, repo_path
+from provisioning.drivers.git import GitDriver, read_files, repo_path
 from provisioning.golden_paths import parity
 from provisioning.golden_paths.planning import GITOPS_REPOSITORY
 from provisioning.models import Environment, ServiceOrigin
@@ -28,49 +25,10 @@ ADMINS_ONLY = (
 )
 
 
-def read_tree(repo: Path, branch: str, folder: str) -> dict[str, str]:
-    """Every file under `folder` at the branch head, {path relative to folder: text}; {} when
-    the repository or the branch does not exist yet."""
-    prefix = f"{folder.strip('/')}/"
-    listing = _run(repo, ["ls-tree", "-r", "-z", f"refs/heads/{branch}", "--", prefix])
-    if listing is None:
-        return {}
-    entries = []
-    for line in listing.split(b"\0"):
-        meta, _, path = line.partition(b"\t")
-        if meta.split(b" ")[1:2] == [b"blob"]:
-            entries.append((meta.split(b" ")[2], path.decode("utf-8", "replace")))
-    if not entries:
-        return {}
-    out = _run(repo, ["cat-file", "--batch"], b"".join(sha + b"\n" for sha, _ in entries))
-    if out is None:
-        return {}
-    files, offset = {}, 0
-    for _, path in entries:
-        header_end = out.index(b"\n", offset)
-        size = int(out[offset:header_end].split(b" ")[2])
-        body = out[header_end + 1 : header_end + 1 + size]
-        files[path[len(prefix) :]] = body.decode("utf-8", "replace")
-        offset = header_end + 1 + size + 1  # the blob, then cat-file's newline
-    return files
-
-
-def _run(repo: Path, args: list[str], stdin: bytes | None = None) -> bytes | None:
-    if not (repo / "HEAD").exists():
-        return None
-    result = subprocess.run(
-        ["git", f"--git-dir={repo}", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    # A branch that does not exist yet fails ls-tree: nothing has been committed there.
-    return result.stdout if result.returncode == 0 else None
-
-
 def gitops_files(folder: str) -> dict[str, str]:
-    return read_tree(repo_path(GITOPS_REPOSITORY), BRANCH, folder)
+    """Every file under `folder` at the branch head; a hand-added file that is not text is
+    read with replacement characters (parity only compares)."""
+    return read_files(repo_path(GITOPS_REPOSITORY), BRANCH, folder, errors="replace")
 
 
 # --- The service page's section --------------------------------------------------------------

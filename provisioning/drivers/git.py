@@ -84,9 +84,11 @@ def _head(repo: Path, branch: str) -> str | None:
     return result.stdout.strip() or None
 
 
-def read_files(repo: Path, branch: str, folder: str = "") -> dict[str, str]:
+def read_files(repo: Path, branch: str, folder: str = "", errors: str = "strict") -> dict[str, str]:
     """Every file under `folder` at the branch head, as {path relative to folder: text}.
-    Two git processes whatever the number of files: `ls-tree` and one `cat-file --batch`."""
+    Two git processes whatever the number of files: `ls-tree` and one `cat-file --batch`.
+    {} while the repository or the branch does not exist. A file that is not UTF-8 raises
+    UnicodeDecodeError, unless `errors="replace"` (readers that never write the text back)."""
     head = _head(repo, branch)
     if head is None:
         return {}
@@ -98,11 +100,11 @@ def read_files(repo: Path, branch: str, folder: str = "") -> dict[str, str]:
         _mode, kind, sha = meta.split()
         if kind == "blob":
             entries.append((path, sha))
-    texts = _blobs(repo, [sha for _, sha in entries])
+    texts = _blobs(repo, [sha for _, sha in entries], errors)
     return {path[len(prefix) :]: text for (path, _), text in zip(entries, texts, strict=True)}
 
 
-def _blobs(repo: Path, shas: list[str]) -> list[str]:
+def _blobs(repo: Path, shas: list[str], errors: str = "strict") -> list[str]:
     """The texts of these blobs, in order, read by one `git cat-file --batch`."""
     if not shas:
         return []
@@ -120,7 +122,7 @@ def _blobs(repo: Path, shas: list[str]) -> list[str]:
         end = out.index(b"\n", pos)
         _sha, _kind, size = out[pos:end].split()
         start = end + 1
-        texts.append(out[start : start + int(size)].decode())
+        texts.append(out[start : start + int(size)].decode(errors=errors))
         pos = start + int(size) + 1  # the content is followed by a newline
     return texts
 

@@ -1,5 +1,7 @@
 """Environment parity: the pure comparison, the service page's section and the report page."""
 
+import subprocess
+
 import pytest
 import yaml
 from django.db import connection
@@ -11,7 +13,7 @@ from provisioning.drivers.git import commit_files, ensure_repository, read_files
 from provisioning.golden_paths import kustomize, manifests, parity, services
 from provisioning.models import Environment, ProvisioningRequest, ServiceOrigin
 from provisioning.planning import EnvironmentSpec
-from provisioning.views_parity import parity_section, read_tree
+from provisioning.views_parity import gitops_files, parity_section
 from tests.factories import make_component, make_team, make_user
 
 ENVS = ["dev", "staging", "prod"]
@@ -308,14 +310,35 @@ def test_files_are_grouped_by_service_folder():
 # --- Reading the repository -----------------------------------------------------------------
 
 
-def test_the_tree_is_read_in_one_batch_as_read_files_would(git_dir):
+def add_binary_file(repo, path: str, data: bytes) -> None:
+    """Commit bytes that are not UTF-8, as someone pushing an image would."""
+
+    def git(*args, stdin=None, env=None):
+        return subprocess.run(
+            ["git", f"--git-dir={repo}", *args], input=stdin, capture_output=True, check=True,
+            env={"PATH": "/usr/bin:/bin", "GIT_AUTHOR_NAME": "x", "GIT_AUTHOR_EMAIL": "x@x",
+                 "GIT_COMMITTER_NAME": "x", "GIT_COMMITTER_EMAIL": "x@x", **(env or {})},
+        ).stdout.decode().strip()  # fmt: skip
+
+    index = {"GIT_INDEX_FILE": str(repo / "test-index")}
+    blob = git("hash-object", "-w", "--stdin", stdin=data)
+    git("read-tree", "main", env=index)
+    git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=index)
+    commit = git("commit-tree", git("write-tree", env=index), "-p", "main", "-m", "binary")
+    git("update-ref", "refs/heads/main", commit)
+
+
+def test_the_tree_is_read_whole_and_a_file_that_is_not_text_does_not_break_it(git_dir):
     repo, _ = ensure_repository("gitops")
     files = {"a/x.yaml": "héllo: wörld\n", "a/sub/y.yaml": "", "b/z.yaml": "z\n" * 1000}
     commit_files(repo, "main", files, "seed", "apps")
     commit_files(repo, "main", {"other.yaml": "no"}, "elsewhere")
-    assert read_tree(repo, "main", "apps") == read_files(repo, "main", "apps") == files
-    assert read_tree(repo, "missing-branch", "apps") == {}
-    assert read_tree(git_dir / "absent.git", "main", "apps") == {}
+    assert gitops_files("apps") == files
+    assert read_files(repo, "missing-branch", "apps", errors="replace") == {}
+    assert read_files(git_dir / "absent.git", "main", "apps", errors="replace") == {}
+    add_binary_file(repo, "apps/a/logo.png", b"\x89PNG\xff\xfe")
+    read = gitops_files("apps")
+    assert read["a/x.yaml"] == files["a/x.yaml"] and read["a/logo.png"].startswith("\ufffdPNG")
 
 
 # --- The service page's section -------------------------------------------------------------
