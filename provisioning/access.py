@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from catalog.models import Component
 from catalog.views import get_entity_or_404
-from provisioning.models import ProvisionedResource, ProvisioningRequest
+from provisioning.models import ProvisionedResource, ProvisioningRequest, ServiceOrigin
 
 
 def get_request_for_user(user, pk: int) -> ProvisioningRequest:
@@ -43,3 +43,23 @@ def get_resource_for_user(user, pk: int) -> ProvisionedResource:
         "team", "component", "environment"
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def require_platform_admin(user, why: str) -> None:
+    """Platform admins are staff, as everywhere in the portal; others get 403 saying `why`."""
+    if not user.is_staff:
+        raise PermissionDenied(why)
+
+
+def get_origin_for_user(user, name: str, action: str) -> ServiceOrigin:
+    """A golden-path service one of the user's teams owns (any for platform admins), to
+    `action` ("deploy", "upgrade"); unknown: 404; another team's: 403 saying whose it is."""
+    origin = get_object_or_404(
+        ServiceOrigin.objects.select_related("team", "golden_path", "component"), name=name
+    )
+    if not user.is_staff and not origin.team.memberships.filter(user=user).exists():
+        raise PermissionDenied(
+            f"{name} belongs to team {origin.team.display_name}: only its members or a platform "
+            f"admin can {action} it."
+        )
+    return origin

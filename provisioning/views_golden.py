@@ -3,14 +3,14 @@
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.models import Team
 from idp_portal.htmx import is_partial, vary_on_htmx
 from provisioning import services as provisioning
+from provisioning.access import get_origin_for_user
 from provisioning.golden_paths import services
 from provisioning.golden_paths.forms import DeployForm, NewServiceForm
 from provisioning.models import Environment, ServiceOrigin
@@ -23,18 +23,6 @@ def teams_for(user) -> list[Team]:
     """Teams the user may create a service for: their own (every team for platform admins)."""
     teams = Team.objects.order_by("name")
     return list(teams if user.is_staff else teams.filter(memberships__user=user).distinct())
-
-
-def get_origin_for_user(user, name: str) -> ServiceOrigin:
-    """A golden-path service the user's team owns (any for platform admins); 404 or 403."""
-    origin = get_object_or_404(
-        ServiceOrigin.objects.select_related("team", "golden_path"), name=name
-    )
-    if not user.is_staff and not origin.team.memberships.filter(user=user).exists():
-        raise PermissionDenied(
-            f"{name} belongs to team {origin.team.display_name}: only its members can deploy it."
-        )
-    return origin
 
 
 @require_GET
@@ -112,7 +100,7 @@ def check_service_name(request: HttpRequest) -> HttpResponse:
 @require_POST
 def deploy_service(request: HttpRequest, name: str) -> HttpResponse:
     """Deploy a tag to an environment (or promote one): a request, so approvals apply."""
-    origin = get_origin_for_user(request.user, name)
+    origin = get_origin_for_user(request.user, name, "deploy")
     env = Environment.objects.filter(name=request.POST.get("environment", "")).first()
     form = DeployForm(request.POST)
     if env is None or not form.is_valid():

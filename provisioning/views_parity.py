@@ -6,13 +6,13 @@ files to the pure comparison in golden_paths/parity.py.
 """
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from catalog.models import Team
+from provisioning.access import require_platform_admin
 from provisioning.drivers.git import GitDriver, read_files, repo_path
 from provisioning.golden_paths import parity
 from provisioning.golden_paths.planning import GITOPS_REPOSITORY
@@ -72,16 +72,10 @@ class ParityFilterForm(forms.Form):
         )
 
 
-def require_platform_admin(user) -> None:
-    """Platform admins are staff, as everywhere in the portal."""
-    if not user.is_staff:
-        raise PermissionDenied(ADMINS_ONLY)
-
-
 @require_GET
 def parity_report(request: HttpRequest) -> HttpResponse:
     """Every golden-path service with its flagged differences, worst first."""
-    require_platform_admin(request.user)
+    require_platform_admin(request.user, ADMINS_ONLY)
     teams = list(Team.objects.filter(pk__in=ServiceOrigin.objects.values("team")).order_by("name"))
     form = ParityFilterForm(request.GET, teams)
     origins = ServiceOrigin.objects.select_related("team", "component").order_by("name")

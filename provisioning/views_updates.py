@@ -2,13 +2,13 @@
 upgrades and roll-outs that bring them forward (each a provisioning request)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from provisioning.access import get_origin_for_user, require_platform_admin
 from provisioning.golden_paths import updates
-from provisioning.models import GoldenPath, PipelineTemplate, ProvisioningRequest, ServiceOrigin
+from provisioning.models import GoldenPath, PipelineTemplate, ProvisioningRequest
 
 ADMINS_ONLY = (
     "Upgrading services across teams is for platform admins: upgrade your own service from its "
@@ -17,26 +17,10 @@ ADMINS_ONLY = (
 TARGETS = {"golden-path": GoldenPath, "pipeline": PipelineTemplate}
 
 
-def _require_platform_admin(user) -> None:
-    if not user.is_staff:
-        raise PermissionDenied(ADMINS_ONLY)
-
-
-def get_origin_for_upgrade(user, name: str) -> ServiceOrigin:
-    """A golden-path service of one of the user's teams (any for platform admins); 404 or 403."""
-    origin = get_object_or_404(ServiceOrigin.objects.select_related("team", "component"), name=name)
-    if not user.is_staff and not origin.team.memberships.filter(user=user).exists():
-        raise PermissionDenied(
-            f"{name} belongs to team {origin.team.display_name}: only its members or a platform "
-            "admin can upgrade it."
-        )
-    return origin
-
-
 @require_GET
 def updates_overview(request: HttpRequest) -> HttpResponse:
     """Every golden path and pipeline template, with the services behind its newest version."""
-    _require_platform_admin(request.user)
+    require_platform_admin(request.user, ADMINS_ONLY)
     recent = (
         ProvisioningRequest.objects.filter(type__in=[updates.UPGRADE_TYPE, updates.ROLLOUT_TYPE])
         .select_related("requester")
@@ -50,7 +34,7 @@ def updates_overview(request: HttpRequest) -> HttpResponse:
 def open_update(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Open the upgrade (golden path) or roll-out (pipeline) for every service behind, or for
     the one named in `service`."""
-    _require_platform_admin(request.user)
+    require_platform_admin(request.user, ADMINS_ONLY)
     if kind not in TARGETS:
         raise Http404("no such kind of update")
     target = get_object_or_404(TARGETS[kind], pk=pk)
@@ -67,7 +51,7 @@ def open_update(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_POST
 def upgrade_service(request: HttpRequest, name: str) -> HttpResponse:
     """Bring one service to the newest golden path and pipeline versions (owners and admins)."""
-    origin = get_origin_for_upgrade(request.user, name)
+    origin = get_origin_for_user(request.user, name, "upgrade")
     try:
         opened = updates.submit_service_upgrade(request.user, origin)
     except updates.UpdateError as exc:
