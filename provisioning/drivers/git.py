@@ -74,6 +74,13 @@ def _git(
     return result.stdout.strip() if strip else result.stdout
 
 
+def branch_head(repo: Path, branch: str) -> str | None:
+    """The commit `branch` points at; None while the repository or the branch does not exist.
+    Read it before `read_files(..., at=head)` and pass it to `commit_files(expected_head=…)`
+    to commit what was computed from those files only if nobody committed meanwhile."""
+    return _head(repo, branch)
+
+
 def _head(repo: Path, branch: str) -> str | None:
     result = subprocess.run(
         ["git", f"--git-dir={repo}", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
@@ -84,12 +91,15 @@ def _head(repo: Path, branch: str) -> str | None:
     return result.stdout.strip() or None
 
 
-def read_files(repo: Path, branch: str, folder: str = "", errors: str = "strict") -> dict[str, str]:
+def read_files(
+    repo: Path, branch: str, folder: str = "", errors: str = "strict", at: str | None = None
+) -> dict[str, str]:
     """Every file under `folder` at the branch head, as {path relative to folder: text}.
     Two git processes whatever the number of files: `ls-tree` and one `cat-file --batch`.
     {} while the repository or the branch does not exist. A file that is not UTF-8 raises
-    UnicodeDecodeError, unless `errors="replace"` (readers that never write the text back)."""
-    head = _head(repo, branch)
+    UnicodeDecodeError, unless `errors="replace"` (readers that never write the text back).
+    `at`: read that commit instead of the head (see `branch_head`)."""
+    head = at or _head(repo, branch)
     if head is None:
         return {}
     prefix = f"{folder.rstrip('/')}/" if folder else ""
@@ -177,11 +187,17 @@ def commit_files(
     folder: str = "",
     prune: bool = False,
     derive: Derive | None = None,
+    expected_head: str | None = None,
 ) -> tuple[str, bool]:
     """Commit `files` under `folder`, and what `derive` makes of the head's files; returns
-    (head commit, whether a commit was made). TransientError when the branch kept moving."""
+    (head commit, whether a commit was made). TransientError when the branch kept moving, or
+    is no longer at `expected_head` (the files were computed from an older state)."""
     with _commit_lock(repo):
         for _ in range(CAS_ATTEMPTS):
+            if expected_head is not None and _head(repo, branch) != expected_head:
+                raise TransientError(
+                    f"{repo.name}@{branch} has new commits since it was read; trying again"
+                )
             done = _commit_once(repo, branch, files, message, folder, prune, derive)
             if done is not None:
                 return done

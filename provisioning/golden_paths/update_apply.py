@@ -9,8 +9,8 @@ restricted to the workflow file. `apply_update`:
 2. when it is on the target already, record that and stop ("unchanged"): a re-run of a step
    that committed makes no second commit;
 3. render base and theirs, merge onto ours, and write the answers file at the new versions;
-4. no conflict: one commit on main with compare-and-swap on its head (a concurrent commit makes
-   the step retry from 1), then record the versions on the service;
+4. no conflict: one commit on main, only if main is still at the commit read in 1 (a commit
+   meanwhile makes the step retry from 1), then record the versions on the service;
 5. a conflict never reaches main: the merge, with its conflict markers, is committed to the
    branch `idp/upgrade-<slug>-v<N>` (or `idp/pipeline-…`) started from main, and the service
    records "conflict in <files>: merge branch … by hand". The step succeeds, so one service's
@@ -25,7 +25,7 @@ from django.db import transaction
 
 from provisioning import services as provisioning
 from provisioning.drivers.base import EnsureResult, NotConnectedError, PermanentError
-from provisioning.drivers.git import GitDriver, commit_files, read_files, repo_path
+from provisioning.drivers.git import GitDriver, branch_head, commit_files, read_files, repo_path
 from provisioning.golden_paths.catalog_info import ANNOTATION_GOLDEN_PATH
 from provisioning.golden_paths.merge import MergeResult, merge_repository
 from provisioning.golden_paths.planning import (
@@ -174,7 +174,8 @@ def apply_update(config: dict) -> EnsureResult:
             f"repository {origin.name} does not exist on the git host: retry its creation "
             "request first"
         )
-    ours = read_files(repo, "main")
+    head = branch_head(repo, "main")
+    ours = read_files(repo, "main", at=head)
     now = recorded_versions(origin, ours.get(ANSWERS_FILE))
     after, what, branch = _target(origin, now, config)
     if _done_already(now, after, config):
@@ -185,8 +186,10 @@ def apply_update(config: dict) -> EnsureResult:
     merged = _merge(origin, now, after, ours, config)
     if merged.conflicts:
         return _to_branch(origin, repo, branch, merged, what)
+    # Only onto the commit the merge was computed from: a push meanwhile makes the step
+    # retry from the start instead of being overwritten by the merged files.
     commit, changed = commit_files(
-        repo, "main", merged.files, _message(origin, what, merged), prune=True
+        repo, "main", merged.files, _message(origin, what, merged), prune=True, expected_head=head
     )
     _record(origin, after)
     notes = "".join(f"; {n}" for n in merged.notes)

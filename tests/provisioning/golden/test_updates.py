@@ -145,6 +145,35 @@ def test_a_conflicting_edit_goes_to_a_branch_and_main_is_untouched(personas, pyt
     assert origin.golden_path == python_http and "merge branch" in origin.upgrade_conflict
 
 
+def test_a_push_while_the_merge_is_computed_is_not_overwritten(
+    personas, python_http, checkout, monkeypatch
+):
+    """The team pushes between the step's read of main and its commit: the step commits
+    nothing then, and its retry merges onto the push."""
+    v2 = new_golden_path_version(python_http, {"NOTICE": "n\n"})
+    real_read = update_apply.read_files
+    pushed = []
+
+    def read_then_push(*args, **kwargs):
+        files = real_read(*args, **kwargs)
+        if not pushed:
+            pushed.append(1)
+            team_edits("checkout", {"CHANGELOG.md": "pushed during the upgrade\n"})
+        return files
+
+    monkeypatch.setattr(update_apply, "read_files", read_then_push)
+    request, outcome = upgrade(personas.owner, v2)
+
+    assert outcome.state == RequestState.QUEUED and outcome.retry_in is not None
+    (step,) = request.steps.all()
+    assert "has new commits since it was read" in step.message
+    assert "NOTICE" not in files_of("checkout")  # nothing committed over the push
+
+    assert engine.apply(request.pk, "w-retry").state == RequestState.SUCCEEDED
+    files = files_of("checkout")
+    assert files["CHANGELOG.md"] == "pushed during the upgrade\n" and files["NOTICE"] == "n\n"
+
+
 def test_running_an_applied_step_again_makes_no_second_commit(personas, python_http, checkout):
     v2 = new_golden_path_version(python_http, {"NOTICE": "n\n"})
     request, _ = upgrade(personas.owner, v2)
