@@ -23,7 +23,6 @@ Steps:
 import argparse
 import os
 import random
-import secrets
 import statistics
 import sys
 import time
@@ -34,6 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from tests.bench import docs_section
 from tests.bench.observability_backfill import measure_backfill
+from tests.bench.run import configure_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/idp_bench_observability"
@@ -209,19 +209,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def configure(database_url: str) -> Path:
-    data_dir = ROOT / "var" / "bench-observability"
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "idp_portal.settings",
-            "DATABASE_URL": database_url,
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(45),
-            "ALLOWED_HOSTS": "testserver,localhost",
-            "IDP_DATA_DIR": str(data_dir),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    return data_dir
+    return configure_environment(database_url, ROOT / "var" / "bench-observability")
 
 
 def populate(size: int) -> None:

@@ -64,9 +64,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def configure_environment(database_url: str) -> None:
-    """Production-like settings, chosen before Django reads them."""
-    data_dir = ROOT / "var" / "bench"
+def configure_environment(database_url: str, data_dir: Path = ROOT / "var" / "bench") -> Path:
+    """Production-like settings, chosen before Django reads them; returns the data folder."""
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "idp_portal.settings",
@@ -78,6 +77,7 @@ def configure_environment(database_url: str) -> None:
             "LOG_LEVEL": "WARNING",
         }
     )
+    return data_dir
 
 
 def log(message: str) -> None:
