@@ -1,11 +1,9 @@
 """Catalog pages: the list with live filters, and one page per entity kind."""
 
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from catalog import facets, graph
@@ -23,26 +21,12 @@ from catalog.models import (
     Team,
     TeamMembership,
 )
+from catalog.pagination import CappedPaginator
 from catalog.querysets import memberships_of
 from catalog.sections import render_service_sections
 from idp_portal.htmx import is_partial, vary_on_htmx
 
 PAGE_SIZES = (25, 50, 100)
-
-
-class CappedPaginator(Paginator):
-    """Counts at most CAP rows: past that an exact count costs more than the page itself,
-    and nobody pages through ten thousand services (the page says "10,000+" and to narrow)."""
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by()[: self.CAP + 1].count()
-
-    @property
-    def is_capped(self) -> bool:
-        return self.count > self.CAP
 
 
 def get_entity_or_404(queryset: QuerySet, namespace: str, name: str):

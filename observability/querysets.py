@@ -1,8 +1,5 @@
 """Reads behind the coverage page and API, each a fixed number of queries."""
 
-from functools import cached_property
-
-from django.core.paginator import Paginator
 from django.db.models import (
     BooleanField,
     Count,
@@ -16,6 +13,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from catalog.models import Component
+from catalog.pagination import CappedPaginator
 from observability.choices import SIGNALS, SignalStatus
 from observability.filtersets import CoverageRowFilterSet
 from observability.models import CoverageRefresh, ServiceCoverage, TeamOnCall
@@ -81,37 +79,27 @@ def _added_since(filterset, after: int) -> QuerySet:
     return others.filter(pk__gt=after, observability_coverage__isnull=True)
 
 
-class CoveragePaginator(Paginator):
+class CoveragePaginator(CappedPaginator):
     """Pages of coverage_list in two queries: the page's ids in coverage_order (sorting no more
     than the page), then their rows with their relations.
 
     `filterset` is a CoverageFilterSet; `after` the last refresh's last_component_id (looked
     up when not given): services above it may have no coverage row yet. The count is capped
-    at CAP, as the catalog's is (the page says "10,000+" and to narrow): past that an exact
-    count costs more than the page. The JSON API asks for an exact one (`exact`).
+    as the catalog's is; the JSON API asks for an exact one (`exact`).
     """
-
-    CAP = 10_000
 
     def __init__(self, filterset, per_page: int, after: int | None = None, exact: bool = False):
         if after is None:
             after = CoverageRefresh.objects.values_list("last_component_id", flat=True).first()
         rows = CoverageRowFilterSet(filterset.data, ServiceCoverage.objects.all()).qs
         added = _added_since(filterset, after or 0)
-        self.unordered, self.cap = coverage_order(rows, added), None if exact else self.CAP
+        self.unordered, self.exact = coverage_order(rows, added), exact
         # The id last: a stable order for services of the same name in two namespaces.
         ordered = self.unordered.order_by("tier", "signals_present", "name", "component_id")
         super().__init__(ordered, per_page)
 
-    @cached_property
-    def count(self) -> int:
-        return (
-            self.unordered.count() if self.cap is None else self.unordered[: self.cap + 1].count()
-        )
-
-    @property
-    def is_capped(self) -> bool:
-        return self.cap is not None and self.count > self.cap
+    def counted(self) -> QuerySet:
+        return self.unordered
 
     def page(self, number):
         """A page, then its rows with their relations; never cut at a capped count."""

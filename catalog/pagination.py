@@ -1,0 +1,27 @@
+"""Pagination that stops counting where counting costs more than the page."""
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+
+class CappedPaginator(Paginator):
+    """Counts at most CAP rows: past that an exact count costs more than the page itself,
+    and nobody pages through ten thousand services (the page says "10,000+" and to narrow).
+    `exact = True` counts everything (an API promising a count); `counted()` is what is
+    counted, the object list without its order unless a subclass says otherwise."""
+
+    CAP = 10_000
+    exact = False
+
+    def counted(self) -> QuerySet:
+        return self.object_list.order_by()
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.counted()
+        return rows.count() if self.exact else rows[: self.CAP + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return not self.exact and self.count > self.CAP
