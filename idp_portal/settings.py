@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who, from where: every audit event of this request carries its IP, user agent and channel.
+    "idp_portal.audit.AuditContextMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
     "idp_portal.middleware.PortalLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,0 +1,109 @@
+"""The audit trail's one writer: `record()` appends an AuditEvent for a write or a refusal.
+
+Where the call comes from (IP, user agent, web/api/admin/cli) is read from the context the
+AuditContextMiddleware (or `audit_context()` in a command) sets, so callers pass only what
+happened.
+"""
+
+import contextvars
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from idp_portal.models import AuditEvent
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Origin:
+    via: str = AuditEvent.Via.WEB
+    ip: str | None = None
+    user_agent: str = ""
+
+
+_origin: contextvars.ContextVar[Origin] = contextvars.ContextVar(
+    "audit_origin",
+    default=Origin(via=AuditEvent.Via.WORKER),  # noqa: B039 -- frozen, so never mutated
+)
+
+
+def origin_of(request) -> Origin:
+    """Web, API or admin by path; the client's address as the proxy in front reports it."""
+    path = request.path
+    if path.startswith("/api/"):
+        via = AuditEvent.Via.API
+    elif path.startswith("/admin/"):
+        via = AuditEvent.Via.ADMIN
+    else:
+        via = AuditEvent.Via.WEB
+    ip = request.META.get("REMOTE_ADDR") or None
+    return Origin(via, ip, request.META.get("HTTP_USER_AGENT", "")[:300])
+
+
+@contextmanager
+def audit_context(origin: Origin):
+    """Attribute every event recorded inside the block to `origin` (a command: Origin("cli"))."""
+    token = _origin.set(origin)
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
+class AuditContextMiddleware:
+    """Sets where this request's audit events come from, for the whole request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with audit_context(origin_of(request)):
+            return self.get_response(request)
+
+
+def _describe(obj) -> tuple[str, str, str]:
+    if obj is None:
+        return "", "", ""
+    meta = getattr(obj, "_meta", None)
+    kind = meta.label_lower if meta else type(obj).__name__.lower()
+    return kind, str(getattr(obj, "pk", "") or ""), str(obj)[:200]
+
+
+def record(
+    actor,
+    action: str,
+    obj=None,
+    *,
+    team: str = "",
+    before=None,
+    after=None,
+    detail: str = "",
+    outcome: str = AuditEvent.Outcome.OK,
+    actor_name: str = "",
+) -> AuditEvent:
+    """Append one event. `actor` is a user (or None for the system); `action` a policy action
+    name such as "request.approve"; `team` the owning team's name where one applies."""
+    kind, object_id, object_repr = _describe(obj)
+    origin = _origin.get()
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    event = AuditEvent.objects.create(
+        actor=actor if authenticated else None,
+        actor_name=actor_name or (actor.get_username() if authenticated else ""),
+        action=action,
+        outcome=outcome,
+        object_type=kind,
+        object_id=object_id,
+        object_repr=object_repr,
+        team=team,
+        before=before,
+        after=after,
+        detail=detail[:2000],
+        ip=origin.ip,
+        user_agent=origin.user_agent,
+        via=origin.via,
+    )
+    logger.info(
+        "audit %s %s %s %s: %s", event.actor_name or "-", action, outcome, object_repr, detail
+    )
+    return event
