@@ -17,7 +17,7 @@ other apps are read through the attributes they expose (`team_id`, `requester_id
 `is_production`), never imported.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -35,22 +35,28 @@ def is_platform_admin(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
 
 
-def team_roles(user) -> dict[int, str]:
-    """{team id: role} for the user, read once per user object (one request) and reused."""
+def memberships(user) -> list:
+    """The user's TeamMemberships with their teams, read once per user object (one request)
+    and shared by the policy, the navigation and every page section."""
     if not getattr(user, "is_authenticated", False):
-        return {}
-    cached = getattr(user, "_portal_team_roles", None)
+        return []
+    cached = getattr(user, "_portal_memberships", None)
     if cached is None:
         from catalog.models import TeamMembership
 
-        cached = dict(TeamMembership.objects.filter(user=user).values_list("team_id", "role"))
-        user._portal_team_roles = cached
+        cached = list(TeamMembership.objects.filter(user=user).select_related("team"))
+        user._portal_memberships = cached
     return cached
 
 
+def team_roles(user) -> dict[int, str]:
+    """{team id: role} for the user."""
+    return {m.team_id: m.role for m in memberships(user)}
+
+
 def forget_roles(user) -> None:
-    """Drop the cached roles (after the user's memberships change in the same request)."""
-    user.__dict__.pop("_portal_team_roles", None)
+    """Drop the cached memberships (after they change within the same request)."""
+    user.__dict__.pop("_portal_memberships", None)
 
 
 def _team_id(team) -> int | None:
@@ -81,11 +87,13 @@ def _owner_team_id(obj) -> int | None:
     """The team that owns `obj`: a Team itself, or a row's `team_id` / `owner_id`."""
     from catalog.models import Team
 
-    if obj is None:
-        return None
+    if obj is None or isinstance(obj, int):
+        return obj
     if isinstance(obj, Team):
         return obj.pk
     for attribute in ("team_id", "owner_id"):
+        if isinstance(obj, Mapping) and attribute in obj:  # a values() row, e.g. a roll-up
+            return obj[attribute]
         if hasattr(obj, attribute):
             return getattr(obj, attribute)
     return None

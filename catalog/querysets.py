@@ -26,15 +26,7 @@ class ComponentQuerySet(models.QuerySet):
 
 def memberships_of(request) -> list:
     """The signed-in user's team memberships, read once per request and shared by all callers."""
-    cached = getattr(request, "_team_memberships", None)
-    if cached is None:
-        from catalog.models import TeamMembership
+    from catalog.access import memberships
 
-        user = getattr(request, "user", None)
-        cached = (
-            list(TeamMembership.objects.filter(user=user).select_related("team"))
-            if user is not None and user.is_authenticated
-            else []
-        )
-        request._team_memberships = cached
-    return cached
+    user = getattr(request, "user", None)
+    return memberships(user) if user is not None else []

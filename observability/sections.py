@@ -12,9 +12,9 @@ from urllib.parse import quote
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 
+from catalog import access
 from catalog.models import Component
 from observability import conf, gitops
-from observability.access import can_backfill_service
 from observability.bundle import bundle_folder, dashboard_uid, k8s_name
 from observability.choices import SIGNALS, SignalStatus
 from observability.coverage import environment_details, signal_statuses, summary
@@ -94,6 +94,6 @@ def observability_section(request: HttpRequest, component) -> dict:
         "on_call": {"service": row.on_call_service, "secret": row.on_call_secret}
         if row.on_call_service
         else None,
-        "can_backfill": can_backfill_service(request.user, component, request),
+        "can_backfill": access.can(request.user, "backfill.run", component),
         "has_runbook": any(link.kind == "runbook" for link in component.links.all()),
     }

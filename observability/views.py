@@ -4,26 +4,21 @@ import hashlib
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog.choices import Lifecycle, TeamRole, Tier
+from catalog import access
+from catalog.choices import Lifecycle, Tier
 from catalog.models import Component, System, Team
-from catalog.querysets import memberships_of
 from idp_portal.htmx import is_partial, vary_on_htmx
 from observability import conf, services
-from observability.access import (
-    can_backfill_many,
-    get_component_for_backfill,
-    get_team_for_on_call,
-)
 from observability.choices import SIGNALS, SignalStatus
 from observability.filtersets import FILTER_KEYS, CoverageFilterSet
 from observability.forms import TeamOnCallForm
+from observability.lookups import get_component_for_backfill, get_team_for_on_call
 from observability.models import CoverageRefresh, TeamOnCall
 from observability.querysets import CoveragePaginator, signals_of, team_rollup
 from observability.stack import connection_summary
@@ -85,8 +80,6 @@ def index(request: HttpRequest) -> HttpResponse:
     page = CoveragePaginator(filterset, PAGE_SIZE, after).get_page(data.get("page"))
     for component in page.object_list:
         component.signal_statuses = list(signals_of(component).items())
-    memberships = memberships_of(request)
-    lead_of = {m.team.name for m in memberships if m.role == TeamRole.LEAD}
     rollup_key = _rollup_key(rollup_set, last_refresh)
     context = {
         "filterset": filterset,
@@ -95,14 +88,14 @@ def index(request: HttpRequest) -> HttpResponse:
         "rollup": _cached_rollup(rollup_set, rollup_key),
         "rollup_key": rollup_key,
         # Readers of the same roll-up see the same table but for their on-call links.
-        "viewer_key": "staff" if request.user.is_staff else ",".join(sorted(lead_of)),
+        "viewer_key": "admin"
+        if access.is_platform_admin(request.user)
+        else ",".join(map(str, sorted(access.lead_team_ids(request.user)))),
         "refresh_seconds": conf.refresh_seconds(),
         "query_without_page": _without(data, "page").urlencode(),
         "filter_query": _without(data, "page"),
         "signals": SIGNALS,
-        "can_backfill_many": can_backfill_many(request.user),
-        "member_of": {m.team.name for m in memberships},
-        "lead_of": lead_of,
+        "can_backfill_many": access.can(request.user, "backfill.run", None),
     }
     template = "observability/index.html"
     if is_partial(request):
@@ -158,11 +151,13 @@ def backfill_service(request: HttpRequest, namespace: str, name: str) -> HttpRes
 @require_POST
 def backfill(request: HttpRequest) -> HttpResponse:
     """Every service matching the posted filter (the page's current one): admins only."""
-    if not can_backfill_many(request.user):
-        raise PermissionDenied(
-            "Backfilling many services at once is for platform admins: backfill one of your "
-            "team's services from its page, or ask the platform team."
-        )
+    access.require(
+        request.user,
+        "backfill.run",
+        None,
+        "Backfilling many services at once is for platform admins: backfill one of your "
+        "team's services from its page, or ask the platform team.",
+    )
     data = request.POST.copy()
     data.pop("csrfmiddlewaretoken", None)
     filterset = CoverageFilterSet(data, queryset=Component.objects.all())
@@ -173,8 +168,12 @@ def backfill(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def refresh(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_staff:
-        raise PermissionDenied("Only platform admins can start a coverage refresh by hand.")
+    access.require(
+        request.user,
+        "coverage.refresh",
+        None,
+        "Only platform admins can start a coverage refresh by hand.",
+    )
     from observability.tasks import refresh_coverage
 
     transaction.on_commit(refresh_coverage.delay)

@@ -9,8 +9,8 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from provisioning import services
-from provisioning.access import get_component_for_request, get_request_for_user
 from provisioning.golden_paths import api as golden_api
+from provisioning.lookups import get_component_for_request, get_request_for_user
 from provisioning.models import Environment, ProvisioningRequest
 from provisioning.planning import PlanError
 from provisioning.resource_types import RESOURCE_TYPES

@@ -1,24 +1,29 @@
-"""Row scoping for provisioning: who may see which requests and resources."""
+"""Row scoping for provisioning: who may see which requests and resources (asked of the one
+policy, catalog.access)."""
 
 from django.db import models
 
-
-def _team_ids(user) -> models.QuerySet:
-    from catalog.models import TeamMembership
-
-    return TeamMembership.objects.filter(user=user).values("team_id")
+from catalog import access
 
 
 class ProvisioningRequestQuerySet(models.QuerySet):
     def for_user(self, user) -> "ProvisioningRequestQuerySet":
         """Platform admins see every request; others see their teams' requests."""
-        if user.is_staff:
+        if access.is_platform_admin(user):
             return self
-        return self.filter(team_id__in=_team_ids(user))
+        return self.filter(team_id__in=access.member_team_ids(user))
+
+    def awaiting_approval_by(self, user) -> "ProvisioningRequestQuerySet":
+        """Held requests this user may approve: their teams' as a lead (every team's for a
+        platform admin), never their own."""
+        waiting = self.filter(state="awaiting_approval").exclude(requester=user)
+        if access.is_platform_admin(user):
+            return waiting
+        return waiting.filter(team_id__in=access.lead_team_ids(user))
 
 
 class ProvisionedResourceQuerySet(models.QuerySet):
     def for_user(self, user) -> "ProvisionedResourceQuerySet":
-        if user.is_staff:
+        if access.is_platform_admin(user):
             return self
-        return self.filter(team_id__in=_team_ids(user))
+        return self.filter(team_id__in=access.member_team_ids(user))

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from provisioning.access import owned_components
+from catalog import access
 from provisioning.choices import ResourceState
 from provisioning.models import ProvisionedResource
 from provisioning.resource_types import RESOURCE_TYPES
@@ -18,6 +18,14 @@ def resources_section(request: HttpRequest, component) -> dict:
     return {
         "resources": resources,
         "has_aws": any(r.provider == "aws" for r in resources),
-        "can_request": owned_components(request.user).filter(pk=component.pk).exists(),
+        "can_request": component.owner_id is not None
+        and access.can(request.user, "request.create", component),
+        # Per row, the policy's answer for that resource: a button shown works.
+        "can_decommission": {
+            r.pk for r in resources if access.can(request.user, "resource.decommission", r)
+        },
+        "can_reconcile": {
+            r.pk for r in resources if access.can(request.user, "resource.reconcile", r)
+        },
         "resource_types": RESOURCE_TYPES.values(),
     }

@@ -5,8 +5,9 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog.choices import TeamRole
-from catalog.models import Component, TeamMembership
+from catalog import access
+from catalog.models import Component
+from idp_portal import audit
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
 from provisioning.models import (
     Environment,
@@ -169,7 +170,34 @@ def _taken_message(plan: Plan) -> str:
     return "one of the planned names was just taken: submit again to get a fresh plan"
 
 
+AUDIT_ACTIONS = {
+    "decommission": "resource.decommission",
+    "reconcile": "resource.reconcile",
+    "service": "service.create",
+    "deploy": "service.deploy",
+    "backfill": "backfill.run",
+}
+
+
+def audit_created(request: ProvisioningRequest) -> None:
+    """One audit event per new request, named by what it does (`service.deploy`, …)."""
+    audit.record(
+        request.requester,
+        AUDIT_ACTIONS.get(request.type, "request.create"),
+        request,
+        team=request.team.name if request.team_id else "",
+        after={
+            "type": request.type,
+            "service": request.service_name,
+            "environment": request.environment.name if request.environment_id else "",
+            "summary": request.plan.get("summary", ""),
+            "waits_for_approval": request.needs_approval_reason,
+        },
+    )
+
+
 def _queue_or_hold(request: ProvisioningRequest, actor: str) -> None:
+    audit_created(request)
     if request.needs_approval_reason:
         request.state = RequestState.AWAITING_APPROVAL
         request.save(update_fields=["state"])
@@ -194,23 +222,35 @@ def enqueue(request: ProvisioningRequest, actor: str, why: str) -> None:
     transaction.on_commit(lambda: apply_request.delay(request.pk))
 
 
-def can_approve(user, request: ProvisioningRequest) -> bool:
-    if user.is_staff:
-        return True
-    return TeamMembership.objects.filter(user=user, team=request.team, role=TeamRole.LEAD).exists()
-
-
 @transaction.atomic
 def approve_request(request: ProvisioningRequest, approver) -> bool:
-    """Approve a held request; False when it was no longer waiting (a second click)."""
-    changed = ProvisioningRequest.objects.filter(
-        pk=request.pk, state=RequestState.AWAITING_APPROVAL
-    ).update(approved_by=approver, approved_at=timezone.now())
+    """Approve a held request; False when it was no longer waiting (a second click).
+
+    The conditional update re-checks the four-eyes rule in the database itself: a replayed or
+    forged approval by the requester changes nothing, whatever a caller checked before.
+    """
+    changed = (
+        ProvisioningRequest.objects.filter(pk=request.pk, state=RequestState.AWAITING_APPROVAL)
+        .exclude(requester=approver)
+        .update(approved_by=approver, approved_at=timezone.now())
+    )
     if not changed:
         return False
     request.refresh_from_db()
-    enqueue(request, approver.get_username(), f"approved by {approver.get_username()}")
+    name = approver.get_username()
+    enqueue(request, name, f"approved by {name} (requested by {request.requester.get_username()})")
+    _audit_transition(approver, "request.approve", request)
     return True
+
+
+def _audit_transition(user, action: str, request: ProvisioningRequest) -> None:
+    audit.record(
+        user,
+        action,
+        request,
+        team=request.team.name if request.team_id else "",
+        after={"state": request.state},
+    )
 
 
 @transaction.atomic
@@ -222,6 +262,8 @@ def cancel_request(request: ProvisioningRequest, user) -> bool:
     if changed:
         ProvisionedResource.objects.filter(request=request, state=ResourceState.PENDING).delete()
         record(request, user.get_username(), EventKind.TRANSITION, "cancelled")
+        request.state = RequestState.CANCELLED
+        _audit_transition(user, "request.cancel", request)
     return bool(changed)
 
 
@@ -236,21 +278,60 @@ def retry_request(request: ProvisioningRequest, user) -> bool:
     request.refresh_from_db()
     request.steps.filter(state=StepState.FAILED).update(state=StepState.PENDING, attempts=0)
     enqueue(request, user.get_username(), f"retried by {user.get_username()} from the failed step")
+    _audit_transition(user, "request.retry", request)
     return True
 
 
+def real_environment(resource: ProvisionedResource) -> tuple[Environment, str]:
+    """The environment a resource really lives in, and why when it is every environment.
+
+    Cloud resources carry theirs. A golden-path service's GitOps rows were claimed under the
+    request's environment, but `…/overlays/prod` and `apps/<svc>/prod/observability` are
+    production's; the repository, the base, the Argo CD applications and the catalog entry are
+    shared by every environment, so they count as the strictest one.
+    """
+    if resource.provider not in {"git", "portal"}:
+        return resource.environment, ""
+    path = resource.name.split(":", 1)[-1]
+    parts = path.split("/")
+    env_name = None
+    if resource.kind == "deployment" and len(parts) == 2:
+        env_name = parts[1]
+    elif len(parts) >= 4 and parts[0] == "apps" and parts[2] == "overlays":
+        env_name = parts[3]
+    elif len(parts) >= 4 and parts[0] == "apps" and parts[3] == "observability":
+        env_name = parts[2]
+    if env_name and (env := Environment.objects.filter(name=env_name).first()):
+        return env, ""
+    strictest = Environment.objects.filter(requires_approval=True).first()
+    return strictest or resource.environment, "it is shared by every environment"
+
+
 def follow_up_request(user, resource: ProvisionedResource, action: str) -> ProvisioningRequest:
-    """A one-step request that reconciles (re-ensures) or decommissions an existing resource."""
+    """A one-step request that reconciles (re-ensures) or decommissions an existing resource.
+
+    A decommission carries the resource's real environment and waits for a lead's approval
+    when the policy says so (production, or a requester who is not a lead).
+    """
+    env, shared = real_environment(resource)
+    reason = ""
+    if action == "decommission":
+        reason = access.decommission_needs_approval(
+            user, resource, env.requires_approval or bool(shared)
+        )
+        if reason and shared:
+            reason = f"{reason} ({resource.name}: {shared})"
     with transaction.atomic():
         request = ProvisioningRequest.objects.create(
             requester=user,
             team=resource.team,
             component=resource.component,
             service_name=resource.component.name if resource.component else resource.name,
-            environment=resource.environment,
+            environment=env,
             type=action,
             plan={"resources": [], "summary": f"{action} {resource.kind} {resource.name}"},
             state=RequestState.PLANNED,
+            needs_approval_reason=reason[:200],
             submitted_at=timezone.now(),
         )
         planned = {
@@ -271,7 +352,7 @@ def follow_up_request(user, resource: ProvisionedResource, action: str) -> Provi
         record(
             request, user.get_username(), EventKind.TRANSITION, f"planned: {action} {resource.name}"
         )
-        enqueue(request, user.get_username(), "queued")
+        _queue_or_hold(request, user.get_username())
     return request
 
 
@@ -314,7 +395,7 @@ def submit_steps(
             for i, r in enumerate(resources)
         )
         record(request, user.get_username(), EventKind.TRANSITION, f"planned: {summary}")
-        enqueue(request, user.get_username(), "queued")
+        _queue_or_hold(request, user.get_username())
     return request
 
 

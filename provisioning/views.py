@@ -4,23 +4,23 @@ the request page with its live log, my requests, approvals."""
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog.choices import TeamRole
+from catalog import access
+from catalog.access import get_entity_or_404
 from idp_portal.htmx import is_partial, vary_on_htmx
 from provisioning import services
-from provisioning.access import (
+from provisioning.choices import RequestState, ResourceState
+from provisioning.drivers.base import PlannedResource
+from provisioning.drivers.registry import connection_statuses
+from provisioning.lookups import (
     get_component_for_request,
     get_request_for_user,
     get_resource_for_user,
     owned_components,
 )
-from provisioning.choices import RequestState, ResourceState
-from provisioning.drivers.base import PlannedResource
-from provisioning.drivers.registry import connection_statuses
 from provisioning.models import Environment, ProvisionedResource, ProvisioningRequest
 from provisioning.planning import PlanError
 from provisioning.resource_types import RESOURCE_TYPES
@@ -103,7 +103,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": list(req.steps.defer("resource")),
         "events": list(req.events.all()),
         "resources": list(req.resources.all()),
-        "can_approve": services.can_approve(request.user, req),
+        # The buttons are the policy's answers: a button shown is a button that works.
+        "can_approve": access.can(request.user, "request.approve", req),
+        "can_cancel": access.can(request.user, "request.cancel", req),
+        "can_retry": access.can(request.user, "request.retry", req),
         "RequestState": RequestState,
     }
     template = "provisioning/request_detail.html"
@@ -112,33 +115,55 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return vary_on_htmx(render(request, template, context))
 
 
+REQUEST_ACTIONS = {
+    "approve": (
+        "request.approve",
+        services.approve_request,
+        "Only a lead of the owning team or a platform admin can approve this, and never the "
+        "person who asked for it: ask another lead of the team.",
+    ),
+    "cancel": (
+        "request.cancel",
+        services.cancel_request,
+        "Only the person who asked, a lead of the team or a platform admin can cancel a request.",
+    ),
+    "retry": (
+        "request.retry",
+        services.retry_request,
+        "Only members of the owning team or a platform admin can retry this request.",
+    ),
+}
+DONE_MESSAGES = {
+    "approve": "approved: a worker picks it up now",
+    "cancel": "cancelled: nothing was made",
+    "retry": "retried from the failed step",
+}
+
+
 @require_POST
 def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     req = get_request_for_user(request.user, pk)
-    user = request.user
-    if action == "approve":
-        if not services.can_approve(user, req):
-            raise PermissionDenied(
-                "Only a lead of the owning team or a platform admin can approve this."
-            )
-        if req.requester_id == user.pk and not user.is_staff:
-            raise PermissionDenied(
-                "You can't approve your own request: ask another lead of the team."
-            )
-        done = services.approve_request(req, user)
-    elif action == "cancel":
-        done = services.cancel_request(req, user)
-    elif action == "retry":
-        done = services.retry_request(req, user)
-    else:
+    if action not in REQUEST_ACTIONS:
         raise Http404("unknown action")
-    if done:
-        messages.success(request, f"Request #{req.pk}: {action} done.")
+    policy_action, perform, why = REQUEST_ACTIONS[action]
+    state = req.get_state_display().lower()
+    # A second click (the request moved on) is a no-op with a message, not a 403.
+    if req.state not in _ACTIONABLE[action]:
+        messages.info(request, f"Request #{req.pk} is {state}: nothing to {action}.")
+        return redirect(req)
+    access.require(request.user, policy_action, req, why)
+    if perform(req, request.user):
+        messages.success(request, f"Request #{req.pk} {DONE_MESSAGES[action]}.")
     else:
-        messages.info(
-            request, f"Request #{req.pk} is {req.get_state_display().lower()}: nothing to {action}."
-        )
+        messages.info(request, f"Request #{req.pk} changed meanwhile: nothing to {action}.")
     return redirect(req)
+
+
+_ACTIONABLE = {
+    "approve": {RequestState.AWAITING_APPROVAL},
+    "cancel": {RequestState.PLANNED, RequestState.AWAITING_APPROVAL},
+    "retry": {RequestState.FAILED},
+}
 
 
 @require_GET
@@ -151,29 +176,40 @@ def my_requests(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def approvals(request: HttpRequest) -> HttpResponse:
-    waiting = ProvisioningRequest.objects.filter(
-        state=RequestState.AWAITING_APPROVAL
-    ).select_related("team", "environment", "requester")
-    if not request.user.is_staff:
-        waiting = waiting.filter(
-            team__memberships__user=request.user, team__memberships__role=TeamRole.LEAD
-        )
+    waiting = ProvisioningRequest.objects.awaiting_approval_by(request.user).select_related(
+        "team", "environment", "requester"
+    )
     return render(request, "provisioning/approvals.html", {"requests": waiting})
 
 
 @require_POST
 def resource_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Reconcile (re-apply the plan over drift) or decommission one resource, as a request."""
+    """Reconcile (re-apply the plan over drift) or decommission one resource, as a request;
+    a decommission waits for a lead's approval where the policy says so."""
     resource = get_resource_for_user(request.user, pk)
     if action not in {"reconcile", "decommission"}:
         raise Http404("unknown action")
+    access.require(
+        request.user,
+        f"resource.{action}",
+        resource,
+        f"Only members of team {resource.team.display_name} or a platform admin can {action} "
+        f"{resource.name}.",
+    )
     if resource.state == ResourceState.PENDING:
         messages.info(
             request, f"{resource.name} is still being created: wait for its request to finish."
         )
         return redirect("provisioning:request_detail", resource.request_id)
     created = services.follow_up_request(request.user, resource, action)
-    messages.success(request, f"Request #{created.pk}: {action} {resource.name}.")
+    if created.needs_approval_reason:
+        messages.info(
+            request,
+            f"Request #{created.pk} to {action} {resource.name} waits for approval: "
+            f"{created.needs_approval_reason}.",
+        )
+    else:
+        messages.success(request, f"Request #{created.pk}: {action} {resource.name}.")
     return redirect(created)
 
 
@@ -181,7 +217,6 @@ def resource_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def terraform_export(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
     """The `import` and `resource` blocks that let a team take its AWS resources into Terraform."""
     from catalog.models import Component
-    from catalog.views import get_entity_or_404
     from provisioning.terraform import terraform_for
 
     component = get_entity_or_404(Component.objects.all(), namespace, name)

@@ -10,19 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog.models import Team
 from idp_portal.htmx import is_partial, vary_on_htmx
 from provisioning import services as provisioning
-from provisioning.access import get_origin_for_user
 from provisioning.golden_paths import services
 from provisioning.golden_paths.forms import DeployForm, NewServiceForm
+from provisioning.lookups import get_origin_for_user, teams_for
 from provisioning.models import Environment, ServiceOrigin
 from provisioning.planning import PlanError
 
 FORM_TEMPLATE = "provisioning/create_service_form.html"
-
-
-def teams_for(user) -> list[Team]:
-    """Teams the user may create a service for: their own (every team for platform admins)."""
-    teams = Team.objects.order_by("name")
-    return list(teams if user.is_staff else teams.filter(memberships__user=user).distinct())
 
 
 @require_GET
@@ -100,7 +94,7 @@ def check_service_name(request: HttpRequest) -> HttpResponse:
 @require_POST
 def deploy_service(request: HttpRequest, name: str) -> HttpResponse:
     """Deploy a tag to an environment (or promote one): a request, so approvals apply."""
-    origin = get_origin_for_user(request.user, name, "deploy")
+    origin = get_origin_for_user(request.user, name, "service.deploy")
     env = Environment.objects.filter(name=request.POST.get("environment", "")).first()
     form = DeployForm(request.POST)
     if env is None or not form.is_valid():

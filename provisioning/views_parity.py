@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from catalog import access
 from catalog.models import Team
-from provisioning.access import require_platform_admin
 from provisioning.drivers.git import GitDriver, read_files, repo_path
 from provisioning.golden_paths import parity
 from provisioning.golden_paths.planning import GITOPS_REPOSITORY
@@ -75,7 +75,7 @@ class ParityFilterForm(forms.Form):
 @require_GET
 def parity_report(request: HttpRequest) -> HttpResponse:
     """Every golden-path service with its flagged differences, worst first."""
-    require_platform_admin(request.user, ADMINS_ONLY)
+    access.require(request.user, "parity.report", None, ADMINS_ONLY)
     teams = list(Team.objects.filter(pk__in=ServiceOrigin.objects.values("team")).order_by("name"))
     form = ParityFilterForm(request.GET, teams)
     origins = ServiceOrigin.objects.select_related("team", "component").order_by("name")

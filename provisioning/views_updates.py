@@ -6,8 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from provisioning.access import get_origin_for_user, require_platform_admin
+from catalog import access
 from provisioning.golden_paths import updates
+from provisioning.lookups import get_origin_for_user
 from provisioning.models import GoldenPath, PipelineTemplate, ProvisioningRequest
 
 ADMINS_ONLY = (
@@ -20,7 +21,7 @@ TARGETS = {"golden-path": GoldenPath, "pipeline": PipelineTemplate}
 @require_GET
 def updates_overview(request: HttpRequest) -> HttpResponse:
     """Every golden path and pipeline template, with the services behind its newest version."""
-    require_platform_admin(request.user, ADMINS_ONLY)
+    access.require(request.user, "golden_path.update", None, ADMINS_ONLY)
     recent = (
         ProvisioningRequest.objects.filter(type__in=[updates.UPGRADE_TYPE, updates.ROLLOUT_TYPE])
         .select_related("requester")
@@ -34,7 +35,7 @@ def updates_overview(request: HttpRequest) -> HttpResponse:
 def open_update(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Open the upgrade (golden path) or roll-out (pipeline) for every service behind, or for
     the one named in `service`."""
-    require_platform_admin(request.user, ADMINS_ONLY)
+    access.require(request.user, "golden_path.update", None, ADMINS_ONLY)
     if kind not in TARGETS:
         raise Http404("no such kind of update")
     target = get_object_or_404(TARGETS[kind], pk=pk)
@@ -51,7 +52,7 @@ def open_update(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_POST
 def upgrade_service(request: HttpRequest, name: str) -> HttpResponse:
     """Bring one service to the newest golden path and pipeline versions (owners and admins)."""
-    origin = get_origin_for_user(request.user, name, "upgrade")
+    origin = get_origin_for_user(request.user, name, "service.upgrade")
     try:
         opened = updates.submit_service_upgrade(request.user, origin)
     except updates.UpdateError as exc:

@@ -1,7 +1,9 @@
 """JSON API for golden paths: list them, and create a service (POST requests, type "service")."""
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 
+from catalog import access
 from catalog.models import Team
 from provisioning import services as provisioning
 from provisioning.golden_paths import services
@@ -61,8 +63,15 @@ def create_service_request(request: HttpRequest, body: dict) -> JsonResponse:
     team = Team.objects.filter(namespace="default", name=str(params.get("owner") or "")).first()
     if team is None:
         return _errors({"owner": ["give the slug of your team, e.g. payments"]})
-    if not request.user.is_staff and not team.memberships.filter(user=request.user).exists():
-        return _errors({"owner": [f"you are not in team {team.name}: use one of your teams"]}, 403)
+    try:
+        access.require(
+            request.user,
+            "request.create",
+            team,
+            f"you are not in team {team.name}: use one of your teams",
+        )
+    except PermissionDenied as exc:
+        return _errors({"owner": [str(exc)]}, 403)
     env = Environment.objects.filter(name=str(body.get("environment") or "staging")).first()
     if env is None:
         names = ", ".join(Environment.objects.values_list("name", flat=True))

@@ -3,6 +3,7 @@ versions the service is on (and whether it is behind), its environments and depl
 
 from django.http import HttpRequest
 
+from catalog import access
 from provisioning import services as provisioning
 from provisioning.golden_paths import cluster, manifests
 from provisioning.golden_paths.choices import DeploymentStatus
@@ -27,7 +28,7 @@ def deployments_section(request: HttpRequest, component) -> dict:
             "request", "requested_by", "environment"
         )[:50]
     )
-    can_deploy = request.user.is_staff or origin.team.memberships.filter(user=request.user).exists()
+    can_deploy = access.can(request.user, "service.deploy", origin)
     rows = [_row(origin, env, history) for env in environments]
     for row, following in zip(rows, rows[1:], strict=False):
         row["promote_to"] = following["environment"] if row["current"] else None
@@ -36,6 +37,7 @@ def deployments_section(request: HttpRequest, component) -> dict:
         "rows": rows,
         "history": history[:10],
         "can_deploy": can_deploy,
+        "can_upgrade": access.can(request.user, "service.upgrade", origin),
         "deploy_form": DeployForm(),
         "environments": environments,
         "default_environment": provisioning_default(environments),

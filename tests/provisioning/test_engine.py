@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from catalog import access
 from provisioning import engine, services
 from provisioning.choices import RequestState, ResourceState, StepState
 from provisioning.models import ProvisionedResource, ProvisioningRequest
@@ -164,8 +165,8 @@ def test_production_waits_for_approval_by_a_lead(
     request = submit(personas, petstore, prod)
     assert request.state == RequestState.AWAITING_APPROVAL
     assert engine.apply(request.pk, "w1").state == "nothing to do"
-    assert not services.can_approve(personas.teammate, request)
-    assert services.can_approve(second_lead, request)
+    assert not access.can(personas.teammate, "request.approve", request)
+    assert access.can(second_lead, "request.approve", request)
     assert services.approve_request(request, second_lead)
     assert not services.approve_request(request, second_lead)  # a second click is a no-op
     request.refresh_from_db()
