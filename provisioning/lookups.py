@@ -53,6 +53,27 @@ def get_component_for_request(user, name: str) -> Component:
     return component
 
 
+def refuse_another_teams_service(user, name: str) -> None:
+    """A posted service the form never offered (another team's): 403, not a form error, since
+    only a forged or stale form sends it. Unknown names are left to the form to report."""
+    component = Component.objects.filter(name=name).select_related("owner").first()
+    if component is not None and component.owner is not None:
+        get_component_for_request(user, component.name)
+
+
+def refuse_another_team(user, name: str) -> None:
+    """A posted owner team the form never offered: 403 saying which teams are the user's."""
+    team = Team.objects.filter(name=name).first()
+    if team is not None:
+        access.require(
+            user,
+            "request.create",
+            team,
+            f"you are not in team {team.display_name}: create the service for one of your "
+            "teams, or ask that team's lead to add you",
+        )
+
+
 def get_resource_for_user(user, pk: int) -> ProvisionedResource:
     """An inventory row of one of the user's teams (any for platform admins); else 404."""
     queryset = ProvisionedResource.objects.for_user(user).select_related(

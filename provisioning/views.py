@@ -20,6 +20,7 @@ from provisioning.lookups import (
     get_request_for_user,
     get_resource_for_user,
     owned_components,
+    refuse_another_teams_service,
 )
 from provisioning.models import Environment, ProvisionedResource, ProvisioningRequest
 from provisioning.planning import PlanError
@@ -55,6 +56,8 @@ def request_form(request: HttpRequest, type_slug: str) -> HttpResponse:
     resource_type = RESOURCE_TYPES.get(type_slug)
     if resource_type is None:
         raise Http404("no such resource type")
+    if request.method == "POST":
+        refuse_another_teams_service(request.user, request.POST.get("service", ""))
     form, services_owned, environments = _form_for(
         request, resource_type, request.POST if request.method == "POST" else None
     )

@@ -12,7 +12,7 @@ from idp_portal.htmx import is_partial, vary_on_htmx
 from provisioning import services as provisioning
 from provisioning.golden_paths import services
 from provisioning.golden_paths.forms import DeployForm, NewServiceForm
-from provisioning.lookups import get_origin_for_user, teams_for
+from provisioning.lookups import get_origin_for_user, refuse_another_team, teams_for
 from provisioning.models import Environment, ServiceOrigin
 from provisioning.planning import PlanError
 
@@ -45,6 +45,8 @@ def create_service_form(request: HttpRequest, slug: str) -> HttpResponse:
     gp = services.get_published(slug)
     if gp is None:
         raise Http404("no published golden path by that name")
+    if request.method == "POST":
+        refuse_another_team(request.user, request.POST.get("owner", ""))
     teams = teams_for(request.user)
     form = _form(request, gp, teams)
     environments = list(Environment.objects.all())

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from idp_portal.models import AuditEvent
 from provisioning.models import ProvisioningRequest, ServiceOrigin
 from tests.factories import make_component
 
@@ -122,9 +123,12 @@ def test_a_second_service_of_the_same_name_is_refused(member):
 
 
 def test_an_outsider_cannot_create_for_another_team(outsider_client, golden_paths):
+    # The form never offers another team, so only a forged post sends one: 403, audited.
     response = outsider_client.post(FORM, {**form_data(), "action": "create"})
-    assert "pick one of your teams" in response.content.decode()
+    assert response.status_code == 403
+    assert "create the service for one of your teams" in response.content.decode()
     assert not ProvisioningRequest.objects.exists()
+    assert AuditEvent.objects.filter(action="request.create", outcome="denied").exists()
 
 
 def test_an_unknown_golden_path_is_404(member):
