@@ -6,6 +6,11 @@ class PortalConfig(AppConfig):
     name = "idp_portal"
     verbose_name = "Portal"
 
+    def ready(self):
+        from idp_portal import signins
+
+        signins.connect()
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     """Django's admin with the portal's site as the default, so every admin write is audited."""
