@@ -38,7 +38,8 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on the portal's site: every add, change and delete is audited.
+    "idp_portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -162,6 +163,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "idp_portal.tasks.clear_expired_sessions",
         "schedule": 3600.0,
     },
+    # Drops audit events past AUDIT_RETENTION_DAYS; daily is enough for a limit in days.
+    "purge-audit-events": {
+        "task": "idp_portal.tasks.purge_audit_events",
+        "schedule": 86400.0,
+    },
     # Finds requests whose worker died or whose message was lost; must run well within the lease.
     "reconcile-stalled-requests": {
         "task": "provisioning.tasks.reconcile_stalled_requests",
@@ -177,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": envint("OBSERVABILITY_REFRESH_SECONDS", 300, minimum=30),
     },
 }
+# How long the audit trail is kept; past this, events are purged daily (at least 30 days).
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 400, minimum=30)
 # A running request whose heartbeat is older than this is taken over by another worker.
 PROVISIONING_LEASE_SECONDS = envint("PROVISIONING_LEASE_SECONDS", 60, minimum=5)
 PROVISIONING_MAX_ATTEMPTS = envint("PROVISIONING_MAX_ATTEMPTS", 6, minimum=1)

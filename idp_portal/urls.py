@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from idp_portal import views
+from idp_portal import views, views_audit
+
+audit_patterns = [
+    path("", views_audit.event_list, name="event_list"),
+    path("export.csv", views_audit.event_export, name="event_export"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +14,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("audit/", include((audit_patterns, "audit"))),
     path("catalog/", include("catalog.urls")),
     path("api/catalog/", include("catalog.api")),
     path("api/provisioning/", include("provisioning.api")),

@@ -29,9 +29,21 @@ class StepInline(admin.TabularInline):
 
 
 class EventInline(admin.TabularInline):
+    """The request's log, shown as it was written: nobody adds, edits or deletes events."""
+
     model = RequestEvent
     extra = 0
+    can_delete = False
     readonly_fields = ["at", "actor", "kind", "message"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ProvisioningRequest)
