@@ -72,3 +72,9 @@ class PortalAdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = audited(admin_class or admin.ModelAdmin)
         super().register(model_or_iterable, admin_class, **options)
+
+    def has_permission(self, request) -> bool:
+        """The admin opens for whom the one policy says: platform admins."""
+        from catalog import access
+
+        return access.can(request.user, "admin.access")
