@@ -95,7 +95,7 @@ def test_import_of_a_missing_path_fails_with_one_line():
 
 
 def test_export_writes_one_file_per_entity_and_an_index_location(tmp_path, catalog_folder):
-    run("import_catalog", str(catalog_folder))
+    run("import_catalog", str(catalog_folder), "--trust-memberships")
     output = run("export_catalog", str(tmp_path / "out"))
     assert output == "Exported 63 entities to " + str(tmp_path / "out") + ".\n"
     exported = yaml.safe_load((tmp_path / "out/component/default/beta.yaml").read_text())
@@ -109,20 +109,20 @@ def test_export_writes_one_file_per_entity_and_an_index_location(tmp_path, catal
 
 
 def test_import_export_import_leaves_the_catalog_unchanged(tmp_path, catalog_folder):
-    run("import_catalog", str(catalog_folder))
+    run("import_catalog", str(catalog_folder), "--trust-memberships")
     before = catalog_rows()
     run("export_catalog", str(tmp_path / "out"))
-    output = run("import_catalog", str(tmp_path / "out"))
+    output = run("import_catalog", str(tmp_path / "out"), "--trust-memberships")
     assert "63 entities from 64 files: 0 created, 0 updated, 63 unchanged, 0 rejected" in output
     assert catalog_rows() == before
 
 
 def test_an_export_imported_into_an_empty_catalog_exports_the_same(tmp_path, catalog_folder):
-    run("import_catalog", str(catalog_folder))
+    run("import_catalog", str(catalog_folder), "--trust-memberships")
     run("export_catalog", str(tmp_path / "first"), "--single-file")
     for model in (Component, Api, Resource, System, Domain, Team):
         model.objects.all().delete()
-    run("import_catalog", str(tmp_path / "first/catalog-info.yaml"))
+    run("import_catalog", str(tmp_path / "first/catalog-info.yaml"), "--trust-memberships")
     run("export_catalog", str(tmp_path / "second"), "--single-file")
 
     def without_uids(path):
