@@ -13,5 +13,9 @@ DEMO_CATALOG = Path(__file__).resolve().parent / "demo_catalog"
 
 
 def seed_demo_catalog() -> ImportReport:
-    """Import the demo descriptors; running it again reports everything unchanged."""
-    return import_descriptors(DEMO_CATALOG)
+    """Import the demo descriptors; running it again reports everything unchanged.
+
+    They are the platform's own seed data, so their User documents' team memberships are
+    trusted. Owner changes are not confirmed: a demo team moved by hand stays moved.
+    """
+    return import_descriptors(DEMO_CATALOG, trust_memberships=True)

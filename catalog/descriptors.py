@@ -20,7 +20,8 @@ and links of kinds other than Component, unknown metadata or spec keys, apiVersi
 kept in `Entity.extra` as {"apiVersion", "metadata": {}, "spec": {}} and merged back on export.
 `metadata.uid` and `metadata.etag` are the portal's to set: values in a file are ignored.
 A User becomes a portal account, which keeps only its name, email, display name and team
-memberships.
+memberships (granted only by a trusted import: catalog/importing.py). A Group's spec.members is
+kept in `extra` and never adds anyone to a team.
 
 Files over MAX_FILE_BYTES are refused unread (1 MiB: uploads use it; the server-side import
 command allows more for the operator's own all-in-one files). YAML is read safely and as

@@ -120,6 +120,26 @@ class ImportUploadForm(forms.Form):
         ),
     )
 
+    allow_owner_changes = forms.BooleanField(
+        required=False,
+        label="Allow owner changes",
+        help_text=(
+            "Off (the usual): an entity that already belongs to a team and whose file names "
+            "another owner is left exactly as it is and listed as held. On: it moves to the "
+            "owner the file names, and each move is recorded in the audit trail."
+        ),
+    )
+    trust_memberships = forms.BooleanField(
+        required=False,
+        label="Grant team memberships from User documents",
+        help_text=(
+            "Off (the usual): User documents create accounts but add nobody to a team. On: "
+            "each user joins the teams its spec.memberOf lists. Team members can deploy, "
+            "request and see their team's resources, so whoever wrote the files decides who "
+            "gets in: tick it only for files you have read."
+        ),
+    )
+
     def clean_files(self) -> list:
         uploads = self.cleaned_data["files"]
         if len(uploads) > MAX_UPLOAD_FILES:

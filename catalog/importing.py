@@ -11,6 +11,11 @@ upload form.
    at groups, and rows imported earlier whose target has now arrived). References to missing
    entities stay as written, with no row behind them, and are listed in the report.
 
+An entity a team owns is not moved to another owner unless the import confirms owner changes:
+it is held, left exactly as it was, and listed in the report. User documents add team
+memberships only when the import trusts them. Every import leaves an audit event
+(catalog/import_report.py).
+
 Each batch is written in a savepoint. If it fails, its documents are written again one by one,
 each in its own savepoint, and only the failing ones are rejected: nothing is half-made and one
 bad document never stops the rest.
@@ -26,9 +31,11 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from catalog import access
 from catalog.bulk_insert import create_rows, insert_rows
 from catalog.choices import TeamRole
 from catalog.descriptors import MAX_FILE_BYTES, EntitySpec, Rejection
+from catalog.import_report import ImportReport, OwnerChange, Unresolved, record_import
 from catalog.import_sources import ReadResult, open_sources, read_tree
 from catalog.models import (
     Api,
@@ -37,13 +44,14 @@ from catalog.models import (
     Dependency,
     Domain,
     Link,
+    OwnedEntity,
     Resource,
     System,
     Tag,
     Team,
     TeamMembership,
 )
-from catalog.refs import parse_ref
+from catalog.refs import format_ref, parse_ref
 from catalog.services import search_text_for
 
 BATCH_SIZE = 500
@@ -94,6 +102,10 @@ LIST_FIELDS = {
 }
 
 Key = tuple[str, str, str]
+TRUST_ADMINS_ONLY = (
+    "Only platform admins can confirm owner changes or grant team memberships from an import: "
+    "import without them, or ask a platform admin."
+)
 
 
 @lru_cache(maxsize=65536)
@@ -101,42 +113,6 @@ def ref_key(ref: str) -> Key:
     """(kind, namespace, lower-case name) of a normalized reference; the same few recur."""
     parsed = parse_ref(ref)
     return parsed.kind, parsed.namespace, parsed.name.lower()
-
-
-@dataclass(frozen=True)
-class Unresolved:
-    """A reference an imported entity makes to an entity the catalog does not have."""
-
-    entity: str
-    field: str
-    target: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.entity} {self.field} → {self.target} is not in the catalog (kept: it "
-            "resolves when that entity is imported)"
-        )
-
-
-@dataclass
-class ImportReport:
-    """What an import did, entity by entity, and what it refused and why."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
-    unresolved: list[Unresolved] = field(default_factory=list)
-    files_read: list[str] = field(default_factory=list)
-    skipped_files: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        total = len(self.created) + len(self.updated) + len(self.unchanged)
-        return (
-            f"{total} entities from {len(self.files_read)} files: {len(self.created)} "
-            f"created, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-            f"{len(self.rejected)} rejected"
-        )
 
 
 class RefIndex:
@@ -189,6 +165,10 @@ class Outcome:
     created: list[tuple[EntitySpec, int]] = field(default_factory=list)
     updated: list[tuple[EntitySpec, int]] = field(default_factory=list)
     unchanged: list[tuple[EntitySpec, int]] = field(default_factory=list)
+    held: list[OwnerChange] = field(default_factory=list)
+    owner_changes: list[OwnerChange] = field(default_factory=list)
+    memberships_granted: int = 0
+    memberships_skipped: int = 0
 
 
 def _spec_refs(spec: EntitySpec) -> list[Key]:
@@ -200,8 +180,12 @@ def _spec_refs(spec: EntitySpec) -> list[Key]:
 class Writer:
     """Writes parsed entities kind by kind and keeps the report."""
 
-    def __init__(self, report: ImportReport):
+    def __init__(
+        self, report: ImportReport, *, confirm_owner_changes=False, trust_memberships=False
+    ):
         self.report = report
+        self.confirm_owner_changes = confirm_owner_changes
+        self.trust_memberships = trust_memberships
         self.index = RefIndex()
         self.written: list[EntitySpec] = []
 
@@ -236,6 +220,10 @@ class Writer:
         self.report.created += [spec.ref for spec, _ in outcome.created]
         self.report.updated += [spec.ref for spec, _ in outcome.updated]
         self.report.unchanged += [spec.ref for spec, _ in outcome.unchanged]
+        self.report.held_owner_changes += outcome.held
+        self.report.owner_changes += outcome.owner_changes
+        self.report.memberships_granted += outcome.memberships_granted
+        self.report.memberships_skipped += outcome.memberships_skipped
 
     def _target(self, ref_field: str, ref: str) -> int | None:
         """The row a reference column points at, when it is of the kind the column takes."""
@@ -278,14 +266,20 @@ class Writer:
         }
         self.index.ensure(key for spec in specs for key in _spec_refs(spec))
         outcome, created, updated = Outcome(), [], []
+        owners = self._current_owners(model, specs, existing)
         for spec in specs:
             pk, etag = existing.get(spec.key[1:], (None, None))
             if pk is not None and etag == spec.digest:
                 outcome.unchanged.append((spec, pk))
             elif pk is None:
                 created.append((spec, self._values(model, spec)))
+            elif (change := self._owner_change(model, spec, pk, owners)) and not (
+                self.confirm_owner_changes
+            ):
+                outcome.held.append(change)  # left exactly as it is, every field of it
             else:
                 updated.append((spec, model(pk=pk, **self._values(model, spec))))
+                outcome.owner_changes += [change] if change else []
         ids = create_rows(model, [values for _, values in created])
         outcome.created = [(spec, pk) for (spec, _), pk in zip(created, ids, strict=True)]
         now = timezone.now()
@@ -300,6 +294,29 @@ class Writer:
                 outcome.created + outcome.updated, [pk for _, pk in outcome.updated]
             )
         return outcome
+
+    @staticmethod
+    def _current_owners(model, specs: list[EntitySpec], existing: dict) -> dict[int, tuple]:
+        """{id: (team id, team reference, team name)} of the rows `specs` would change that a
+        team owns."""
+        if not issubclass(model, OwnedEntity):
+            return {}
+        pks = [found[0] for spec in specs if (found := existing.get(spec.key[1:]))
+               and found[1] != spec.digest]  # fmt: skip
+        rows = model.objects.filter(pk__in=pks, owner__isnull=False).values_list(
+            "pk", "owner_id", "owner__namespace", "owner__name"
+        )
+        return {pk: (team, format_ref("Group", ns, name), name) for pk, team, ns, name in rows}
+
+    def _owner_change(self, model, spec: EntitySpec, pk: int, owners: dict) -> OwnerChange | None:
+        """The move `spec` would make from the team that owns row `pk` to another owner."""
+        if pk not in owners:
+            return None  # nobody owns it yet: claiming it takes nothing from a team
+        team, team_ref, team_name = owners[pk]
+        proposed = spec.refs.get("owner_ref", "")
+        if self._target("owner_ref", proposed) == team:
+            return None
+        return OwnerChange(spec.ref, team_ref, proposed, team_name, model, pk)
 
     def _tag_ids(self, names: set[str]) -> dict[str, int]:
         Tag.objects.bulk_create([Tag(name=name) for name in sorted(names)], ignore_conflicts=True)
@@ -339,10 +356,12 @@ class Writer:
         return (pk, ref, target, None) if key[0] == "component" else (pk, ref, None, target)
 
     def _write_users(self, kind: str, specs: list[EntitySpec]) -> Outcome:
-        """Create missing accounts (no usable password) and add the listed memberships.
+        """Create missing accounts (no usable password); add the listed memberships if trusted.
 
         Existing accounts are matched by username and otherwise left alone: an import never
-        changes who can sign in as whom, and never removes a membership.
+        changes who can sign in as whom, and never removes a membership. Memberships put
+        people into teams (whose members deploy and approve), so untrusted files only count
+        the ones they would add.
         """
         existing = _ids_by_name("user", "default", [spec.key[2] for spec in specs])
         self.index.ensure(key for spec in specs for key in _spec_refs(spec))
@@ -352,8 +371,15 @@ class Writer:
         user_model.objects.bulk_create(rows)
         ids = {name: pk for name, (pk, _) in existing.items()}
         ids |= {spec.key[2]: row.pk for spec, row in zip(new, rows, strict=True)}
-        changed = self._add_memberships(specs, ids)
-        outcome = Outcome()
+        missing = self._missing_memberships(specs, ids)
+        outcome, changed = Outcome(), set()
+        if self.trust_memberships:
+            TeamMembership.objects.bulk_create(
+                [TeamMembership(user_id=u, team_id=t, role=TeamRole.MEMBER) for u, t in missing]
+            )
+            outcome.memberships_granted, changed = len(missing), {user for user, _ in missing}
+        else:
+            outcome.memberships_skipped = len(missing)
         for spec in specs:
             pk = ids[spec.key[2]]
             if spec.key[2] not in existing:
@@ -362,8 +388,8 @@ class Writer:
                 (outcome.updated if pk in changed else outcome.unchanged).append((spec, pk))
         return outcome
 
-    def _add_memberships(self, specs: list[EntitySpec], ids: dict[str, int]) -> set[int]:
-        """Add each user to the groups it lists (as a member); the ids of users that gained one."""
+    def _missing_memberships(self, specs: list[EntitySpec], ids: dict[str, int]) -> list[tuple]:
+        """(user id, team id) for each listed group the user is not yet a member of."""
         have = set(
             TeamMembership.objects.filter(user_id__in=ids.values()).values_list(
                 "user_id", "team_id"
@@ -371,10 +397,7 @@ class Writer:
         )
         wanted = {(ids[spec.key[2]], team) for spec in specs for ref in spec.lists["member_of"]
                   if (team := self.index.get(ref_key(ref)))}  # fmt: skip
-        added = sorted(wanted - have)
-        memberships = [TeamMembership(user_id=u, team_id=t, role=TeamRole.MEMBER) for u, t in added]
-        TeamMembership.objects.bulk_create(memberships)
-        return {user for user, _ in added}
+        return sorted(wanted - have)
 
     @staticmethod
     def _user(user_model, spec: EntitySpec):
@@ -462,21 +485,36 @@ def _deduplicated(read: ReadResult) -> dict[str, list[EntitySpec]]:
     return by_kind
 
 
-def import_descriptors(sources, *, max_file_bytes: int = MAX_FILE_BYTES) -> ImportReport:
+def import_descriptors(
+    sources,
+    *,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    actor=None,
+    actor_name: str = "",
+    confirm_owner_changes: bool = False,
+    trust_memberships: bool = False,
+) -> ImportReport:
     """Import a folder, files, or (name, bytes) pairs; running it twice changes nothing.
 
-    Files larger than `max_file_bytes` are rejected unread.
+    Files larger than `max_file_bytes` are rejected unread. `actor` is the user importing
+    (None for the platform itself: a command or the demo seed); confirming owner changes and
+    trusting memberships are a platform admin's call. The import is recorded in the audit trail.
     """
+    if actor is not None and (confirm_owner_changes or trust_memberships):
+        access.require(actor, "catalog.import_trust", why=TRUST_ADMINS_ONLY)
     tree, start = open_sources(sources)
     tree.max_bytes = max_file_bytes
     read = read_tree(tree, start)
     report = ImportReport(files_read=read.files_read, skipped_files=read.skipped_files)
     by_kind = _deduplicated(read)
     report.rejected = read.rejections
-    writer = Writer(report)
+    writer = Writer(
+        report, confirm_owner_changes=confirm_owner_changes, trust_memberships=trust_memberships
+    )
     with transaction.atomic():
         for kind in WRITE_ORDER:
             writer.write(kind, by_kind.get(kind, []))
         writer.resolve()
         report.unresolved = writer.unresolved()
+        record_import(report, actor, actor_name)
     return report

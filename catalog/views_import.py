@@ -1,11 +1,11 @@
 """The Backstage descriptor upload form (platform admins)."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from catalog import access
 from catalog.forms_import import MAX_UPLOAD_BYTES, ImportUploadForm, UploadSizeGuard
 from catalog.importing import import_descriptors
 
@@ -20,8 +20,7 @@ ADMINS_ONLY = (
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_staff:
-        raise PermissionDenied(ADMINS_ONLY)
+    access.require(request.user, "catalog.import", why=ADMINS_ONLY)
     guard = UploadSizeGuard(request, MAX_UPLOAD_BYTES)
     request.upload_handlers.insert(0, guard)
     return _import_upload(request, guard)
@@ -40,6 +39,12 @@ def _import_upload(request: HttpRequest, guard: UploadSizeGuard) -> HttpResponse
         else:
             form = ImportUploadForm(data, files)
             if form.is_valid():
-                report = import_descriptors(form.sources())
+                report = import_descriptors(
+                    form.sources(),
+                    actor=request.user,
+                    confirm_owner_changes=form.cleaned_data["allow_owner_changes"],
+                    trust_memberships=form.cleaned_data["trust_memberships"],
+                )
+                form = ImportUploadForm()  # each upload's confirmations are ticked anew
     context = {"form": form, "report": report, "too_large": too_large}
     return render(request, "catalog/import_upload.html", context)

@@ -20,7 +20,8 @@ from catalog.models import (
     Team,
     TeamMembership,
 )
-from tests.factories import descriptor_yaml, make_descriptor
+from idp_portal.models import AuditEvent
+from tests.factories import descriptor_yaml, make_descriptor, make_team
 from tests.helpers import run_portal
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +85,47 @@ def test_import_prints_counts_and_each_rejection(tmp_path):
     ]
 
 
+def test_import_holds_an_owner_change_until_confirmed(tmp_path):
+    make_team("payments")
+    search = make_team("search")
+    path = tmp_path / "catalog-info.yaml"
+    path.write_bytes(descriptor_yaml(make_descriptor("Component", "svc")))
+    run("import_catalog", str(path))
+    before = list(Component.objects.values())
+    path.write_bytes(descriptor_yaml(make_descriptor("Component", "svc", {"owner": "search"},
+                                                     title="Taken")))  # fmt: skip
+    assert run("import_catalog", str(path)).splitlines() == [
+        "Imported 1 entities from 1 files: 0 created, 0 updated, 0 unchanged, 0 rejected, "
+        "1 held (owner change).",
+        "Held, not changed at all (run again with --confirm-owner-changes):",
+        "  held: owner change component:default/svc: owned by group:default/payments, "
+        "the file says group:default/search",
+    ]
+    assert list(Component.objects.values()) == before
+    output = run("import_catalog", str(path), "--confirm-owner-changes")
+    assert "Owner changed: component:default/svc: owned by group:default/payments" in output
+    assert Component.objects.get().owner == search
+    change = AuditEvent.objects.get(action="catalog.owner_change")
+    assert (change.via, change.after) == ("cli", {"owner": "group:default/search"})
+
+
+def test_import_grants_memberships_only_when_trusted(tmp_path):
+    make_team("payments")
+    path = tmp_path / "catalog-info.yaml"
+    path.write_bytes(descriptor_yaml(make_descriptor("User", "dana", {"memberOf": ["payments"]})))
+    output = run("import_catalog", str(path))
+    assert (
+        "Skipped 1 team memberships from User documents: run again with --trust-memberships "
+        "to grant them."
+    ) in output
+    assert not TeamMembership.objects.exists()
+    assert "Granted 1 team memberships." in run("import_catalog", str(path), "--trust-memberships")
+    assert TeamMembership.objects.get().user.username == "dana"
+    events = AuditEvent.objects.filter(action="catalog.import").order_by("pk")
+    assert [(e.via, e.after["memberships_skipped"], e.after["memberships_granted"])
+            for e in events] == [("cli", 1, 0), ("cli", 0, 1)]  # fmt: skip
+
+
 def test_import_of_a_missing_path_fails_with_one_line():
     with pytest.raises(CommandError, match="does not exist"):
         call_command("import_catalog", "/no/such/catalog-info.yaml")
@@ -95,7 +137,7 @@ def test_import_of_a_missing_path_fails_with_one_line():
 
 
 def test_export_writes_one_file_per_entity_and_an_index_location(tmp_path, catalog_folder):
-    run("import_catalog", str(catalog_folder))
+    run("import_catalog", str(catalog_folder), "--trust-memberships")
     output = run("export_catalog", str(tmp_path / "out"))
     assert output == "Exported 63 entities to " + str(tmp_path / "out") + ".\n"
     exported = yaml.safe_load((tmp_path / "out/component/default/beta.yaml").read_text())
@@ -109,20 +151,20 @@ def test_export_writes_one_file_per_entity_and_an_index_location(tmp_path, catal
 
 
 def test_import_export_import_leaves_the_catalog_unchanged(tmp_path, catalog_folder):
-    run("import_catalog", str(catalog_folder))
+    run("import_catalog", str(catalog_folder), "--trust-memberships")
     before = catalog_rows()
     run("export_catalog", str(tmp_path / "out"))
-    output = run("import_catalog", str(tmp_path / "out"))
+    output = run("import_catalog", str(tmp_path / "out"), "--trust-memberships")
     assert "63 entities from 64 files: 0 created, 0 updated, 63 unchanged, 0 rejected" in output
     assert catalog_rows() == before
 
 
 def test_an_export_imported_into_an_empty_catalog_exports_the_same(tmp_path, catalog_folder):
-    run("import_catalog", str(catalog_folder))
+    run("import_catalog", str(catalog_folder), "--trust-memberships")
     run("export_catalog", str(tmp_path / "first"), "--single-file")
     for model in (Component, Api, Resource, System, Domain, Team):
         model.objects.all().delete()
-    run("import_catalog", str(tmp_path / "first/catalog-info.yaml"))
+    run("import_catalog", str(tmp_path / "first/catalog-info.yaml"), "--trust-memberships")
     run("export_catalog", str(tmp_path / "second"), "--single-file")
 
     def without_uids(path):

@@ -9,8 +9,9 @@ from django.test import Client
 
 from catalog import views_import
 from catalog.descriptors import MAX_FILE_BYTES
-from catalog.models import Component
-from tests.factories import descriptor_yaml, make_descriptor, make_user
+from catalog.models import Component, TeamMembership
+from idp_portal.models import AuditEvent
+from tests.factories import descriptor_yaml, make_descriptor, make_team, make_user
 
 pytestmark = pytest.mark.django_db
 URL = "/catalog/import/"
@@ -134,3 +135,65 @@ def test_the_form_is_protected_against_cross_site_posts():
     client.force_login(make_user("platform-admin", is_staff=True))
     response = client.post(URL, {"files": yaml_file(make_descriptor("Component", "svc"))})
     assert response.status_code == 403 and not Component.objects.exists()
+
+
+def test_the_trust_boxes_are_labelled_explained_and_off(admin_client):
+    html = admin_client.get(URL).content.decode()
+    for name, label, help_words in [
+        ("allow_owner_changes", "Allow owner changes", "left exactly as it is"),
+        ("trust_memberships", "Grant team memberships from User documents", "who gets in"),
+    ]:
+        box = f'<input type="checkbox" name="{name}" id="id_{name}"\n'
+        assert box in html and f'aria-describedby="id_{name}-help">' in html
+        assert label in html and help_words in html
+
+
+def test_an_owner_change_is_held_and_listed_until_allowed(admin_client):
+    make_team("payments")
+    search = make_team("search")
+    admin_client.post(URL, {"files": yaml_file(make_descriptor("Component", "svc"))})
+    before = list(Component.objects.values())
+    moved = make_descriptor("Component", "svc", {"owner": "search"}, title="Taken")
+    html = admin_client.post(URL, {"files": yaml_file(moved)}).content.decode()
+    assert "Held: owner changes (1)" in html
+    assert (
+        "<tr><td><code>component:default/svc</code></td><td>held: owner change</td>"
+        "<td><code>group:default/payments</code></td><td><code>group:default/search</code></td>"
+    ) in html
+    assert list(Component.objects.values()) == before
+    confirmed = {"files": yaml_file(moved), "allow_owner_changes": "on"}
+    html = admin_client.post(URL, confirmed).content.decode()
+    assert "Owner changes applied (1)" in html and "Held: owner" not in html
+    assert Component.objects.get().owner == search
+    assert 'name="allow_owner_changes" id="id_allow_owner_changes"\n' in html  # unticked again
+
+
+def test_memberships_are_granted_only_with_the_box_ticked(admin_client):
+    make_team("payments")
+    user_doc = yaml_file(make_descriptor("User", "dana", {"memberOf": ["payments"]}))
+    html = admin_client.post(URL, {"files": user_doc}).content.decode()
+    assert "list 1 team membership\n  nobody has yet; none was granted" in html
+    assert not TeamMembership.objects.exists()
+    user_doc.seek(0)
+    html = admin_client.post(URL, {"files": user_doc, "trust_memberships": "on"}).content
+    assert b"Granted 1 team membership from User documents" in html
+    assert TeamMembership.objects.get().user.username == "dana"
+
+
+def test_a_member_asking_for_trust_is_refused(client):
+    payments = make_team("payments")
+    member = make_user("engineer")
+    TeamMembership.objects.create(team=payments, user=member)
+    client.force_login(member)
+    user_doc = yaml_file(make_descriptor("User", "dana", {"memberOf": ["payments"]}))
+    response = client.post(URL, {"files": user_doc, "trust_memberships": "on"})
+    assert response.status_code == 403
+    assert list(TeamMembership.objects.values_list("user__username", flat=True)) == ["engineer"]
+    assert AuditEvent.objects.get().outcome == "denied"
+
+
+def test_an_upload_is_audited_as_coming_from_the_web(admin_client):
+    admin_client.post(URL, {"files": yaml_file(make_descriptor("Component", "svc"))})
+    event = AuditEvent.objects.get(action="catalog.import")
+    assert (event.actor.username, event.via) == ("platform-admin", "web")
+    assert event.after["created"] == 1 and "1 created" in event.detail

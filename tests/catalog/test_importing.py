@@ -23,8 +23,8 @@ from tests.factories import add_member, descriptor_yaml, make_descriptor, make_t
 pytestmark = pytest.mark.django_db
 
 
-def upload(*docs: dict, name: str = "catalog-info.yaml") -> importing.ImportReport:
-    return import_descriptors([(name, descriptor_yaml(*docs))])
+def upload(*docs: dict, name: str = "catalog-info.yaml", **options) -> importing.ImportReport:
+    return import_descriptors([(name, descriptor_yaml(*docs))], **options)
 
 
 def a_small_catalog() -> list[dict]:
@@ -167,12 +167,13 @@ def test_subcomponents_and_parent_groups_resolve_within_one_import():
     assert Team.objects.get(name="identity").parent.name == "platform"
 
 
-def test_users_get_an_account_without_a_password_and_their_memberships():
+def test_users_get_an_account_without_a_password_and_trusted_memberships():
     team = make_team("payments")
     report = upload(
         make_descriptor("User", "dana", {"memberOf": ["payments", "ghost"],
                                          "profile": {"email": "dana@example.com",
                                                      "displayName": "Dana Scully"}}),
+        trust_memberships=True,
     )  # fmt: skip
     dana = get_user_model().objects.get(username="dana")
     assert report.created == ["user:default/dana"]
@@ -191,12 +192,12 @@ def test_an_existing_account_is_never_changed_only_given_memberships():
     descriptor = make_descriptor(
         "User", "bob", {"memberOf": ["payments", "search"], "profile": {"email": "evil@x.com"}}
     )
-    assert upload(descriptor).updated == ["user:default/bob"]
+    assert upload(descriptor, trust_memberships=True).updated == ["user:default/bob"]
     bob.refresh_from_db()
     assert bob.email == "bob@example.com" and bob.has_usable_password()
     roles = dict(TeamMembership.objects.filter(user=bob).values_list("team__name", "role"))
     assert roles == {"payments": "lead", "search": "member"}
-    assert upload(descriptor).unchanged == ["user:default/bob"]
+    assert upload(descriptor, trust_memberships=True).unchanged == ["user:default/bob"]
     assert search.memberships.count() == 1
 
 
