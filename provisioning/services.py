@@ -138,11 +138,19 @@ def submit_request(
 
 
 def _claim_names(request: ProvisioningRequest, plan: Plan) -> None:
+    """Reserve every planned name; a GitOps overlay or deployment row is recorded under the
+    environment its name places it in (a new service's prod overlay is prod's, not staging's)."""
+    by_name = {e.name: e for e in Environment.objects.all()}
+
+    def environment_of(r) -> Environment:
+        named = environment_in_name(r.provider, r.kind, r.name)
+        return by_name.get(named or "", request.environment)
+
     ProvisionedResource.objects.bulk_create(
         ProvisionedResource(
             team=request.team,
             component=request.component,
-            environment=request.environment,
+            environment=environment_of(r),
             request=request,
             provider=r.provider,
             kind=r.kind,
@@ -282,26 +290,32 @@ def retry_request(request: ProvisioningRequest, user) -> bool:
     return True
 
 
+def environment_in_name(provider: str, kind: str, name: str) -> str | None:
+    """The environment a portal or GitOps row's name places it in (`…/overlays/prod`,
+    `apps/<svc>/prod/observability`, `<svc>/prod` for a deployment); None when the name is
+    shared by every environment (the repository, the base, the Argo CD applications)."""
+    parts = name.split(":", 1)[-1].split("/")
+    if provider == "portal" and kind == "deployment" and len(parts) == 2:
+        return parts[1]
+    if provider == "git" and len(parts) >= 4 and parts[0] == "apps":
+        if parts[2] == "overlays":
+            return parts[3]
+        if parts[3] == "observability":
+            return parts[2]
+    return None
+
+
 def real_environment(resource: ProvisionedResource) -> tuple[Environment, str]:
     """The environment a resource really lives in, and why when it is every environment.
 
-    Cloud resources carry theirs. A golden-path service's GitOps rows were claimed under the
-    request's environment, but `…/overlays/prod` and `apps/<svc>/prod/observability` are
-    production's; the repository, the base, the Argo CD applications and the catalog entry are
-    shared by every environment, so they count as the strictest one.
+    Cloud resources carry theirs; a GitOps or portal row's name says it. Rows shared by every
+    environment (the repository, the base, the Argo CD applications, the catalog entry) count
+    as the strictest one, production.
     """
     if resource.provider not in {"git", "portal"}:
         return resource.environment, ""
-    path = resource.name.split(":", 1)[-1]
-    parts = path.split("/")
-    env_name = None
-    if resource.kind == "deployment" and len(parts) == 2:
-        env_name = parts[1]
-    elif len(parts) >= 4 and parts[0] == "apps" and parts[2] == "overlays":
-        env_name = parts[3]
-    elif len(parts) >= 4 and parts[0] == "apps" and parts[3] == "observability":
-        env_name = parts[2]
-    if env_name and (env := Environment.objects.filter(name=env_name).first()):
+    name = environment_in_name(resource.provider, resource.kind, resource.name)
+    if name and (env := Environment.objects.filter(name=name).first()):
         return env, ""
     strictest = Environment.objects.filter(requires_approval=True).first()
     return strictest or resource.environment, "it is shared by every environment"

@@ -217,3 +217,32 @@ def test_every_new_request_leaves_an_audit_event(personas, petstore, dev, record
     event = AuditEvent.objects.get(action="request.create")
     assert event.object_id == str(request.pk) and event.actor == personas.teammate
     assert event.after["environment"] == "dev" and event.team == personas.team.name
+
+
+@pytest.mark.parametrize(
+    ("provider", "kind", "name", "environment"),
+    [
+        ("git", "gitops-files", "gitops:apps/shop/overlays/prod", "prod"),
+        ("git", "gitops-files", "gitops:apps/shop/staging/observability", "staging"),
+        ("portal", "deployment", "shop/dev", "dev"),
+        ("git", "gitops-files", "gitops:apps/shop/base", None),
+        ("git", "gitops-files", "gitops:argocd/shop", None),
+        ("git", "repository", "shop", None),
+        ("aws", "s3-bucket", "payments-shop-prod-assets", None),
+    ],
+)
+def test_a_rows_name_says_its_environment(provider, kind, name, environment):
+    assert services.environment_in_name(provider, kind, name) == environment
+
+
+def test_a_new_services_prod_overlay_is_claimed_under_prod(personas, petstore, recording_driver):
+    from provisioning.drivers.base import PlannedResource
+
+    staging, prod = default_environment("staging"), default_environment("prod")
+    overlay = PlannedResource("git", "gitops-files", "gitops:apps/petstore/overlays/prod")
+    base = PlannedResource("git", "gitops-files", "gitops:apps/petstore/base")
+    services.submit_steps(
+        personas.owner, "new", "service", [overlay, base], personas.team, petstore, staging
+    )
+    rows = {r.name: r.environment for r in ProvisionedResource.objects.all()}
+    assert rows == {overlay.name: prod, base.name: staging}
