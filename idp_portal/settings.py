@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who, from where: every audit event of this request carries its IP, user agent and channel.
     "idp_portal.audit.AuditContextMiddleware",
+    # API requests may sign in with a personal access token instead of the session (after
+    # the audit context, so token.use events carry the caller's address).
+    "idp_portal.middleware.ApiTokenMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
     "idp_portal.middleware.PortalLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
