@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from idp_portal import views
+from idp_portal import views, views_tokens
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    # Before allauth's include, which would otherwise claim every path under accounts/.
+    path("accounts/tokens/", views_tokens.token_list, name="tokens"),
+    path("accounts/tokens/<int:pk>/revoke", views_tokens.token_revoke, name="token_revoke"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("catalog/", include("catalog.urls")),
