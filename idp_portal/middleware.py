@@ -1,7 +1,12 @@
 """Sign-in: pages redirect to the sign-in page, the JSON API answers 401 and takes tokens."""
 
+import io
+
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
-from django.http import JsonResponse
+from django.core.handlers.wsgi import LimitedStream
+from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
 
 from idp_portal import tokens
 
@@ -87,3 +92,68 @@ class ApiTokenMiddleware:
         request.user, request.auser, request.api_token = user, auser, token
         request._dont_enforce_csrf_checks = True
 
+
+class RequestBodyLimitMiddleware:
+    """Refuses request bodies over MAX_REQUEST_BODY_BYTES with 413 before any view reads them.
+
+    Checked on Content-Length; a chunked body without one is read up to the limit when the
+    server marks its end (gunicorn sets `wsgi.input_terminated`), and otherwise refused with
+    411, since Django would read it as empty. Paths in REQUEST_BODY_LIMIT_EXEMPT (the catalog
+    upload, which guards its own larger limit) pass untouched.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.limit = settings.MAX_REQUEST_BODY_BYTES
+        self.exempt = tuple(settings.REQUEST_BODY_LIMIT_EXEMPT)
+
+    def __call__(self, request):
+        if request.path.startswith(self.exempt):
+            return self.get_response(request)
+        raw_length = request.META.get("CONTENT_LENGTH") or ""
+        if raw_length.strip():
+            length = int(raw_length) if raw_length.strip().isdigit() else self.limit + 1
+            if length > self.limit:
+                return self._too_large(request)
+        elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            refusal = self._buffer_chunked(request)
+            if refusal is not None:
+                return refusal
+        return self.get_response(request)
+
+    def _buffer_chunked(self, request):
+        """Read a chunked body (up to the limit) so the view sees it; a refusal or None."""
+        stream = request.META.get("wsgi.input")
+        if stream is None or not request.META.get("wsgi.input_terminated"):
+            return _refuse(
+                request,
+                411,
+                "LengthRequiredError",
+                "send the request body with a Content-Length header",
+            )
+        body = stream.read(self.limit + 1)
+        if len(body) > self.limit:
+            return self._too_large(request)
+        request.META["CONTENT_LENGTH"] = str(len(body))
+        request._stream = LimitedStream(io.BytesIO(body), len(body))
+        return None
+
+    def _too_large(self, request):
+        kib = self.limit // 1024
+        return _refuse(
+            request,
+            413,
+            "PayloadTooLargeError",
+            f"the request body is over {kib} KiB: send less at a time",
+        )
+
+
+def _refuse(request, status: int, name: str, message: str) -> HttpResponse:
+    """JSON for the API, a short plain page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _api_error(status, name, message)
+    return HttpResponse(
+        f"<!doctype html><title>Request refused</title><h1>Request refused</h1>"
+        f"<p>{escape(message[0].upper() + message[1:])}.</p>",
+        status=status,
+    )

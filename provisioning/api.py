@@ -16,7 +16,6 @@ from provisioning.planning import PlanError
 from provisioning.resource_types import RESOURCE_TYPES
 
 app_name = "provisioning_api"
-MAX_BODY = 64 * 1024
 
 
 def _errors(errors: dict, status: int = 400) -> JsonResponse:
@@ -24,10 +23,7 @@ def _errors(errors: dict, status: int = 400) -> JsonResponse:
 
 
 def _parse(request: HttpRequest) -> dict | JsonResponse:
-    if len(request.body) > MAX_BODY:
-        return _errors(
-            {"body": [f"the body is over {MAX_BODY // 1024} KiB: send only the request"]}
-        )
+    # Bodies over MAX_REQUEST_BODY_BYTES never get here: RequestBodyLimitMiddleware answers 413.
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
