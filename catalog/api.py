@@ -34,12 +34,16 @@ from catalog.entity_query import (
     matching,
     page_keys,
 )
+from catalog.pagination import API_DEFAULT_PAGE_SIZE, API_MAX_PAGE_SIZE
 
 app_name = "catalog_api"
 
-DEFAULT_QUERY_LIMIT = 200  # what Backstage's catalog backend returns without a limit
-MAX_QUERY_LIMIT = 1000
+# Backstage's backend answers GET /entities with everything and by-query with 200 items
+# unless asked; here both pages default to API_DEFAULT_PAGE_SIZE and stop at API_MAX_PAGE_SIZE,
+# and the next page is always reachable (Link header, nextCursor).
+DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT = API_DEFAULT_PAGE_SIZE, API_MAX_PAGE_SIZE
 MAX_REFS = 1000  # the client sends at most 1000 references per request
+MAX_FACETS = 10
 
 
 def _error(request: HttpRequest, status: int, name: str, message: str) -> JsonResponse:
@@ -166,17 +170,19 @@ def _order(values: list[str], separator: str) -> tuple[Order, ...]:
 
 @api_view("GET")
 def entities(request: HttpRequest) -> JsonResponse:
-    """All entities matching `filter`, optionally ordered and paged with limit/offset/after."""
-    limit, offset = _int(request, "limit"), _int(request, "offset", 0)
+    """Entities matching `filter`, ordered, a page at a time (limit/offset, or the `after`
+    cursor of the Link header's next page)."""
+    limit, offset = _int(request, "limit", DEFAULT_QUERY_LIMIT), _int(request, "offset", 0)
     if after := request.GET.get("after"):
         state = _decode(after, "after cursor")
         limit, offset = state.get("limit", limit), state.get("offset", offset)
-        if not all(isinstance(v, int) and v >= 0 for v in (limit, offset) if v is not None):
+        if not all(isinstance(v, int) and v >= 0 for v in (limit, offset)):
             raise FilterError("Malformed after cursor, limit and offset must be numbers")
+    limit = min(limit, MAX_QUERY_LIMIT)
     order = _order(request.GET.getlist("order"), ":") or DEFAULT_ORDER
     parts = matching(EntityQuery(filters=parse_filters(request.GET.getlist("filter"))))
-    keys = page_keys(parts, order, offset, None if limit is None else limit + 1)
-    more = limit is not None and len(keys) > limit
+    keys = page_keys(parts, order, offset, limit + 1)
+    more = len(keys) > limit
     fields = _list(request, "fields")
     response = JsonResponse([present(e, fields) for e in load(keys[:limit])], safe=False)
     if more:
@@ -327,6 +333,8 @@ def entity_facets(request: HttpRequest) -> JsonResponse:
     keys = request.GET.getlist("facet")
     if not keys:
         raise FilterError("name at least one facet, e.g. ?facet=kind&facet=spec.type")
+    if len(keys) > MAX_FACETS:
+        raise FilterError(f"at most {MAX_FACETS} facet parameters per request: ask in batches")
     filters = parse_filters(request.GET.getlist("filter"))
     return JsonResponse({"facets": facets(filters, keys)})
 

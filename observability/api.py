@@ -5,7 +5,7 @@
 - `GET coverage` with the coverage page's filters (team, system, tier, lifecycle, signal,
   status) → {"count", "next", "previous", "results": [{"service", "namespace", "team", "tier",
   "signals", "fully_covered"}]}, most critical gaps first; `page` (from 1) and `page_size`
-  (1–500, default 100); `next`/`previous` are full URLs or null.
+  (1–1000, default 50); `next`/`previous` are full URLs or null.
 """
 
 from functools import wraps
@@ -16,11 +16,12 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
 from catalog.models import Component
+from catalog.pagination import API_DEFAULT_PAGE_SIZE, API_MAX_PAGE_SIZE
 from observability.filtersets import CoverageFilterSet
 from observability.querysets import CoveragePaginator, coverage_list, signals_of
 
 app_name = "observability_api"
-DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 500
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = API_DEFAULT_PAGE_SIZE, API_MAX_PAGE_SIZE
 
 
 def _error(status: int, message: str, **extra) -> JsonResponse:
