@@ -1,8 +1,9 @@
 """Read-only JSON API under /api/catalog that speaks Backstage's catalog REST API.
 
 Backstage's own `@backstage/catalog-client` works against it unchanged: point its discovery
-API at http://<portal>/api/catalog. The API uses the portal session (sign in first); requests
-without one get a Backstage-shaped 401 error instead of the sign-in page.
+API at http://<portal>/api/catalog. The API takes a personal access token (Bearer) or the
+portal session; requests without either get a Backstage-shaped 401 error instead of the
+sign-in page.
 
 `POST /entities/by-refs` is exempt from CSRF checks: it is a lookup that changes nothing, and
 Backstage's client cannot send Django's CSRF token. Every other endpoint is GET.
@@ -18,6 +19,21 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from catalog.api_schema import (
+    BAD_INPUT,
+    BY_REFS,
+    BY_REFS_BODY,
+    ENTITIES,
+    ENTITY,
+    FACETS,
+    FIELDS,
+    FILTER,
+    LIMIT,
+    NOT_FOUND,
+    OFFSET,
+    PAGE,
+    STRINGS,
+)
 from catalog.descriptor_output import entity_to_descriptor, status_of
 from catalog.entity_filters import FilterError, parse_filters, ref_match
 from catalog.entity_kinds import KINDS
@@ -35,6 +51,7 @@ from catalog.entity_query import (
     page_keys,
 )
 from catalog.pagination import API_DEFAULT_PAGE_SIZE, API_MAX_PAGE_SIZE
+from idp_portal.openapi import STRING, operation, query
 
 app_name = "catalog_api"
 
@@ -77,7 +94,8 @@ def api_view(*methods: str):
                     request,
                     401,
                     "AuthenticationError",
-                    "Sign in to the portal first: the API uses your portal session",
+                    "Sign in first: send Authorization: Bearer <token> (create one at "
+                    "/accounts/tokens/) or the portal session cookie",
                 )
             try:
                 return view(request, *args, **kwargs)
@@ -168,6 +186,21 @@ def _order(values: list[str], separator: str) -> tuple[Order, ...]:
     return tuple(found)
 
 
+@operation(
+    "get",
+    "Entities matching a filter, a page at a time",
+    description="The next page's URL is in the `Link` header (rel=next) when there is one.",
+    parameters=(
+        FILTER,
+        FIELDS,
+        query("order", STRINGS, "Order directives like `asc:metadata.name`."),
+        LIMIT,
+        OFFSET,
+        query("after", STRING, "The cursor from the previous page's Link header."),
+    ),
+    responses={200: ("A page of entities.", ENTITIES), 400: BAD_INPUT},
+    tags=("catalog",),
+)
 @api_view("GET")
 def entities(request: HttpRequest) -> JsonResponse:
     """Entities matching `filter`, ordered, a page at a time (limit/offset, or the `after`
@@ -225,6 +258,23 @@ def _query_from(state: dict) -> EntityQuery:
         raise FilterError("Malformed cursor, it was not made by this catalog") from None
 
 
+@operation(
+    "get",
+    "A page of entities with cursors and the total count",
+    parameters=(
+        FILTER,
+        FIELDS,
+        query("orderField", STRINGS, "Order like `metadata.name,asc`."),
+        query("fullTextFilterTerm", STRING, "Text to search for."),
+        query("fullTextFilterFields", STRINGS, "Fields the text is searched in."),
+        LIMIT,
+        OFFSET,
+        query("cursor", STRING, "nextCursor or prevCursor of another page."),
+        query("totalItems", {"enum": ["include", "exclude"]}, "`exclude` skips the count."),
+    ),
+    responses={200: ("A page of entities.", PAGE), 400: BAD_INPUT},
+    tags=("catalog",),
+)
 @api_view("GET")
 def entities_by_query(request: HttpRequest) -> JsonResponse:
     """A page of entities with cursors to the next and previous pages and the total count.
@@ -255,6 +305,12 @@ def entities_by_query(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"items": items, "totalItems": total, "pageInfo": page_info})
 
 
+@operation(
+    "get",
+    "One entity by kind, namespace and name",
+    responses={200: ("The entity.", ENTITY), 404: NOT_FOUND},
+    tags=("catalog",),
+)
 @api_view("GET")
 def entity_by_name(request: HttpRequest, kind: str, namespace: str, name: str) -> JsonResponse:
     info = KINDS.get(kind.lower())
@@ -270,6 +326,12 @@ def entity_by_name(request: HttpRequest, kind: str, namespace: str, name: str) -
     return JsonResponse(present(rows[0]))
 
 
+@operation(
+    "get",
+    "One entity by uid",
+    responses={200: ("The entity.", ENTITY), 404: NOT_FOUND},
+    tags=("catalog",),
+)
 @api_view("GET")
 def entity_by_uid(request: HttpRequest, uid: str) -> JsonResponse:
     entity = load_by_uid(uid)
@@ -295,6 +357,15 @@ def _refs_body(request: HttpRequest) -> tuple[list[str], list[str]]:
 
 
 # A read-only lookup: nothing to forge, and Backstage's client sends no CSRF token.
+@operation(
+    "post",
+    "The entity for each reference, or null, in the order asked",
+    description="A read: read-scoped tokens may call it.",
+    parameters=(FILTER,),
+    request_body=BY_REFS_BODY,
+    responses={200: ("One item per reference.", BY_REFS), 400: BAD_INPUT},
+    tags=("catalog",),
+)
 @csrf_exempt
 @api_view("POST")
 def entities_by_refs(request: HttpRequest) -> JsonResponse:
@@ -328,6 +399,21 @@ def _allowed(rows: list, filters) -> set[tuple[str, int]]:
     return allowed
 
 
+@operation(
+    "get",
+    "Counts of the values of up to 10 fields",
+    parameters=(
+        query(
+            "facet",
+            {**STRINGS, "minItems": 1, "maxItems": MAX_FACETS},
+            f"Dotted field paths to count, 1 to {MAX_FACETS}.",
+            required=True,
+        ),
+        FILTER,
+    ),
+    responses={200: ("The counts per facet.", FACETS), 400: BAD_INPUT},
+    tags=("catalog",),
+)
 @api_view("GET")
 def entity_facets(request: HttpRequest) -> JsonResponse:
     keys = request.GET.getlist("facet")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from idp_portal import views, views_tokens
+from idp_portal import openapi, views, views_tokens
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("catalog/", include("catalog.urls")),
+    path("api/schema", openapi.schema_view, name="api_schema"),
     path("api/catalog/", include("catalog.api")),
     path("api/provisioning/", include("provisioning.api")),
     path("api/observability/", include("observability.api")),
