@@ -1,6 +1,8 @@
 """/accounts/tokens/: list your own tokens, create one (shown once), revoke."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from idp_portal.models import ApiToken
@@ -104,3 +106,16 @@ def test_signed_out_people_go_to_sign_in(client):
 
 def test_the_user_menu_links_to_the_page(owner_client):
     assert f'<a href="{URL}">API tokens</a>' in owner_client.get("/").content.decode()
+
+
+def test_the_list_costs_the_same_queries_for_1_or_20_tokens(
+    owner_client, personas, django_assert_num_queries
+):
+    make_token(personas.owner)
+    owner_client.get(URL)  # warm the session and per-user caches
+    with CaptureQueriesContext(connection) as one:
+        owner_client.get(URL)
+    for number in range(19):
+        make_token(personas.owner, name=f"token-{number}")
+    with django_assert_num_queries(len(one)):
+        owner_client.get(URL)
