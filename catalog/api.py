@@ -1,8 +1,9 @@
 """Read-only JSON API under /api/catalog that speaks Backstage's catalog REST API.
 
 Backstage's own `@backstage/catalog-client` works against it unchanged: point its discovery
-API at http://<portal>/api/catalog. The API uses the portal session (sign in first); requests
-without one get a Backstage-shaped 401 error instead of the sign-in page.
+API at http://<portal>/api/catalog. The API takes a personal access token (Bearer) or the
+portal session; requests without either get a Backstage-shaped 401 error instead of the
+sign-in page.
 
 `POST /entities/by-refs` is exempt from CSRF checks: it is a lookup that changes nothing, and
 Backstage's client cannot send Django's CSRF token. Every other endpoint is GET.
@@ -18,6 +19,21 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from catalog.api_schema import (
+    BAD_INPUT,
+    BY_REFS,
+    BY_REFS_BODY,
+    ENTITIES,
+    ENTITY,
+    FACETS,
+    FIELDS,
+    FILTER,
+    LIMIT,
+    NOT_FOUND,
+    OFFSET,
+    PAGE,
+    STRINGS,
+)
 from catalog.descriptor_output import entity_to_descriptor, status_of
 from catalog.entity_filters import FilterError, parse_filters, ref_match
 from catalog.entity_kinds import KINDS
@@ -34,12 +50,17 @@ from catalog.entity_query import (
     matching,
     page_keys,
 )
+from catalog.pagination import API_DEFAULT_PAGE_SIZE, API_MAX_PAGE_SIZE
+from idp_portal.openapi import STRING, operation, query
 
 app_name = "catalog_api"
 
-DEFAULT_QUERY_LIMIT = 200  # what Backstage's catalog backend returns without a limit
-MAX_QUERY_LIMIT = 1000
+# Backstage's backend answers GET /entities with everything and by-query with 200 items
+# unless asked; here both pages default to API_DEFAULT_PAGE_SIZE and stop at API_MAX_PAGE_SIZE,
+# and the next page is always reachable (Link header, nextCursor).
+DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT = API_DEFAULT_PAGE_SIZE, API_MAX_PAGE_SIZE
 MAX_REFS = 1000  # the client sends at most 1000 references per request
+MAX_FACETS = 10
 
 
 def _error(request: HttpRequest, status: int, name: str, message: str) -> JsonResponse:
@@ -73,7 +94,8 @@ def api_view(*methods: str):
                     request,
                     401,
                     "AuthenticationError",
-                    "Sign in to the portal first: the API uses your portal session",
+                    "Sign in first: send Authorization: Bearer <token> (create one at "
+                    "/accounts/tokens/) or the portal session cookie",
                 )
             try:
                 return view(request, *args, **kwargs)
@@ -164,19 +186,36 @@ def _order(values: list[str], separator: str) -> tuple[Order, ...]:
     return tuple(found)
 
 
+@operation(
+    "get",
+    "Entities matching a filter, a page at a time",
+    description="The next page's URL is in the `Link` header (rel=next) when there is one.",
+    parameters=(
+        FILTER,
+        FIELDS,
+        query("order", STRINGS, "Order directives like `asc:metadata.name`."),
+        LIMIT,
+        OFFSET,
+        query("after", STRING, "The cursor from the previous page's Link header."),
+    ),
+    responses={200: ("A page of entities.", ENTITIES), 400: BAD_INPUT},
+    tags=("catalog",),
+)
 @api_view("GET")
 def entities(request: HttpRequest) -> JsonResponse:
-    """All entities matching `filter`, optionally ordered and paged with limit/offset/after."""
-    limit, offset = _int(request, "limit"), _int(request, "offset", 0)
+    """Entities matching `filter`, ordered, a page at a time (limit/offset, or the `after`
+    cursor of the Link header's next page)."""
+    limit, offset = _int(request, "limit", DEFAULT_QUERY_LIMIT), _int(request, "offset", 0)
     if after := request.GET.get("after"):
         state = _decode(after, "after cursor")
         limit, offset = state.get("limit", limit), state.get("offset", offset)
-        if not all(isinstance(v, int) and v >= 0 for v in (limit, offset) if v is not None):
+        if not all(isinstance(v, int) and v >= 0 for v in (limit, offset)):
             raise FilterError("Malformed after cursor, limit and offset must be numbers")
+    limit = min(limit, MAX_QUERY_LIMIT)
     order = _order(request.GET.getlist("order"), ":") or DEFAULT_ORDER
     parts = matching(EntityQuery(filters=parse_filters(request.GET.getlist("filter"))))
-    keys = page_keys(parts, order, offset, None if limit is None else limit + 1)
-    more = limit is not None and len(keys) > limit
+    keys = page_keys(parts, order, offset, limit + 1)
+    more = len(keys) > limit
     fields = _list(request, "fields")
     response = JsonResponse([present(e, fields) for e in load(keys[:limit])], safe=False)
     if more:
@@ -219,6 +258,23 @@ def _query_from(state: dict) -> EntityQuery:
         raise FilterError("Malformed cursor, it was not made by this catalog") from None
 
 
+@operation(
+    "get",
+    "A page of entities with cursors and the total count",
+    parameters=(
+        FILTER,
+        FIELDS,
+        query("orderField", STRINGS, "Order like `metadata.name,asc`."),
+        query("fullTextFilterTerm", STRING, "Text to search for."),
+        query("fullTextFilterFields", STRINGS, "Fields the text is searched in."),
+        LIMIT,
+        OFFSET,
+        query("cursor", STRING, "nextCursor or prevCursor of another page."),
+        query("totalItems", {"enum": ["include", "exclude"]}, "`exclude` skips the count."),
+    ),
+    responses={200: ("A page of entities.", PAGE), 400: BAD_INPUT},
+    tags=("catalog",),
+)
 @api_view("GET")
 def entities_by_query(request: HttpRequest) -> JsonResponse:
     """A page of entities with cursors to the next and previous pages and the total count.
@@ -249,6 +305,12 @@ def entities_by_query(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"items": items, "totalItems": total, "pageInfo": page_info})
 
 
+@operation(
+    "get",
+    "One entity by kind, namespace and name",
+    responses={200: ("The entity.", ENTITY), 404: NOT_FOUND},
+    tags=("catalog",),
+)
 @api_view("GET")
 def entity_by_name(request: HttpRequest, kind: str, namespace: str, name: str) -> JsonResponse:
     info = KINDS.get(kind.lower())
@@ -264,6 +326,12 @@ def entity_by_name(request: HttpRequest, kind: str, namespace: str, name: str) -
     return JsonResponse(present(rows[0]))
 
 
+@operation(
+    "get",
+    "One entity by uid",
+    responses={200: ("The entity.", ENTITY), 404: NOT_FOUND},
+    tags=("catalog",),
+)
 @api_view("GET")
 def entity_by_uid(request: HttpRequest, uid: str) -> JsonResponse:
     entity = load_by_uid(uid)
@@ -289,6 +357,15 @@ def _refs_body(request: HttpRequest) -> tuple[list[str], list[str]]:
 
 
 # A read-only lookup: nothing to forge, and Backstage's client sends no CSRF token.
+@operation(
+    "post",
+    "The entity for each reference, or null, in the order asked",
+    description="A read: read-scoped tokens may call it.",
+    parameters=(FILTER,),
+    request_body=BY_REFS_BODY,
+    responses={200: ("One item per reference.", BY_REFS), 400: BAD_INPUT},
+    tags=("catalog",),
+)
 @csrf_exempt
 @api_view("POST")
 def entities_by_refs(request: HttpRequest) -> JsonResponse:
@@ -322,11 +399,28 @@ def _allowed(rows: list, filters) -> set[tuple[str, int]]:
     return allowed
 
 
+@operation(
+    "get",
+    "Counts of the values of up to 10 fields",
+    parameters=(
+        query(
+            "facet",
+            {**STRINGS, "minItems": 1, "maxItems": MAX_FACETS},
+            f"Dotted field paths to count, 1 to {MAX_FACETS}.",
+            required=True,
+        ),
+        FILTER,
+    ),
+    responses={200: ("The counts per facet.", FACETS), 400: BAD_INPUT},
+    tags=("catalog",),
+)
 @api_view("GET")
 def entity_facets(request: HttpRequest) -> JsonResponse:
     keys = request.GET.getlist("facet")
     if not keys:
         raise FilterError("name at least one facet, e.g. ?facet=kind&facet=spec.type")
+    if len(keys) > MAX_FACETS:
+        raise FilterError(f"at most {MAX_FACETS} facet parameters per request: ask in batches")
     filters = parse_filters(request.GET.getlist("filter"))
     return JsonResponse({"facets": facets(filters, keys)})
 

@@ -4,6 +4,10 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+# Every JSON list endpoint: this many items unless the caller asks, and never more than the max.
+API_DEFAULT_PAGE_SIZE = 50
+API_MAX_PAGE_SIZE = 1000
+
 
 class CappedPaginator(Paginator):
     """Counts at most CAP rows: past that an exact count costs more than the page itself,

@@ -82,3 +82,50 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditImmutable("audit events cannot be deleted")
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ApiTokenQuerySet":
+        """A user's own tokens: nobody, platform admins included, sees another's."""
+        return self.filter(user=user) if getattr(user, "is_authenticated", False) else self.none()
+
+
+class ApiToken(models.Model):
+    """A personal access token for the JSON API, sent as `Authorization: Bearer <token>`.
+
+    Only the token's SHA-256 is stored: the token itself is shown once, at creation. `prefix`
+    is its first characters, not secret, so a person can tell their tokens apart.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "read: GET requests only"
+        WRITE = "write", "write: read, and submit provisioning requests"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # When a read use was last written to the audit trail (reads are audited hourly per token).
+    use_audited_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_active(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Bodies over MAX_REQUEST_BODY_BYTES get 413 before anything (CSRF included) reads them.
+    "idp_portal.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +73,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who, from where: every audit event of this request carries its IP, user agent and channel.
     "idp_portal.audit.AuditContextMiddleware",
+    # API requests may sign in with a personal access token instead of the session (after
+    # the audit context, so token.use events carry the caller's address).
+    "idp_portal.middleware.ApiTokenMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
     "idp_portal.middleware.PortalLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -78,6 +83,13 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# Request bodies: the API and forms need far less; larger bodies are refused with 413.
+MAX_REQUEST_BODY_BYTES = 64 * 1024
+# The catalog descriptor upload reads files through its own size guard (catalog/forms_import.py).
+REQUEST_BODY_LIMIT_EXEMPT = ["/catalog/import/"]
+# Django's own check on non-file form data, kept equal so the two limits never disagree.
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 ROOT_URLCONF = "idp_portal.urls"
 WSGI_APPLICATION = "idp_portal.wsgi.application"

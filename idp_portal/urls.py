@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from idp_portal import views, views_audit
+from idp_portal import openapi, views, views_audit, views_tokens
 
 audit_patterns = [
     path("", views_audit.event_list, name="event_list"),
@@ -12,10 +12,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    # Before allauth's include, which would otherwise claim every path under accounts/.
+    path("accounts/tokens/", views_tokens.token_list, name="tokens"),
+    path("accounts/tokens/<int:pk>/revoke", views_tokens.token_revoke, name="token_revoke"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include((audit_patterns, "audit"))),
     path("catalog/", include("catalog.urls")),
+    path("api/schema", openapi.schema_view, name="api_schema"),
     path("api/catalog/", include("catalog.api")),
     path("api/provisioning/", include("provisioning.api")),
     path("api/observability/", include("observability.api")),

@@ -96,11 +96,21 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok", "checks": ["database", "broker"]})
 
 
+def _api_error(status: int, name: str, message: str) -> JsonResponse:
+    """API clients get JSON they can read, in the catalog API's (Backstage's) error shape."""
+    return JsonResponse({"error": {"name": name, "message": message}}, status=status)
+
+
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
-    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+    reason = str(exception or "")
+    if request.path.startswith("/api/"):
+        return _api_error(403, "NotAllowedError", reason or "You are not allowed to do this.")
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return _api_error(404, "NotFoundError", f"nothing at {request.path}: see /api/schema")
     return render(request, "404.html", status=404)
 
 

@@ -1,11 +1,11 @@
-"""JSON API under /api/observability (session authentication, read-only).
+"""JSON API under /api/observability (token or session authentication, read-only).
 
 - `GET coverage?service=<name>` → {"service", "signals": {"logs": "missing|configured|verified",
   "metrics", "traces", "dashboard", "alerts"}}; an unknown service → 404 {"error": "..."}.
 - `GET coverage` with the coverage page's filters (team, system, tier, lifecycle, signal,
   status) → {"count", "next", "previous", "results": [{"service", "namespace", "team", "tier",
   "signals", "fully_covered"}]}, most critical gaps first; `page` (from 1) and `page_size`
-  (1–500, default 100); `next`/`previous` are full URLs or null.
+  (1–1000, default 50); `next`/`previous` are full URLs or null.
 """
 
 from functools import wraps
@@ -16,11 +16,22 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
 from catalog.models import Component
+from catalog.pagination import API_DEFAULT_PAGE_SIZE, API_MAX_PAGE_SIZE
+from idp_portal.openapi import (
+    BOOLEAN,
+    FIELD_ERRORS,
+    INTEGER,
+    NULLABLE_STRING,
+    STRING,
+    obj,
+    operation,
+    query,
+)
 from observability.filtersets import CoverageFilterSet
 from observability.querysets import CoveragePaginator, coverage_list, signals_of
 
 app_name = "observability_api"
-DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 500
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = API_DEFAULT_PAGE_SIZE, API_MAX_PAGE_SIZE
 
 
 def _error(status: int, message: str, **extra) -> JsonResponse:
@@ -38,7 +49,7 @@ def api_get(view):
             response["Allow"] = "GET"
             return response
         if not request.user.is_authenticated:
-            return _error(401, "Sign in to the portal first: the API uses your portal session")
+            return _error(401, "Sign in first: send a bearer token or the portal session cookie")
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -71,6 +82,58 @@ def _page_url(request: HttpRequest, number: int) -> str:
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
+STATUS = {"type": "string", "enum": ["missing", "configured", "verified"]}
+SIGNAL_NAMES = ("logs", "metrics", "traces", "dashboard", "alerts")
+SIGNALS = obj({name: STATUS for name in SIGNAL_NAMES}, SIGNAL_NAMES)
+ONE_SERVICE = obj({"service": STRING, "signals": SIGNALS}, ("service", "signals"))
+ROW = obj(
+    {
+        "service": STRING,
+        "namespace": STRING,
+        "team": NULLABLE_STRING,
+        "tier": {"type": ["integer", "null"]},
+        "signals": SIGNALS,
+        "fully_covered": BOOLEAN,
+    },
+    ("service", "namespace", "team", "tier", "signals", "fully_covered"),
+)
+LIST = obj(
+    {
+        "count": INTEGER,
+        "next": NULLABLE_STRING,
+        "previous": NULLABLE_STRING,
+        "results": {"type": "array", "items": ROW},
+    },
+    ("count", "next", "previous", "results"),
+)
+
+
+@operation(
+    "get",
+    "Observability coverage: one service's five signals, or a filtered, paged list",
+    parameters=(
+        query("service", STRING, "One service by name: answers its signals only."),
+        query("namespace", STRING, "The service's namespace (default: default)."),
+        query("team", STRING, "Owner team's name."),
+        query("system", STRING, "System name."),
+        query("tier", INTEGER, "Tier, 1 (most critical) to 4."),
+        query("lifecycle", STRING, "Lifecycle, e.g. production."),
+        query("signal", {"enum": list(SIGNAL_NAMES)}, "With status: filter on one signal."),
+        query("status", STATUS, "With signal: that signal's status."),
+        query("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+        query(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            f"Rows per page: {DEFAULT_PAGE_SIZE} unless given, at most {MAX_PAGE_SIZE}.",
+        ),
+    ),
+    responses={
+        200: ("One service, or a page of services.", {"anyOf": [ONE_SERVICE, LIST]}),
+        400: ("A filter or page parameter to fix.", FIELD_ERRORS),
+        404: ("No such service.", obj({"error": STRING}, ("error",))),
+    },
+    tags=("observability",),
+)
 @api_get
 def coverage(request: HttpRequest) -> JsonResponse:
     if name := request.GET.get("service"):

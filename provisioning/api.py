@@ -1,5 +1,5 @@
-"""JSON API: create a provisioning request and read its state (session auth; same validation
-as the form)."""
+"""JSON API: create a provisioning request and read its state (a write-scoped token or the
+session; same validation as the form)."""
 
 import json
 
@@ -8,6 +8,15 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
+from idp_portal.openapi import (
+    FIELD_ERRORS,
+    INTEGER,
+    NULLABLE_STRING,
+    STRING,
+    header,
+    obj,
+    operation,
+)
 from provisioning import services
 from provisioning.golden_paths import api as golden_api
 from provisioning.lookups import get_component_for_request, get_request_for_user
@@ -16,7 +25,6 @@ from provisioning.planning import PlanError
 from provisioning.resource_types import RESOURCE_TYPES
 
 app_name = "provisioning_api"
-MAX_BODY = 64 * 1024
 
 
 def _errors(errors: dict, status: int = 400) -> JsonResponse:
@@ -24,10 +32,7 @@ def _errors(errors: dict, status: int = 400) -> JsonResponse:
 
 
 def _parse(request: HttpRequest) -> dict | JsonResponse:
-    if len(request.body) > MAX_BODY:
-        return _errors(
-            {"body": [f"the body is over {MAX_BODY // 1024} KiB: send only the request"]}
-        )
+    # Bodies over MAX_REQUEST_BODY_BYTES never get here: RequestBodyLimitMiddleware answers 413.
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -56,6 +61,57 @@ def _form_data(resource_type, body: dict) -> dict:
     }
 
 
+REQUEST_BODY = obj(
+    {
+        "type": {"type": "string", "enum": [*RESOURCE_TYPES, "service"]},
+        "service": {**STRING, "description": "The catalog service (or the new service's name)."},
+        "environment": STRING,
+        "parameters": {"type": "object", "description": "The resource type's own fields."},
+    },
+    ("type", "service", "environment"),
+)
+CREATED = obj({"id": INTEGER, "state": STRING, "plan": {"type": "object"}}, ("id", "state", "plan"))
+STEP = obj(
+    {"name": STRING, "state": STRING, "attempts": INTEGER, "message": NULLABLE_STRING},
+    ("name", "state"),
+)
+RESOURCE = obj(
+    {"provider": STRING, "kind": STRING, "name": STRING, "tags": {"type": "object"}},
+    ("provider", "kind", "name"),
+)
+REQUEST_STATE = obj(
+    {
+        "id": INTEGER,
+        "type": STRING,
+        "state": STRING,
+        "steps": {"type": "array", "items": STEP},
+        "resources": {"type": "array", "items": RESOURCE},
+    },
+    ("id", "type", "state", "steps", "resources"),
+)
+
+
+@operation(
+    "post",
+    "Submit a provisioning request (a resource, or a new service from a golden path)",
+    description="Validated and planned at once; a worker applies it later, after approval "
+    "where policy asks for one.",
+    parameters=(
+        header(
+            "Idempotency-Key",
+            {"type": "string", "maxLength": 100},
+            "A repeated submit with the same key returns the first request.",
+        ),
+    ),
+    request_body=REQUEST_BODY,
+    responses={
+        201: ("The request, queued or awaiting approval, with its plan.", CREATED),
+        400: ("What to fix, per field.", FIELD_ERRORS),
+        403: ("Not your team's service, or a read-only token.", {"type": "object"}),
+        409: ("The name is taken.", FIELD_ERRORS),
+    },
+    tags=("provisioning",),
+)
 @require_POST
 def create_request(request: HttpRequest) -> JsonResponse:
     body = _parse(request)
@@ -104,6 +160,15 @@ def create_request(request: HttpRequest) -> JsonResponse:
     )
 
 
+@operation(
+    "get",
+    "A provisioning request's state, steps and resources",
+    responses={
+        200: ("The request.", REQUEST_STATE),
+        404: ("No such request among your teams' requests.", {"type": "object"}),
+    },
+    tags=("provisioning",),
+)
 @require_GET
 def request_state(request: HttpRequest, pk: int) -> JsonResponse:
     req: ProvisioningRequest = get_request_for_user(request.user, pk)
@@ -124,6 +189,12 @@ def request_state(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
+@operation(
+    "get",
+    "The published golden paths and the parameters they ask for",
+    responses={200: ("The newest published version of each.", golden_api.GOLDEN_PATHS)},
+    tags=("provisioning",),
+)
 @require_GET
 def golden_paths(request: HttpRequest) -> JsonResponse:
     """The published golden paths (newest version of each) and the parameters they ask for."""

@@ -105,3 +105,10 @@ def descriptor_yaml(*descriptors: dict) -> bytes:
     import yaml
 
     return yaml.safe_dump_all(descriptors, sort_keys=False).encode()
+
+
+def make_token(user, scope: str = "read", days: int = 30, name: str = "script"):
+    """A personal access token; returns (ApiToken, the secret to send as Bearer)."""
+    from idp_portal.tokens import create_token
+
+    return create_token(user, name, scope, days)

@@ -5,6 +5,7 @@ from django.http import HttpRequest, JsonResponse
 
 from catalog import access
 from catalog.models import Team
+from idp_portal.openapi import STRING, obj
 from provisioning import services as provisioning
 from provisioning.golden_paths import services
 from provisioning.golden_paths.forms import NewServiceForm
@@ -16,6 +17,26 @@ BUILT_IN_PARAMETERS = [
     {"name": "owner", "label": "Owner team (its slug)", "type": "string", "required": True},
     {"name": "description", "label": "What it does", "type": "string", "required": True},
 ]
+
+GOLDEN_PATHS = obj(
+    {
+        "golden_paths": {
+            "type": "array",
+            "items": obj(
+                {
+                    "slug": STRING,
+                    "name": STRING,
+                    "version": {"type": "integer"},
+                    "description": STRING,
+                    "language": STRING,
+                    "parameters": {"type": "array", "items": {"type": "object"}},
+                },
+                ("slug", "name", "version", "parameters"),
+            ),
+        }
+    },
+    ("golden_paths",),
+)
 
 
 def _errors(errors: dict, status: int = 400) -> JsonResponse:

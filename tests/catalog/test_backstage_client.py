@@ -60,6 +60,7 @@ def test_backstages_catalog_client_works_against_the_api(node, live_server, sign
     got = run_node(node, "client_check.js", base_url, signed_in_cookie)
 
     assert got["entityCount"] == 60 and got["invalid"] == []
+    assert got["defaultPageCount"] == 50
     assert {"kind": "Component", "metadata": {"name": "payments-service"}} in got["components"]
     assert got["ordered"][:3] == ["search", "recommendations", "payments"]
     paged = got["paged"]

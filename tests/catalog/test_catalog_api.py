@@ -39,7 +39,7 @@ def get_filtered(client, *filters: str) -> list[str]:
 
 
 def test_entities_lists_every_kind_in_entity_reference_order(reader):
-    items = reader.get(f"{API}/entities").json()
+    items = reader.get(f"{API}/entities?limit=1000").json()
     assert len(items) == ENTITY_COUNT
     assert [(i["kind"], i["metadata"]["name"]) for i in items[:2]] == [
         ("API", "auth-api"), ("API", "checkout-api"),
@@ -204,6 +204,38 @@ def test_entities_orders_and_pages_with_a_next_link(reader):
     assert "Link" not in reader.get(f"{url}&offset=30")
 
 
+def test_entities_answers_50_by_default_with_a_link_to_the_rest(reader):
+    response = reader.get(f"{API}/entities")
+    assert len(names(response)) == 50
+    link = response["Link"]
+    assert len(names(reader.get(link[1 : link.index(">")]))) == ENTITY_COUNT - 50
+
+
+def test_entities_never_answers_more_than_the_maximum(reader, monkeypatch):
+    monkeypatch.setattr("catalog.api.MAX_QUERY_LIMIT", 7)
+    response = reader.get(f"{API}/entities?limit=5000")
+    assert len(names(response)) == 7 and 'rel="next"' in response["Link"]
+
+
+def test_an_after_cursor_cannot_raise_the_maximum(reader, monkeypatch):
+    monkeypatch.setattr("catalog.api.MAX_QUERY_LIMIT", 7)
+    after = base64.b64encode(json.dumps({"limit": 5000, "offset": 0}).encode()).decode()
+    assert len(names(reader.get(f"{API}/entities", {"after": after}))) == 7
+
+
+def test_by_query_answers_50_by_default(reader):
+    body = reader.get(f"{API}/entities/by-query").json()
+    assert len(body["items"]) == 50 and body["totalItems"] == ENTITY_COUNT
+    rest = reader.get(f"{API}/entities/by-query", {"cursor": body["pageInfo"]["nextCursor"]})
+    assert len(names(rest)) == ENTITY_COUNT - 50
+
+
+def test_by_query_never_answers_more_than_the_maximum(reader, monkeypatch):
+    monkeypatch.setattr("catalog.api.MAX_QUERY_LIMIT", 7)
+    body = reader.get(f"{API}/entities/by-query?limit=5000").json()
+    assert len(body["items"]) == 7 and "nextCursor" in body["pageInfo"]
+
+
 def test_by_query_walks_every_page_once_with_cursors(reader):
     response = reader.get(f"{API}/entities/by-query?limit=25&orderField=metadata.name,asc")
     body = response.json()
@@ -315,6 +347,21 @@ def test_facets_for_tags_owners_and_annotations(reader):
     assert {"value": "group:default/search", "count": 10} in facets["relations.ownedBy"]
     tiers = {f["value"]: f["count"] for f in facets["metadata.annotations.portal.internal/tier"]}
     assert set(tiers) == {"1", "2", "3", "4"} and sum(tiers.values()) == 32
+
+
+def test_facets_refuse_more_than_ten_facet_parameters(reader):
+    query = "&".join(f"facet=metadata.annotations.a{i}" for i in range(11))
+    response = reader.get(f"{API}/entity-facets?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "name": "InputError",
+        "message": "at most 10 facet parameters per request: ask in batches",
+    }
+
+
+def test_facets_take_ten_facet_parameters(reader):
+    query = "&".join(f"facet=metadata.annotations.a{i}" for i in range(10))
+    assert reader.get(f"{API}/entity-facets?{query}").status_code == 200
 
 
 def test_unreadable_parameters_get_a_400_in_backstage_shape(reader):

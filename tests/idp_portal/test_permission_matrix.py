@@ -39,6 +39,7 @@ from tests.factories import (
     make_resource,
     make_system,
     make_team,
+    make_token,
     make_user,
 )
 
@@ -61,6 +62,9 @@ RULES = {
     # Leads of the object's team (search has no lead in this world) and admins.
     "lead": lambda role, team: role == "admin" or (role == "lead" and team == "payments"),
     "admin": lambda role, team: role == "admin",
+    # A personal token: only the person it belongs to (payments': the member's; search's: the
+    # outsider's), admins included in "nobody else".
+    "owner": lambda role, team: role == ("member" if team == "payments" else "outsider"),
 }
 
 
@@ -143,6 +147,15 @@ MATRIX: dict[str, Entry] = {
         "signed_in", [Call("get", "/api/observability/coverage?service={service}")]
     ),
     "feedback:index": Entry("signed_in", [Call("get", "/feedback/")]),
+    "api_schema": Entry("signed_in", [Call("get", "/api/schema")]),
+    "tokens": Entry(
+        "signed_in",
+        [
+            Call("get", "/accounts/tokens/"),
+            Call("post", "/accounts/tokens/", {"name": "ci", "scope": "read", "days": "30"}),
+        ],
+    ),
+    "token_revoke": Entry("owner", [Call("post", "/accounts/tokens/{token}/revoke")]),
     # --- a team's own rows: members (and admins) -----------------------------------------------
     "provisioning:request_detail": Entry(
         "member", [Call("get", "/provisioning/requests/{pending}/")]
@@ -365,6 +378,7 @@ def world(db, settings, tmp_path):
             "domain": Domain.objects.create(name=f"{team.name}-domain", owner=team).name,
             "api": make_api(f"{team.name}-rest", owner=team).name,
             "catalog_resource": make_resource(f"{team.name}-db", owner=team).name,
+            "token": make_token(users[requester], "write")[0].pk,
         }
     return SimpleNamespace(users=users, objects=objects)
 

@@ -70,7 +70,7 @@ def test_the_list_takes_the_pages_filters(owner_client, services_):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [({"tier": "7"}, "tier"), ({"status": "great"}, "status"), ({"page_size": "1000"}, "page"),
+    [({"tier": "7"}, "tier"), ({"status": "great"}, "status"), ({"page_size": "1001"}, "page"),
      ({"page": "0"}, "page"), ({"page": "x"}, "page"), ({"page": "9"}, "page")],
 )  # fmt: skip
 def test_bad_parameters_are_a_400_naming_the_parameter(owner_client, services_, query, field):
@@ -93,3 +93,15 @@ def test_it_only_answers_get(owner_client, db):
 
 def test_an_outsider_reads_coverage_too(outsider_client, services_):
     assert outsider_client.get(URL, {"service": "petstore"}).status_code == 200
+
+
+def test_the_list_answers_50_by_default(owner_client, personas):
+    for number in range(51):
+        make_component(f"service-{number:02}", owner=personas.team)
+    body = owner_client.get(URL).json()
+    assert body["count"] == 51 and len(body["results"]) == 50 and body["next"]
+
+
+def test_the_list_takes_a_page_size_of_1000(owner_client, services_):
+    response = owner_client.get(URL, {"page_size": 1000})
+    assert response.status_code == 200 and len(response.json()["results"]) == 2

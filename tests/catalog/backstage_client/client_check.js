@@ -27,7 +27,9 @@ async function pagedNames(request) {
 }
 
 async function main() {
-  const everything = await client.getEntities();
+  // The portal pages GET /entities (50 by default, at most 1000): ask for the whole catalog.
+  const everything = await client.getEntities({ limit: 1000 });
+  const defaultPage = await client.getEntities({ fields: ["metadata.name"] });
   const invalid = [];
   for (const entity of everything.items) {
     const problem = await problemWith(entity, { served: true });
@@ -73,6 +75,7 @@ async function main() {
   }
   const result = {
     entityCount: everything.items.length,
+    defaultPageCount: defaultPage.items.length,
     invalid,
     components: components.items,
     ordered: ordered.items.map(nameOf),

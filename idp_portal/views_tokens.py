@@ -1,0 +1,55 @@
+"""The personal access token page: list, create (the token is shown once) and revoke."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from catalog.access import require
+from idp_portal import tokens
+from idp_portal.forms import ApiTokenForm
+from idp_portal.models import ApiToken
+
+NOT_ALLOWED = "Only signed-in, active users can manage API tokens: sign in again."
+
+
+def get_token_for_user(user, pk: int) -> ApiToken:
+    """One of the user's own tokens, or 404 (another person's token does not exist for them)."""
+    return get_object_or_404(ApiToken.objects.for_user(user), pk=pk)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def token_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "token.manage", None, NOT_ALLOWED)
+    form, created, secret = ApiTokenForm(), None, ""
+    if request.method == "POST":
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            created, secret = tokens.create_token(
+                request.user, data["name"], data["scope"], data["days"]
+            )
+            form = ApiTokenForm()
+    context = {
+        "form": form,
+        "created": created,
+        "secret": secret,
+        "tokens": ApiToken.objects.for_user(request.user),
+        "now": timezone.now(),
+        "api_url": request.build_absolute_uri("/api/provisioning/requests"),
+    }
+    return render(request, "idp_portal/tokens.html", context)
+
+
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "token.manage", None, NOT_ALLOWED)
+    token = get_token_for_user(request.user, pk)
+    if tokens.revoke_token(request.user, token):
+        messages.success(request, f"Token {token.name} is revoked: it no longer works.")
+    else:
+        messages.info(request, f"Token {token.name} was already revoked.")
+    return redirect("tokens")
