@@ -24,6 +24,7 @@ from catalog.pagination import CappedPaginator
 from catalog.querysets import memberships_of
 from catalog.sections import render_service_sections
 from idp_portal.htmx import is_partial, vary_on_htmx
+from idp_portal.querystrings import without
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -71,7 +72,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
         "facet_sample": facets.FACET_SAMPLE,
         "scope": scope,
         "team_names": team_names,
-        "query_without_page": _without(data, "page"),
+        "query_without_page": without(data, "page").urlencode(),
         "per_page": paginator.per_page,
         "page_sizes": PAGE_SIZES,
         "active_filters": _active_filters(data),
@@ -82,13 +83,6 @@ def service_list(request: HttpRequest) -> HttpResponse:
         template += "#results"
         context["oob"] = True
     return vary_on_htmx(render(request, template, context))
-
-
-def _without(data: QueryDict, *keys: str) -> str:
-    copy = data.copy()
-    for key in keys:
-        copy.pop(key, None)
-    return copy.urlencode()
 
 
 def _active_filters(data: QueryDict) -> list[dict]:

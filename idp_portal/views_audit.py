@@ -14,6 +14,7 @@ from catalog.pagination import CappedPaginator
 from idp_portal.filtersets import FILTERS, AuditEventFilterSet
 from idp_portal.htmx import is_partial, vary_on_htmx
 from idp_portal.models import AuditEvent
+from idp_portal.querystrings import without
 
 PAGE_SIZE = 50
 WHY = (
@@ -51,7 +52,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     # Invalid values (an impossible date) are reported on the page; the other filters apply.
     paginator = CappedPaginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    query = _without(request.GET, "page")
+    query = without(request.GET, "page").urlencode()
     context = {
         "filterset": filterset,
         "page": page,
@@ -117,17 +118,12 @@ class _Echo:
         return value
 
 
-def _without(data: QueryDict, *keys: str) -> str:
-    copy = data.copy()
-    for key in keys:
-        copy.pop(key, None)
-    return copy.urlencode()
-
-
 def _active_filters(data: QueryDict) -> list[dict]:
     """Each filter in use with the link that removes just it."""
     chips = []
     for key in FILTERS:
         if data.get(key):
-            chips.append({"key": key, "value": data[key], "remove": _without(data, key, "page")})
+            chips.append(
+                {"key": key, "value": data[key], "remove": without(data, key, "page").urlencode()}
+            )
     return chips

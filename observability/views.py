@@ -5,7 +5,7 @@ import hashlib
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +14,7 @@ from catalog import access
 from catalog.choices import Lifecycle, Tier
 from catalog.models import Component, System, Team
 from idp_portal.htmx import is_partial, vary_on_htmx
+from idp_portal.querystrings import without
 from observability import conf, services
 from observability.choices import SIGNALS, SignalStatus
 from observability.filtersets import FILTER_KEYS, CoverageFilterSet
@@ -25,13 +26,6 @@ from observability.stack import connection_summary
 from provisioning.models import ProvisioningRequest
 
 PAGE_SIZE = 50
-
-
-def _without(data: QueryDict, *keys: str) -> QueryDict:
-    copy = data.copy()
-    for key in keys:
-        copy.pop(key, None)
-    return copy
 
 
 def _filter_options() -> dict:
@@ -73,7 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
     # The roll-up answers "how covered is each team" for the same teams, systems and tiers,
     # whatever signal status is picked.
     rollup_set = CoverageFilterSet(
-        _without(data, "signal", "status", "page"), Component.objects.all()
+        without(data, "signal", "status", "page"), Component.objects.all()
     )
     last_refresh = CoverageRefresh.objects.first()
     after = last_refresh.last_component_id if last_refresh else 0
@@ -92,8 +86,8 @@ def index(request: HttpRequest) -> HttpResponse:
         if access.is_platform_admin(request.user)
         else ",".join(map(str, sorted(access.lead_team_ids(request.user)))),
         "refresh_seconds": conf.refresh_seconds(),
-        "query_without_page": _without(data, "page").urlencode(),
-        "filter_query": _without(data, "page"),
+        "query_without_page": without(data, "page").urlencode(),
+        "filter_query": without(data, "page"),
         "signals": SIGNALS,
         "can_backfill_many": access.can(request.user, "backfill.run", None),
     }
