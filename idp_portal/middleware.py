@@ -1,4 +1,5 @@
-"""Sign-in enforcement: pages redirect to the sign-in page, the JSON API answers 401."""
+"""Sign-in enforcement (pages redirect to sign-in, the JSON API answers 401) and the
+Permissions-Policy header."""
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import JsonResponse
@@ -19,3 +20,39 @@ class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
                 status=401,
             )
         return super().handle_no_permission(request, view_func)
+
+
+# Browser features the portal never uses, switched off for it and anything it might embed.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "serial",
+        "hid",
+        "bluetooth",
+        "xr-spatial-tracking",
+        "browsing-topics",
+    )
+)
+
+
+class PermissionsPolicyMiddleware:
+    """Adds Permissions-Policy to every response that does not set its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response

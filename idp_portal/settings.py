@@ -5,6 +5,9 @@ filesystem Celery broker in the data folder, a local-memory cache, bare git repo
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from csp.constants import NONE, SELF
 
 from .env import (
     SettingsError,
@@ -49,6 +52,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_filters",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -63,6 +67,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
+    # Permissions-Policy on every response: the portal uses no camera, microphone, location ...
+    "idp_portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -301,6 +309,33 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+}
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------------
+# Scripts and styles come only from our static files: no inline <script>, no on*= handlers, no
+# style= attributes, no eval (htmx is told so in base.html). Forms post to the portal, and the
+# SSO sign-in form is answered with a redirect to the provider, which form-action also governs.
+_sso_origins = []
+if GITHUB_CLIENT_ID:
+    _sso_origins.append("https://github.com")
+if OIDC_CLIENT_ID:
+    _oidc_url = urlsplit(
+        SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0]["settings"]["server_url"]
+    )
+    _sso_origins.append(f"{_oidc_url.scheme}://{_oidc_url.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # data: for allauth's TOTP QR code
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, *_sso_origins],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # --- Production hardening (DEBUG=false) ---------------------------------------------------
