@@ -41,7 +41,8 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the portal's site: sign-in through allauth, TOTP for platform admins.
+    "idp_portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.github",
@@ -237,6 +239,13 @@ if GITHUB_CLIENT_ID:
         "APPS": [{"client_id": GITHUB_CLIENT_ID, "secret": envstr("GITHUB_CLIENT_SECRET")}],
         "SCOPE": ["read:user", "user:email", "read:org"],
     }
+# Failed sign-ins: 5 wrong passwords per account in 5 minutes, 10 per address a minute
+# (allauth's defaults, stated here because /admin/login/ now relies on them too).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Two-factor authentication: an authenticator app and one-time recovery codes; platform admins
+# must have one before the Django admin opens (idp_portal/admin_site.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Platform portal"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
