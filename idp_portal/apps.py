@@ -6,6 +6,9 @@ class PortalConfig(AppConfig):
     name = "idp_portal"
     verbose_name = "Portal"
 
+    def ready(self) -> None:
+        from idp_portal import checks  # noqa: F401  (registers the deploy checks)
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin whose default site is the portal's (idp_portal/admin_site.py)."""

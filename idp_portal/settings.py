@@ -239,6 +239,14 @@ if GITHUB_CLIENT_ID:
         "APPS": [{"client_id": GITHUB_CLIENT_ID, "secret": envstr("GITHUB_CLIENT_SECRET")}],
         "SCOPE": ["read:user", "user:email", "read:org"],
     }
+# Who may sign in through SSO (idp_portal/auth.py); empty means anyone the provider vouches for,
+# which `manage.py check --deploy` warns about.
+GITHUB_ALLOWED_ORGS = {org.lower() for org in envlist("GITHUB_ALLOWED_ORGS", [])}
+GITHUB_API_URL = envurl(
+    "GITHUB_API_URL", {"https", "http"}, "https://api.github.com", "https://api.github.com"
+)
+OIDC_ALLOWED_DOMAINS = {domain.lower() for domain in envlist("OIDC_ALLOWED_DOMAINS", [])}
+
 # Failed sign-ins: 5 wrong passwords per account in 5 minutes, 10 per address a minute
 # (allauth's defaults, stated here because /admin/login/ now relies on them too).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
