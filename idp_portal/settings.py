@@ -4,6 +4,7 @@ With nothing set, the portal runs on embedded defaults that need no server: SQLi
 filesystem Celery broker in the data folder, a local-memory cache, bare git repositories.
 """
 
+import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -385,5 +386,15 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Never below INFO, even with LOG_LEVEL=DEBUG: botocore logs request bodies (an RDS
+        # master password), urllib3 and hvac log headers with tokens at DEBUG.
+        **{
+            name: {
+                "level": logging.getLevelName(max(logging.getLevelName(LOG_LEVEL), logging.INFO))
+            }
+            for name in ("botocore", "boto3", "urllib3", "s3transfer", "hvac")
+        },
+    },
 }
