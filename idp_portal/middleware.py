@@ -39,7 +39,6 @@ PERMISSIONS_POLICY = ", ".join(
         "usb",
         "serial",
         "hid",
-        "bluetooth",
         "xr-spatial-tracking",
         "browsing-topics",
     )
