@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Local runs default to development mode; CI and production set their own environment.
 export DEBUG ?= true
 
-.PHONY: install dev test lint format bench bench-provisioning bench-observability bench-golden-paths bench-all lock clean
+.PHONY: install dev test lint format security deploy-check bandit audit bench bench-provisioning bench-observability bench-golden-paths bench-all lock clean
 
 install: $(STAMP)
 
@@ -30,6 +30,24 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Security checks (CI runs them after the tests): Django's deploy check on production settings,
+# bandit on our code (high severity), pip-audit of the lock file.
+security: deploy-check bandit audit
+
+deploy-check: install
+	DEBUG=false ALLOWED_HOSTS=portal.example.com CSRF_TRUSTED_ORIGINS=https://portal.example.com \
+	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bandit: install
+	$(BIN)/bandit --quiet --recursive catalog provisioning observability feedback idp_portal \
+	  --exclude '*/migrations/*' --severity-level high
+
+# Fails on a known vulnerability; says "NOT checked" (and passes) when the advisory service is
+# unreachable, which pip-audit alone reports as "No known vulnerabilities found".
+audit: install
+	$(BIN)/python .ci/audit_dependencies.py
 
 format: install
 	$(BIN)/ruff format .

@@ -6,8 +6,11 @@ class PortalConfig(AppConfig):
     name = "idp_portal"
     verbose_name = "Portal"
 
-    def ready(self):
-        from idp_portal import signins
+    def ready(self) -> None:
+        from idp_portal import (
+            checks,  # noqa: F401  (registers the deploy checks)
+            signins,
+        )
 
         signins.connect()
 

@@ -1,4 +1,5 @@
-"""Sign-in: pages redirect to the sign-in page, the JSON API answers 401 and takes tokens."""
+"""Sign-in (pages redirect to the sign-in page, the JSON API answers 401 and takes
+tokens), the request body limit and the Permissions-Policy header."""
 
 import io
 
@@ -157,3 +158,38 @@ def _refuse(request, status: int, name: str, message: str) -> HttpResponse:
         f"<p>{escape(message[0].upper() + message[1:])}.</p>",
         status=status,
     )
+
+
+# Browser features the portal never uses, switched off for it and anything it might embed.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "serial",
+        "hid",
+        "xr-spatial-tracking",
+        "browsing-topics",
+    )
+)
+
+
+class PermissionsPolicyMiddleware:
+    """Adds Permissions-Policy to every response that does not set its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response

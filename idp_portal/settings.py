@@ -4,7 +4,11 @@ With nothing set, the portal runs on embedded defaults that need no server: SQLi
 filesystem Celery broker in the data folder, a local-memory cache, bare git repositories.
 """
 
+import logging
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from csp.constants import NONE, SELF
 
 from .env import (
     SettingsError,
@@ -38,7 +42,8 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # Django's admin on the portal's site: every add, change and delete is audited.
+    # Django's admin on the portal's site: every write audited, sign-in through allauth, TOTP
+    # for platform admins.
     "idp_portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -50,8 +55,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_filters",
+    "csp",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.github",
@@ -64,6 +71,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
+    # Permissions-Policy on every response: the portal uses no camera, microphone, location ...
+    "idp_portal.middleware.PermissionsPolicyMiddleware",
     # Bodies over MAX_REQUEST_BODY_BYTES get 413 before anything (CSRF included) reads them.
     "idp_portal.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -249,6 +260,21 @@ if GITHUB_CLIENT_ID:
         "APPS": [{"client_id": GITHUB_CLIENT_ID, "secret": envstr("GITHUB_CLIENT_SECRET")}],
         "SCOPE": ["read:user", "user:email", "read:org"],
     }
+# Who may sign in through SSO (idp_portal/auth.py); empty means anyone the provider vouches for,
+# which `manage.py check --deploy` warns about.
+GITHUB_ALLOWED_ORGS = {org.lower() for org in envlist("GITHUB_ALLOWED_ORGS", [])}
+GITHUB_API_URL = envurl(
+    "GITHUB_API_URL", {"https", "http"}, "https://api.github.com", "https://api.github.com"
+)
+OIDC_ALLOWED_DOMAINS = {domain.lower() for domain in envlist("OIDC_ALLOWED_DOMAINS", [])}
+
+# Failed sign-ins: 5 wrong passwords per account in 5 minutes, 10 per address a minute
+# (allauth's defaults, stated here because /admin/login/ now relies on them too).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Two-factor authentication: an authenticator app and one-time recovery codes; platform admins
+# must have one before the Django admin opens (idp_portal/admin_site.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Platform portal"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -323,6 +349,33 @@ STORAGES = {
     },
 }
 
+# --- Content-Security-Policy (django-csp) --------------------------------------------------
+# Scripts and styles come only from our static files: no inline <script>, no on*= handlers, no
+# style= attributes, no eval (htmx is told so in base.html). Forms post to the portal, and the
+# SSO sign-in form is answered with a redirect to the provider, which form-action also governs.
+_sso_origins = []
+if GITHUB_CLIENT_ID:
+    _sso_origins.append("https://github.com")
+if OIDC_CLIENT_ID:
+    _oidc_url = urlsplit(
+        SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0]["settings"]["server_url"]
+    )
+    _sso_origins.append(f"{_oidc_url.scheme}://{_oidc_url.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # data: for allauth's TOTP QR code
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, *_sso_origins],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # --- Production hardening (DEBUG=false) ---------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
@@ -353,5 +406,15 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Never below INFO, even with LOG_LEVEL=DEBUG: botocore logs request bodies (an RDS
+        # master password), urllib3 and hvac log headers with tokens at DEBUG.
+        **{
+            name: {
+                "level": logging.getLevelName(max(logging.getLevelName(LOG_LEVEL), logging.INFO))
+            }
+            for name in ("botocore", "boto3", "urllib3", "s3transfer", "hvac")
+        },
+    },
 }

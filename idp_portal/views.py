@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from catalog.access import is_platform_admin
 from idp_portal.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -80,11 +81,20 @@ def _check_broker() -> str | None:
     return None
 
 
+def _shows_details(request: HttpRequest) -> bool:
+    """Hosts, ports and driver errors are for platform admins; probes and others see names."""
+    try:
+        return is_platform_admin(request.user)
+    except Exception:  # the session lives in the database, which may be what is down
+        return False
+
+
 @login_not_required
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Readiness: the database and the Celery broker both answer; 503 names whichever does not."""
+    """Readiness: the database and the Celery broker both answer; 503 names whichever does not
+    (with the error only for a signed-in platform admin: it can hold hosts and ports)."""
     problems = {
         name: problem
         for name, problem in (("database", _check_database()), ("broker", _check_broker()))
@@ -92,6 +102,8 @@ def readyz(request: HttpRequest) -> HttpResponse:
     }
     if problems:
         logger.warning("not ready: %s", problems)
+        if not _shows_details(request):
+            problems = dict.fromkeys(problems, "unreachable")
         return JsonResponse({"status": "unavailable", "failing": problems}, status=503)
     return JsonResponse({"status": "ok", "checks": ["database", "broker"]})
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from catalog.choices import TeamRole
-from tests.factories import add_member, make_team, make_user
+from tests.factories import add_member, enroll_totp, make_team, make_user
 
 pytest_plugins = ["tests.moto_server"]
 
@@ -41,3 +41,12 @@ def owner_client(client, personas):
 def outsider_client(client, personas):
     client.force_login(personas.outsider)
     return client
+
+
+@pytest.fixture
+def admin_user(db):
+    """pytest-django's `admin_user` (and so `admin_client`), with the authenticator app that
+    the Django admin requires of every platform admin."""
+    user = make_user("admin", is_staff=True, is_superuser=True)
+    enroll_totp(user)
+    return user

@@ -29,6 +29,15 @@ def make_user(username: str | None = None, **fields):
     return get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
 
 
+def enroll_totp(user) -> str:
+    """Give `user` an authenticator app (as allauth's set-up page does); returns its secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)  # stores the secret encrypted, as allauth does
+    return secret
+
+
 def make_team(name: str | None = None, **fields) -> Team:
     name = name or f"team-{next(_seq)}"
     fields.setdefault("title", name.replace("-", " ").title())

@@ -37,10 +37,25 @@ def browser():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# Chromium's console lines when the Content-Security-Policy or Permissions-Policy blocks or
+# misreads something: any of them fails the test that loaded the page.
+POLICY_ERRORS = ("Content Security Policy", "Content-Security-Policy", "Permissions-Policy")
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(10_000)
+    policy_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            policy_errors.append(message.text)
+            if any(marker in message.text for marker in POLICY_ERRORS)
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert not policy_errors, f"the page broke the browser policies: {policy_errors}"

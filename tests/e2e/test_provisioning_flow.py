@@ -1,5 +1,7 @@
 """A team member requests a bucket in a real browser: plan preview, submit, live log, moto."""
 
+from playwright.sync_api import expect
+
 from catalog.choices import TeamRole
 from provisioning import engine
 from provisioning.models import ProvisioningRequest
@@ -36,9 +38,9 @@ def test_request_a_bucket_and_watch_it_succeed(page, live_server, transactional_
 
     request = ProvisioningRequest.objects.get()
     engine.apply(request.pk, "e2e-worker")  # what the Celery worker does, in-process here
-    page.wait_for_function(
-        "document.querySelector('#request-state').innerText.includes('Succeeded')", timeout=10_000
-    )  # the page's own polling picked it up
+    # The page's own polling picks it up. expect(), not wait_for_function(): the CSP forbids
+    # the eval a string predicate needs.
+    expect(page.locator("#request-state")).to_contain_text("Succeeded", timeout=10_000)
     assert "created bucket payments-petstore-dev-assets" in page.locator(".event-log").inner_text()
     buckets = [b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]]
     assert buckets == ["payments-petstore-dev-assets"]

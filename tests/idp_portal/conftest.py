@@ -2,13 +2,15 @@
 
 import pytest
 
-from tests.factories import make_user
+from tests.factories import enroll_totp, make_user
 
 
 @pytest.fixture
 def platform_admin(db):
-    """A platform admin: staff and superuser, as the portal's platform team are."""
-    return make_user("platform", is_staff=True, is_superuser=True)
+    """A platform admin: staff and superuser with an authenticator app, as the admin requires."""
+    user = make_user("platform", is_staff=True, is_superuser=True)
+    enroll_totp(user)
+    return user
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ PUBLIC = {
     "account_email_verification_sent",
     "account_confirm_email",
     "account_confirm_login_code",
+    "mfa_authenticate",  # the second step of signing in: the code, before the session exists
     "account_reset_password",
     "account_reset_password_done",
     "account_reset_password_from_key",

@@ -34,6 +34,7 @@ from provisioning.models import (
 )
 from tests.factories import (
     add_member,
+    enroll_totp,
     make_api,
     make_component,
     make_resource,
@@ -331,7 +332,7 @@ def world(db, settings, tmp_path):
     seed_golden_paths()
     gp = GoldenPath.objects.get(slug="python-http")
     users = {
-        "admin": make_user("m-admin", is_staff=True, is_superuser=True),
+        "admin": enrolled(make_user("m-admin", is_staff=True, is_superuser=True)),
         "lead": make_user("m-lead"),
         "member": make_user("m-member"),
         "outsider": make_user("m-outsider"),
@@ -381,6 +382,11 @@ def world(db, settings, tmp_path):
             "token": make_token(users[requester], "write")[0].pk,
         }
     return SimpleNamespace(users=users, objects=objects)
+
+
+def enrolled(user):
+    enroll_totp(user)  # the admin opens only with a second factor
+    return user
 
 
 def _fill(value, values: dict):

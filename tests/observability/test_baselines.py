@@ -10,7 +10,6 @@ from observability.models import AlertBaseline
 from observability.services import thresholds_in_force
 from observability.thresholds import BUILT_IN, resolve
 from observability.validators import range_problem, window_problem
-from tests.factories import make_user
 from tests.observability.factories import make_baseline
 
 
@@ -112,9 +111,8 @@ def test_without_any_baseline_the_built_in_values_apply():
     assert resolve(2, None, None) == BUILT_IN
 
 
-def test_admin_refuses_an_out_of_range_baseline_and_says_the_range(client, db):
-    client.force_login(make_user("root", is_staff=True, is_superuser=True))
-    response = client.post(
+def test_admin_refuses_an_out_of_range_baseline_and_says_the_range(admin_client):
+    response = admin_client.post(
         "/admin/observability/alertbaseline/add/",
         {"tier": "2", "error_rate_percent": "90", "latency_p99_ms": "", "pod_restarts_per_hour": "",
          "evaluation_window": "", "severity": ""},
@@ -126,13 +124,11 @@ def test_admin_refuses_an_out_of_range_baseline_and_says_the_range(client, db):
     assert not AlertBaseline.objects.filter(tier=2).exists()
 
 
-def test_admin_records_who_changed_a_baseline(client, db):
-    admin = make_user("root", is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    response = client.post(
+def test_admin_records_who_changed_a_baseline(admin_client, admin_user):
+    response = admin_client.post(
         "/admin/observability/alertbaseline/add/",
         {"tier": "4", "error_rate_percent": "5", "latency_p99_ms": "2000",
          "pod_restarts_per_hour": "", "evaluation_window": "15m", "severity": "warning"},
     )  # fmt: skip
     assert response.status_code == 302
-    assert AlertBaseline.objects.get(tier=4).updated_by == admin
+    assert AlertBaseline.objects.get(tier=4).updated_by == admin_user

@@ -5,15 +5,14 @@ import json
 import pytest
 
 from provisioning.models import GoldenPath, PipelineTemplate, SkeletonFile
-from tests.factories import make_user
 
 CHANGE = "/admin/provisioning/goldenpath/{}/change/"
 
 
 @pytest.fixture
-def admin_client(client, golden_paths):
-    client.force_login(make_user("platform", is_staff=True, is_superuser=True))
-    return client
+def admin_client(admin_client, golden_paths):
+    """conftest's admin (with its second factor), once the shipped golden paths exist."""
+    return admin_client
 
 
 def change_data(gp: GoldenPath, **fields) -> dict:

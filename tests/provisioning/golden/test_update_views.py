@@ -6,7 +6,6 @@ from django.test import Client
 from catalog.models import Component
 from provisioning.golden_paths import updates
 from provisioning.models import ProvisioningRequest, ServiceOrigin
-from tests.factories import make_user
 from tests.provisioning.golden.update_helpers import make_live, new_golden_path_version
 
 OVERVIEW = "/provisioning/updates/"
@@ -17,14 +16,9 @@ def open_url(kind: str, pk: int) -> str:
 
 
 @pytest.fixture
-def platform_admin(db):
-    return make_user("platform", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(client, platform_admin):
-    client.force_login(platform_admin)
-    return client
+def platform_admin(admin_user):
+    """conftest's admin: with the second factor the Django admin pages require."""
+    return admin_user
 
 
 @pytest.fixture
