@@ -50,3 +50,17 @@ def admin_user(db):
     user = make_user("admin", is_staff=True, is_superuser=True)
     enroll_totp(user)
     return user
+
+
+@pytest.fixture
+def platform_admin(db):
+    """A platform admin: staff and superuser with an authenticator app, as the admin requires."""
+    user = make_user("platform", is_staff=True, is_superuser=True)
+    enroll_totp(user)
+    return user
+
+
+@pytest.fixture
+def platform_client(client, platform_admin):
+    client.force_login(platform_admin)
+    return client

@@ -15,7 +15,7 @@ from provisioning.choices import RequestState
 from provisioning.drivers.git import read_files
 from provisioning.extensions import bundles
 from provisioning.models import Environment, ProvisioningRequest
-from tests.factories import add_link, make_component, make_team, make_user
+from tests.factories import add_link, make_component, make_team
 from tests.observability.conftest import git_log
 from tests.observability.factories import make_baseline
 
@@ -29,12 +29,6 @@ def petstore(personas):
     component = make_component("petstore", owner=personas.team, tier=1)
     add_link(component, "https://runbooks.example.com/petstore", kind=LinkKind.RUNBOOK)
     return component
-
-
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(make_user("root", is_staff=True))
-    return client
 
 
 def backfills():
@@ -140,11 +134,11 @@ def make_fleet(count: int, team=None) -> list:
 
 
 def test_a_filter_backfill_is_one_platform_wide_request_with_per_service_steps(
-    admin_client, environments, gitops_dir
+    platform_client, environments, gitops_dir
 ):
     make_fleet(6)
     make_component("elsewhere", owner=make_team("other"))
-    response = admin_client.post(reverse("observability:backfill"), {"team": "fleet"})
+    response = platform_client.post(reverse("observability:backfill"), {"team": "fleet"})
     [request] = backfills()
     assert response.url == request.get_absolute_url()
     assert request.team is None  # platform-wide: admins see it
@@ -156,25 +150,27 @@ def test_a_filter_backfill_is_one_platform_wide_request_with_per_service_steps(
     assert engine.apply(request.pk, "w1").state == RequestState.SUCCEEDED
     assert len(git_log(gitops_dir)) == 6 * len(environments)
 
-    admin_client.post(reverse("observability:backfill"), {"team": "fleet"})
+    platform_client.post(reverse("observability:backfill"), {"team": "fleet"})
     assert backfills().count() == 1
     assert len(git_log(gitops_dir)) == 6 * len(environments)
 
 
 def test_a_filter_backfill_stops_at_the_size_limit_and_says_what_is_left(
-    admin_client, environments, monkeypatch
+    platform_client, environments, monkeypatch
 ):
     monkeypatch.setattr(services, "MAX_BACKFILL_SERVICES", 2)
     make_fleet(5)
-    response = admin_client.post(reverse("observability:backfill"), {"team": "fleet"}, follow=True)
+    response = platform_client.post(
+        reverse("observability:backfill"), {"team": "fleet"}, follow=True
+    )
     assert backfills().get().steps.count() == 2 * len(environments)
     assert "3 more service(s) remain" in response.content.decode()
 
 
-def test_services_without_an_owner_are_left_out_with_a_warning(admin_client, environments):
+def test_services_without_an_owner_are_left_out_with_a_warning(platform_client, environments):
     make_component("orphan")
     make_fleet(1)
-    response = admin_client.post(reverse("observability:backfill"), {}, follow=True)
+    response = platform_client.post(reverse("observability:backfill"), {}, follow=True)
     assert "have no owner team in the catalog and were left out (e.g. orphan)" in (
         response.content.decode()
     )
@@ -187,10 +183,10 @@ def test_only_platform_admins_backfill_a_filter(owner_client, petstore):
     assert not backfills().exists()
 
 
-def test_no_environments_means_nothing_is_planned(admin_client, db):
+def test_no_environments_means_nothing_is_planned(platform_client, db):
     make_fleet(1)
     Environment.objects.all().delete()
-    response = admin_client.post(reverse("observability:backfill"), {}, follow=True)
+    response = platform_client.post(reverse("observability:backfill"), {}, follow=True)
     assert "No environments exist" in response.content.decode()
     assert not backfills().exists()
 
@@ -204,5 +200,5 @@ def test_the_bundle_generator_is_registered_for_golden_paths(petstore, environme
     assert resource.tags["team"] == "payments"
 
 
-def test_the_filter_backfill_needs_post(admin_client):
-    assert admin_client.get(reverse("observability:backfill")).status_code == 405
+def test_the_filter_backfill_needs_post(platform_client):
+    assert platform_client.get(reverse("observability:backfill")).status_code == 405

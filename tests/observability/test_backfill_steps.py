@@ -17,41 +17,35 @@ from provisioning.drivers.base import PermanentError, PlannedResource
 from provisioning.drivers.git import read_files
 from provisioning.extensions import rendered
 from provisioning.models import ProvisioningRequest
-from tests.factories import make_component, make_team, make_user
+from tests.factories import make_component, make_team
 from tests.observability.conftest import git_log
 from tests.observability.factories import make_baseline
-
-
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(make_user("root", is_staff=True))
-    return client
 
 
 def backfills():
     return ProvisioningRequest.objects.filter(type=services.BACKFILL_TYPE)
 
 
-def post_backfill(admin_client, **query):
-    return admin_client.post(reverse("observability:backfill"), query, follow=True)
+def post_backfill(platform_client, **query):
+    return platform_client.post(reverse("observability:backfill"), query, follow=True)
 
 
-def test_a_backfill_over_the_old_300_service_limit_is_one_request(admin_client, environments):
+def test_a_backfill_over_the_old_300_service_limit_is_one_request(platform_client, environments):
     team = make_team("fleet")
     Component.objects.bulk_create(
         Component(name=f"svc-{n:03}", owner=team, tier=1 + n % 4, search_text=f"svc-{n:03}")
         for n in range(320)
     )
-    response = post_backfill(admin_client, team="fleet")
+    response = post_backfill(platform_client, team="fleet")
     [request] = backfills()
     assert request.steps.count() == 320 * len(environments)
     assert "more service(s) remain" not in response.content.decode()
     assert request.parameters["bundles"] == 320 * len(environments)
 
 
-def test_steps_and_plan_hold_the_inputs_not_the_rendered_files(admin_client, environments):
+def test_steps_and_plan_hold_the_inputs_not_the_rendered_files(platform_client, environments):
     component = make_component("petstore", owner=make_team("fleet"), tier=1)
-    post_backfill(admin_client, team="fleet")
+    post_backfill(platform_client, team="fleet")
     request = backfills().get()
     step = request.steps.order_by("position").first()
     assert step.resource["config"] == {
@@ -66,9 +60,11 @@ def test_steps_and_plan_hold_the_inputs_not_the_rendered_files(admin_client, env
     assert len(json.dumps(request.plan)) < 2_000 * len(environments)
 
 
-def test_the_step_writes_the_bundle_as_wanted_when_it_runs(admin_client, environments, gitops_dir):
+def test_the_step_writes_the_bundle_as_wanted_when_it_runs(
+    platform_client, environments, gitops_dir
+):
     make_component("petstore", owner=make_team("fleet"), tier=1)
-    post_backfill(admin_client, team="fleet")
+    post_backfill(platform_client, team="fleet")
     make_baseline(BaselineScope.TIER_1, error_rate_percent=Decimal("0.25"))
     assert engine.apply(backfills().get().pk, "w1").state == RequestState.SUCCEEDED
     rules = read_files(gitops_dir / "gitops.git", "main", "apps/petstore/dev/observability")
@@ -76,31 +72,33 @@ def test_the_step_writes_the_bundle_as_wanted_when_it_runs(admin_client, environ
     assert len(git_log(gitops_dir)) == len(environments)
 
 
-def test_a_pending_backfill_is_not_repeated_after_a_baseline_change(admin_client, environments):
+def test_a_pending_backfill_is_not_repeated_after_a_baseline_change(platform_client, environments):
     make_component("petstore", owner=make_team("fleet"), tier=1)
-    post_backfill(admin_client, team="fleet")
+    post_backfill(platform_client, team="fleet")
     make_baseline(BaselineScope.TIER_1, error_rate_percent=Decimal("0.25"))
-    response = post_backfill(admin_client, team="fleet")
+    response = post_backfill(platform_client, team="fleet")
     assert backfills().count() == 1  # the pending steps will render the new baseline
     assert f"{len(environments)} are being written by an earlier request" in (
         response.content.decode()
     )
 
 
-def test_a_running_step_of_an_older_plan_does_not_hide_a_newer_bundle(admin_client, environments):
+def test_a_running_step_of_an_older_plan_does_not_hide_a_newer_bundle(
+    platform_client, environments
+):
     make_component("petstore", owner=make_team("fleet"), tier=1)
-    post_backfill(admin_client, team="fleet")
+    post_backfill(platform_client, team="fleet")
     backfills().get().steps.update(state=StepState.RUNNING)  # already rendered, mid-commit
     make_baseline(BaselineScope.TIER_1, error_rate_percent=Decimal("0.25"))
-    post_backfill(admin_client, team="fleet")
+    post_backfill(platform_client, team="fleet")
     assert backfills().count() == 2
 
 
 def test_a_service_removed_before_its_step_runs_fails_the_step_and_writes_nothing(
-    admin_client, environments, gitops_dir
+    platform_client, environments, gitops_dir
 ):
     component = make_component("petstore", owner=make_team("fleet"), tier=1)
-    post_backfill(admin_client, team="fleet")
+    post_backfill(platform_client, team="fleet")
     request = backfills().get()
     component.delete()
     assert engine.apply(request.pk, "w1").state == RequestState.FAILED
@@ -112,10 +110,10 @@ def test_a_service_removed_before_its_step_runs_fails_the_step_and_writes_nothin
 
 
 def test_a_service_renamed_before_its_step_runs_is_not_written_under_the_new_name(
-    admin_client, environments, gitops_dir
+    platform_client, environments, gitops_dir
 ):
     component = make_component("petstore", owner=make_team("fleet"), tier=1)
-    post_backfill(admin_client, team="fleet")
+    post_backfill(platform_client, team="fleet")
     Component.objects.filter(pk=component.pk).update(name="catstore")
     assert engine.apply(backfills().get().pk, "w1").state == RequestState.FAILED
     assert "renamed to catstore" in backfills().get().failure
@@ -123,10 +121,10 @@ def test_a_service_renamed_before_its_step_runs_is_not_written_under_the_new_nam
 
 
 def test_a_service_left_without_owner_before_its_step_runs_is_not_written(
-    admin_client, environments, gitops_dir
+    platform_client, environments, gitops_dir
 ):
     component = make_component("petstore", owner=make_team("fleet"), tier=1)
-    post_backfill(admin_client, team="fleet")
+    post_backfill(platform_client, team="fleet")
     Component.objects.filter(pk=component.pk).update(owner=None)
     assert engine.apply(backfills().get().pk, "w1").state == RequestState.FAILED
     assert "petstore has no owner team any more" in backfills().get().failure
@@ -145,10 +143,10 @@ def test_a_whole_resource_is_run_as_it_is():
 
 
 def test_a_long_backfill_runs_in_slices_and_each_slice_goes_on_where_the_last_stopped(
-    admin_client, environments, gitops_dir, monkeypatch
+    platform_client, environments, gitops_dir, monkeypatch
 ):
     make_component("petstore", owner=make_team("fleet"), tier=1)
-    post_backfill(admin_client, team="fleet")
+    post_backfill(platform_client, team="fleet")
     request = backfills().get()
     monkeypatch.setattr(engine, "SLICE_SECONDS", 0)  # every slice is over after one step
     outcomes = [engine.apply(request.pk, "w1") for _ in environments]

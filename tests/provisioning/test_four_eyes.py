@@ -32,11 +32,6 @@ def dev_bucket(personas, petstore, dev, recording_driver):
     return _bucket_in(dev, personas, petstore)
 
 
-@pytest.fixture
-def admin(db):
-    return make_user("platform-admin", is_staff=True)
-
-
 def test_a_member_decommissioning_production_waits_for_a_lead(prod_bucket, personas, client):
     client.force_login(personas.teammate)
     response = client.post(f"/provisioning/resources/{prod_bucket.pk}/decommission/")
@@ -119,20 +114,22 @@ def test_a_row_shared_by_every_environment_counts_as_production(dev_bucket, pers
     assert "shared by every environment" in request.needs_approval_reason
 
 
-def test_an_admin_cannot_approve_their_own_production_request(admin, personas, petstore, prod):
-    request = services.submit_request(admin, "s3-bucket", petstore, prod, BUCKET)
+def test_an_admin_cannot_approve_their_own_production_request(
+    platform_admin, personas, petstore, prod
+):
+    request = services.submit_request(platform_admin, "s3-bucket", petstore, prod, BUCKET)
     assert request.state == RequestState.AWAITING_APPROVAL
-    assert not access.can(admin, "request.approve", request)
-    assert not services.approve_request(request, admin)  # even called directly
+    assert not access.can(platform_admin, "request.approve", request)
+    assert not services.approve_request(request, platform_admin)  # even called directly
     request.refresh_from_db()
     assert request.state == RequestState.AWAITING_APPROVAL and request.approved_by is None
 
 
 def test_the_requester_sees_no_approve_button_and_a_forged_post_is_refused_and_audited(
-    admin, personas, petstore, prod, client
+    platform_admin, personas, petstore, prod, client
 ):
-    request = services.submit_request(admin, "s3-bucket", petstore, prod, BUCKET)
-    client.force_login(admin)
+    request = services.submit_request(platform_admin, "s3-bucket", petstore, prod, BUCKET)
+    client.force_login(platform_admin)
     page = client.get(request.get_absolute_url()).content.decode()
     assert "Approve</button>" not in page and "Cancel request" in page
     response = client.post(f"/provisioning/requests/{request.pk}/approve/")
@@ -140,7 +137,7 @@ def test_the_requester_sees_no_approve_button_and_a_forged_post_is_refused_and_a
     request.refresh_from_db()
     assert request.state == RequestState.AWAITING_APPROVAL
     denied = AuditEvent.objects.get(action="request.approve", outcome="denied")
-    assert denied.actor == admin and denied.object_id == str(request.pk)
+    assert denied.actor == platform_admin and denied.object_id == str(request.pk)
 
 
 def test_another_lead_sees_the_approve_button_and_it_works(personas, petstore, prod, client):

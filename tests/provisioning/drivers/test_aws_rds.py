@@ -104,6 +104,9 @@ def test_the_password_never_appears_in_logs_results_or_errors(
     aws, aws_driver, database_network, caplog
 ):
     caplog.set_level(logging.DEBUG)
+    # Settings keep botocore at INFO whatever LOG_LEVEL says (test_logging.py); should someone
+    # turn its debug log on anyway, the password is still scrubbed from it.
+    caplog.set_level(logging.DEBUG, logger="botocore")
 
     result = aws_driver.ensure(planned_database(), secrets={"password": PASSWORD})
 
@@ -114,6 +117,7 @@ def test_the_password_never_appears_in_logs_results_or_errors(
 
 def test_an_error_that_echoes_the_password_is_scrubbed(aws, database_network, fault_proxy, caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="botocore")  # as if someone turned it on
     fault_proxy.fail(
         "CreateDBInstance",
         status=400,

@@ -333,6 +333,8 @@ def test_values_not_supplied_are_a_permanent_error_naming_only_the_keys(vault, d
 
 def test_secret_values_appear_only_in_the_write_body(vault, driver, caplog):
     caplog.set_level(logging.DEBUG)
+    for noisy in ("hvac", "urllib3"):  # at INFO by settings; as if someone turned them on
+        caplog.set_level(logging.DEBUG, logger=noisy)
     vault.fail("POST", DB_PATH, 503, message="Vault is sealed")
 
     with pytest.raises(TransientError) as failed:

@@ -431,12 +431,6 @@ def test_the_section_costs_one_query(rf, live, personas):
 # --- The report page ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(make_user("platform", is_staff=True))
-    return client
-
-
 def make_service(name: str, gp, team, files: dict[str, str] | None) -> ServiceOrigin:
     """A golden-path service row with `files` committed under apps/<name>/ (None: nothing)."""
     component = make_component(name, owner=team)
@@ -465,8 +459,8 @@ def fleet(python_http, personas):
     ]
 
 
-def test_the_report_lists_services_worst_first(admin_client, fleet):
-    response = admin_client.get(REPORT)
+def test_the_report_lists_services_worst_first(platform_client, fleet):
+    response = platform_client.get(REPORT)
     assert response.status_code == 200
     names = [row["origin"].name for row in response.context["rows"]]
     assert names == ["beta", "gamma", "alpha"]
@@ -477,17 +471,17 @@ def test_the_report_lists_services_worst_first(admin_client, fleet):
     assert "environments match" in html
 
 
-def test_the_report_filters_by_team(admin_client, fleet, python_http, personas):
+def test_the_report_filters_by_team(platform_client, fleet, python_http, personas):
     other = make_team("orders")
     make_service("delta", python_http, other, None)
-    response = admin_client.get(REPORT, {"team": "orders"})
+    response = platform_client.get(REPORT, {"team": "orders"})
     (row,) = response.context["rows"]
     assert row["origin"].name == "delta" and row["parity"].flagged[0].what.startswith("no overlay")
-    assert len(admin_client.get(REPORT).context["rows"]) == 4
+    assert len(platform_client.get(REPORT).context["rows"]) == 4
 
 
-def test_an_unknown_team_in_the_filter_says_what_to_do(admin_client, fleet):
-    response = admin_client.get(REPORT, {"team": "nobody"})
+def test_an_unknown_team_in_the_filter_says_what_to_do(platform_client, fleet):
+    response = platform_client.get(REPORT, {"team": "nobody"})
     assert "pick one from the list" in response.content.decode()
     assert len(response.context["rows"]) == 3
 
@@ -500,29 +494,29 @@ def test_the_report_is_for_platform_admins_only(client, owner_client, fleet):
     assert client.get(REPORT)["Location"].startswith("/accounts/login/")
 
 
-def test_the_report_refuses_writes(admin_client):
-    assert admin_client.post(REPORT).status_code == 405
+def test_the_report_refuses_writes(platform_client):
+    assert platform_client.post(REPORT).status_code == 405
 
 
 def test_the_report_says_not_connected_when_the_git_host_is_not_local(
-    admin_client, fleet, settings
+    platform_client, fleet, settings
 ):
     settings.GIT_HOST = "github"
-    response = admin_client.get(REPORT)
+    response = platform_client.get(REPORT)
     assert response.status_code == 200 and "not connected" in response.content.decode()
     assert response.context["rows"] == []
 
 
 def test_the_report_costs_the_same_queries_however_many_services(
-    admin_client, python_http, personas
+    platform_client, python_http, personas
 ):
     make_service("one", python_http, personas.team, service_files(name="one"))
     with CaptureQueriesContext(connection) as few:
-        admin_client.get(REPORT)
+        platform_client.get(REPORT)
     for name in ("two", "three", "four"):
         make_service(name, python_http, personas.team, flagged_files(name, 1))
     with CaptureQueriesContext(connection) as many:
-        admin_client.get(REPORT)
+        platform_client.get(REPORT)
     assert len(many) == len(few)
 
 
