@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from catalog import access
 from catalog.access import require
 from idp_portal import tokens
 from idp_portal.forms import ApiTokenForm
@@ -40,8 +41,17 @@ def token_list(request: HttpRequest) -> HttpResponse:
         "tokens": ApiToken.objects.for_user(request.user),
         "now": timezone.now(),
         "api_url": request.build_absolute_uri("/api/provisioning/requests"),
+        # The example names one of the user's own services, so it works when pasted.
+        "example_service": _example_service(request.user) if created else "",
     }
     return render(request, "idp_portal/tokens.html", context)
+
+
+def _example_service(user) -> str:
+    from catalog.models import Component
+
+    owned = Component.objects.filter(owner_id__in=access.member_team_ids(user)).order_by("name")
+    return owned.values_list("name", flat=True).first() or "your-service"
 
 
 @require_POST

@@ -245,8 +245,9 @@ def approve_request(request: ProvisioningRequest, approver) -> bool:
     if not changed:
         return False
     request.refresh_from_db()
-    name = approver.get_username()
-    enqueue(request, name, f"approved by {name} (requested by {request.requester.get_username()})")
+    enqueue(
+        request, approver.get_username(), f"approved (asked by {request.requester.get_username()})"
+    )
     _audit_transition(approver, "request.approve", request)
     return True
 

@@ -119,3 +119,14 @@ def test_the_list_costs_the_same_queries_for_1_or_20_tokens(
         make_token(personas.owner, name=f"token-{number}")
     with django_assert_num_queries(len(one)):
         owner_client.get(URL)
+
+
+def test_the_curl_example_names_one_of_the_users_own_services(client, personas):
+    from tests.factories import make_component
+
+    make_component("ledger", owner=personas.team)
+    client.force_login(personas.teammate)
+    page = client.post(
+        "/accounts/tokens/", {"name": "ci", "scope": "write", "days": "30"}
+    ).content.decode()
+    assert '"service": "ledger"' in page
