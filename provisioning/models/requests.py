@@ -129,7 +129,7 @@ class ProvisioningRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.type} for {self.service_name} ({self.environment_id})"
+        return f"#{self.pk} {self.type} for {self.service_name or 'the platform'}"
 
     def get_absolute_url(self) -> str:
         return reverse("provisioning:request_detail", args=[self.pk])
