@@ -174,6 +174,8 @@ RULES: dict[str, Callable] = {
     "admin.access": _admin_only,
     # everyone signed in
     "token.manage": _signed_in,
+    # A personal token is its owner's alone, platform admins included.
+    "token.revoke": lambda user, token: token is not None and token.user_id == user.pk,
     "survey.answer": _signed_in,
     "friction.report": _signed_in,
 }

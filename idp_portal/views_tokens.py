@@ -17,8 +17,10 @@ NOT_ALLOWED = "Only signed-in, active users can manage API tokens: sign in again
 
 
 def get_token_for_user(user, pk: int) -> ApiToken:
-    """One of the user's own tokens, or 404 (another person's token does not exist for them)."""
-    return get_object_or_404(ApiToken.objects.for_user(user), pk=pk)
+    """One of the user's own tokens. Unknown: 404; another person's: 403, audited."""
+    token = get_object_or_404(ApiToken.objects.select_related("user"), pk=pk)
+    require(user, "token.revoke", token, "This token is someone else's: only they can revoke it.")
+    return token
 
 
 @never_cache

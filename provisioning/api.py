@@ -165,7 +165,11 @@ def create_request(request: HttpRequest) -> JsonResponse:
     "A provisioning request's state, steps and resources",
     responses={
         200: ("The request.", REQUEST_STATE),
-        404: ("No such request among your teams' requests.", {"type": "object"}),
+        403: (
+            "Another team's request: only its members or a platform admin may read it.",
+            {"type": "object"},
+        ),
+        404: ("No such request.", {"type": "object"}),
     },
     tags=("provisioning",),
 )

@@ -14,11 +14,23 @@ from provisioning.models import ProvisionedResource, ProvisioningRequest, Servic
 
 
 def get_request_for_user(user, pk: int) -> ProvisioningRequest:
-    """The request if one of the user's teams owns it, or the user is a platform admin; else 404."""
-    queryset = ProvisioningRequest.objects.for_user(user).select_related(
-        "team", "environment", "requester", "approved_by", "component"
+    """The request if the user may see it (their team's, or any for a platform admin).
+    Unknown: 404; another team's: 403, recorded in the audit trail."""
+    req = get_object_or_404(
+        ProvisioningRequest.objects.select_related(
+            "team", "environment", "requester", "approved_by", "component"
+        ),
+        pk=pk,
     )
-    return get_object_or_404(queryset, pk=pk)
+    whose = f"team {req.team.display_name}" if req.team_id else "the platform team"
+    access.require(
+        user,
+        "request.view",
+        req,
+        f"Request #{req.pk} belongs to {whose}: only its members or a platform admin can see "
+        "or act on it.",
+    )
+    return req
 
 
 def owned_components(user):
@@ -75,11 +87,19 @@ def refuse_another_team(user, name: str) -> None:
 
 
 def get_resource_for_user(user, pk: int) -> ProvisionedResource:
-    """An inventory row of one of the user's teams (any for platform admins); else 404."""
-    queryset = ProvisionedResource.objects.for_user(user).select_related(
-        "team", "component", "environment"
+    """An inventory row of one of the user's teams (any for platform admins). Unknown: 404;
+    another team's: 403, recorded in the audit trail."""
+    resource = get_object_or_404(
+        ProvisionedResource.objects.select_related("team", "component", "environment"), pk=pk
     )
-    return get_object_or_404(queryset, pk=pk)
+    access.require(
+        user,
+        "resource.view",
+        resource,
+        f"{resource.name} belongs to team {resource.team.display_name}: only its members or a "
+        "platform admin can act on it.",
+    )
+    return resource
 
 
 def get_origin_for_user(user, name: str, action: str) -> ServiceOrigin:

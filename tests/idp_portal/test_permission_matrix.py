@@ -7,7 +7,7 @@ who may) or in NOT_IN_MATRIX with the reason. A new URL in neither fails
 Each endpoint is called by five roles — platform admin, lead and member of `payments`, a
 member of `search` ("outsider"), anonymous — on an object of `payments` and one of `search`,
 and the answer must be the rule's: allowed (2xx, or a redirect that is not the sign-in page),
-refused (403; 404 where rows of other teams are hidden), or sign in first (redirect to the
+refused (403, recorded in the audit trail), or sign in first (redirect to the
 sign-in page; 401 JSON under /api/).
 """
 
@@ -412,7 +412,7 @@ def _outcome(response, path: str) -> str:
     status = response.status_code
     if status == 401 or (status == 302 and "/accounts/login/" in response["Location"]):
         return "sign in"
-    if status in {403, 404}:
+    if status == 403:
         return "refused"
     if status < 400:
         return "allowed"

@@ -83,11 +83,18 @@ def test_revoking_twice_is_a_no_op(owner_client, personas):
     assert ApiToken.objects.get(pk=token.pk).revoked_at == first
 
 
-def test_another_persons_token_is_404(outsider_client, personas):
+def test_revoking_another_persons_token_is_refused_and_audited(outsider_client, personas):
+    from idp_portal.models import AuditEvent
+
     token, _ = make_token(personas.owner)
     response = outsider_client.post(reverse("token_revoke", args=[token.pk]))
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
+    assert AuditEvent.objects.filter(action="token.revoke", outcome="denied").exists()
+
+
+def test_an_unknown_token_is_404(owner_client):
+    assert owner_client.post(reverse("token_revoke", args=[9999])).status_code == 404
 
 
 def test_revoke_needs_post(owner_client, personas):

@@ -122,10 +122,14 @@ def test_a_taken_name_is_409_with_what_to_do(api):
     )
 
 
-def test_reading_another_teams_request_is_404(api, client, personas):
+def test_reading_another_teams_request_is_403(api, client, personas):
     request_id = post(api, bucket()).json()["id"]
     client.force_login(personas.outsider)
-    assert client.get(f"{URL}/{request_id}").status_code == 404
+    assert client.get(f"{URL}/{request_id}").status_code == 403
+
+
+def test_reading_an_unknown_request_is_404(api):
+    assert api.get(f"{URL}/9999").status_code == 404
 
 
 def test_signed_out_callers_get_401_json(client, db):

@@ -55,4 +55,4 @@ def test_decommission_deletes_and_frees_the_name(
 
 def test_outsiders_cannot_act_on_a_resource(bucket, personas, client):
     client.force_login(personas.outsider)
-    assert client.post(f"/provisioning/resources/{bucket.pk}/decommission/").status_code == 404
+    assert client.post(f"/provisioning/resources/{bucket.pk}/decommission/").status_code == 403

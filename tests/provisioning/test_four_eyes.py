@@ -198,7 +198,7 @@ def test_the_approvals_list_leaves_out_ones_own_requests(personas, petstore, pro
 
 def test_another_teams_member_cannot_decommission(dev_bucket, personas, client):
     client.force_login(personas.outsider)
-    assert client.post(f"/provisioning/resources/{dev_bucket.pk}/decommission/").status_code == 404
+    assert client.post(f"/provisioning/resources/{dev_bucket.pk}/decommission/").status_code == 403
     assert ProvisioningRequest.objects.filter(type="decommission").count() == 0
 
 

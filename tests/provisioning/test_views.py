@@ -132,8 +132,10 @@ def test_outsiders_cannot_see_a_request(member, client, personas):
     member.post(FORM, {**form_data(), "action": "submit"})
     request = ProvisioningRequest.objects.get()
     client.force_login(personas.outsider)
-    assert client.get(request.get_absolute_url()).status_code == 404
-    assert client.post(f"/provisioning/requests/{request.pk}/cancel/").status_code == 404
+    assert client.get(request.get_absolute_url()).status_code == 403
+    assert client.post(f"/provisioning/requests/{request.pk}/cancel/").status_code == 403
+    request.refresh_from_db()
+    assert request.state != RequestState.CANCELLED
 
 
 def test_a_lead_approves_from_the_queue(client, personas, petstore, recording_driver):
