@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from catalog.choices import LinkKind
 from catalog.models import Component, Link, Team
+from idp_portal import audit
 from observability import conf, gitops, stack
 from observability.bundle import BundleSpec, OnCallRef, digest, digest_of_blobs, render
 from observability.choices import BaselineScope
@@ -421,7 +422,13 @@ def refresh_coverage() -> CoverageRefresh:
 
 @transaction.atomic
 def set_on_call(team: Team, user, pagerduty_service: str, secret: str, key: str) -> TeamOnCall:
-    """Create or change the team's on-call target (references only, never the key)."""
+    """Create or change the team's on-call target (references only, never the key); the
+    change, before and after, goes to the audit trail."""
+    before = (
+        TeamOnCall.objects.filter(team=team)
+        .values("pagerduty_service", "routing_key_secret", "routing_key_secret_key")
+        .first()
+    )
     on_call, _ = TeamOnCall.objects.update_or_create(
         team=team,
         defaults={
@@ -431,4 +438,10 @@ def set_on_call(team: Team, user, pagerduty_service: str, secret: str, key: str)
             "updated_by": user,
         },
     )
+    after = {
+        "pagerduty_service": pagerduty_service,
+        "routing_key_secret": secret,
+        "routing_key_secret_key": key,
+    }
+    audit.record(user, "on_call.edit", team, team=team.name, before=before, after=after)
     return on_call

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog import access
 from catalog.choices import Lifecycle, Tier
 from catalog.models import Component, System, Team
+from idp_portal import audit
 from idp_portal.htmx import is_partial, vary_on_htmx
 from idp_portal.querystrings import without
 from observability import conf, services
@@ -170,6 +171,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
     )
     from observability.tasks import refresh_coverage
 
+    audit.record(request.user, "coverage.refresh", detail="coverage refresh queued by hand")
     transaction.on_commit(refresh_coverage.delay)
     messages.success(request, "Coverage refresh queued: reload this page in a minute.")
     return redirect("observability:index")

@@ -75,3 +75,22 @@ def test_an_unknown_team_is_404(owner_client):
 
 def test_other_methods_are_refused(owner_client):
     assert owner_client.put(URL).status_code == 405
+
+
+def test_a_changed_on_call_target_is_audited_with_before_and_after(client, personas):
+    from idp_portal.models import AuditEvent
+
+    client.force_login(personas.owner)
+    url = f"/observability/teams/{personas.team.name}/on-call/"
+    for service in ("PFIRST1", "PSECOND"):
+        client.post(
+            url,
+            {
+                "pagerduty_service": service,
+                "routing_key_secret": "pagerduty-routing",
+                "routing_key_secret_key": "routing-key",
+            },
+        )
+    last = AuditEvent.objects.filter(action="on_call.edit").order_by("-pk").first()
+    assert last.before["pagerduty_service"] == "PFIRST1"
+    assert last.after["pagerduty_service"] == "PSECOND" and last.team == personas.team.name
