@@ -172,6 +172,16 @@ RULES: dict[str, Callable] = {
     "catalog.import_trust": _admin_only,
     "audit.view": _admin_only,
     "admin.access": _admin_only,
+    # the feedback loop
+    "survey.results": _signed_in,  # aggregates only, behind the minimum group size
+    "survey.export": _admin_only,
+    "metrics.view": _admin_only,
+    "tickets.import": _admin_only,
+    "pilot.report": _admin_only,
+    "friction.triage": _admin_only,
+    "roadmap.vote": _signed_in,
+    "office_hours.sign_up": _signed_in,
+    "help.request": _signed_in,
     # everyone signed in
     "token.manage": _signed_in,
     # A personal token is its owner's alone, platform admins included.

@@ -38,8 +38,10 @@ def _ensure_user(username: str, full_name: str, is_admin: bool):
 
 def seed_demo() -> list[str]:
     """1. accounts and teams; 2. the demo catalog (through the descriptor import);
-    3. the golden paths; 4. observability baselines and on-call targets. Idempotent."""
+    3. the golden paths; 4. observability baselines and on-call targets; 5. the feedback
+    app's history (survey cycles, deployments, requests, tickets, roadmap). Idempotent."""
     from catalog.demo import seed_demo_catalog
+    from feedback.demo import seed_feedback
     from observability.demo import seed_demo_observability
     from provisioning.demo import seed_golden_paths
 
@@ -47,6 +49,7 @@ def seed_demo() -> list[str]:
     lines.append(f"  catalog: {seed_demo_catalog().summary()}")
     lines += seed_golden_paths()
     lines += seed_demo_observability()
+    lines += seed_feedback()
     return lines
 
 

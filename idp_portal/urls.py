@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/catalog/", include("catalog.api")),
     path("api/provisioning/", include("provisioning.api")),
     path("api/observability/", include("observability.api")),
+    path("api/metrics/", include("feedback.api")),
     path("provisioning/", include("provisioning.urls")),
     path("observability/", include("observability.urls")),
     path("feedback/", include("feedback.urls")),

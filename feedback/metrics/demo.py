@@ -1,0 +1,6 @@
+"""Demo data for the feedback app's metrics part (seed_demo)."""
+
+
+def seed() -> list[str]:
+    """Create the part's demo data where absent; one line per thing made, for seed_demo."""
+    return []

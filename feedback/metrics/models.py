@@ -1,0 +1,3 @@
+"""Models of the feedback app's metrics part."""
+
+__all__: list[str] = []

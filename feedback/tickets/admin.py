@@ -1,0 +1,1 @@
+"""Django admin for the feedback app's tickets part."""
