@@ -1,0 +1,113 @@
+"""Ticket-based metrics for the metrics dashboard: support load and the self-service share.
+
+Every function takes a period of whole days (`start` and `end` inclusive) and answers from the
+records alone: no data gives `value=None` and `sample_size=0`, never a made-up number.
+"""
+
+from datetime import date
+
+from django.db.models.functions import TruncMonth
+
+from feedback.metrics.definitions import Metric
+from feedback.tickets.querysets import bounds, help_requests_between, tickets_between
+from feedback.tickets.types import PROVISIONING_TYPES
+from provisioning.choices import RequestState
+from provisioning.models import ProvisioningRequest
+
+SELF_SERVICE_TARGET = 0.8
+
+
+def months_in(start: date, end: date) -> list[str]:
+    """Every calendar month the period touches, as "YYYY-MM", oldest first."""
+    months, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _by_month(queryset, field: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for month in queryset.annotate(month=TruncMonth(field)).values_list("month", flat=True):
+        label = month.strftime("%Y-%m")
+        counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+def monthly_ticket_counts(start: date, end: date, teams: list[str] | None = None) -> dict[str, int]:
+    """Support tickets (imported tickets + the portal's help requests) per month, "YYYY-MM" →
+    count, every month of the period present (0 where there were none); `teams` narrows to
+    tickets mapped to those catalog teams."""
+    tickets, helps = tickets_between(start, end), help_requests_between(start, end)
+    if teams is not None:
+        tickets, helps = tickets.filter(team__in=teams), helps.filter(team__in=teams)
+    counts = {month: 0 for month in months_in(start, end)}
+    for source in (_by_month(tickets, "created"), _by_month(helps, "created")):
+        for month, n in source.items():
+            counts[month] = counts.get(month, 0) + n
+    return counts
+
+
+def support_tickets_per_month(start: date, end: date) -> Metric:
+    counts = monthly_ticket_counts(start, end)
+    total = sum(counts.values())
+    return Metric(
+        value=round(total / len(counts), 1) if total else None,
+        unit="tickets/month",
+        definition=(
+            "Support tickets per month: tickets imported from the tracker plus the portal's own "
+            "help requests (Ask the platform team), created in the period, divided by the "
+            f"number of calendar months it touches ({len(counts)})."
+        ),
+        period=(start, end),
+        sample_size=total,
+    )
+
+
+def _self_served(start: date, end: date):
+    """Succeeded provisioning requests a user made for a team (platform-wide runs excluded)."""
+    low, high = bounds(start, end)
+    return ProvisioningRequest.objects.filter(
+        state=RequestState.SUCCEEDED, team__isnull=False, created_at__gte=low, created_at__lt=high
+    )
+
+
+def self_service_share(start: date, end: date) -> Metric:
+    served = _self_served(start, end).count()
+    ticketed = tickets_between(start, end).filter(type__in=PROVISIONING_TYPES).count()
+    needs = served + ticketed
+    return Metric(
+        value=round(served / needs, 3) if needs else None,
+        unit="share",
+        definition=(
+            "Provisioning needs served by self-service: succeeded provisioning requests made "
+            "for a team in the portal (every request of any type counts as one need), divided "
+            "by those plus imported tickets classified into a provisioning type, created in the "
+            "period. Unclassified tickets and non-provisioning tickets (e.g. access requests) "
+            "do not count as provisioning needs."
+        ),
+        period=(start, end),
+        sample_size=needs,
+    )
+
+
+def tickets_below_the_line(start: date, end: date) -> list[tuple[str, int]]:
+    """Provisioning ticket types whose own self-service share is below 80%: (type, tickets),
+    most tickets first. A type's share is its succeeded portal requests / (those + its
+    tickets); a type the portal does not offer (e.g. dns-record) has a share of 0."""
+    tickets: dict[str, int] = {}
+    for kind in (
+        tickets_between(start, end)
+        .filter(type__in=PROVISIONING_TYPES)
+        .values_list("type", flat=True)
+    ):
+        tickets[kind] = tickets.get(kind, 0) + 1
+    served: dict[str, int] = {}
+    for kind in _self_served(start, end).filter(type__in=tickets).values_list("type", flat=True):
+        served[kind] = served.get(kind, 0) + 1
+    below = [
+        (kind, n)
+        for kind, n in tickets.items()
+        if served.get(kind, 0) / (served.get(kind, 0) + n) < SELF_SERVICE_TARGET
+    ]
+    return sorted(below, key=lambda kv: (-kv[1], kv[0]))
