@@ -270,6 +270,17 @@ MATRIX: dict[str, Entry] = {
     ),
     "observability:backfill": Entry("admin", [Call("post", "/observability/backfill/", {})]),
     "observability:refresh": Entry("admin", [Call("post", "/observability/refresh/")]),
+    # --- the feedback loop ----------------------------------------------------------------------
+    "feedback:help_request": Entry(
+        "signed_in",
+        [
+            Call("get", "/feedback/help/"),
+            Call("post", "/feedback/help/", {"category": "how-to", "description": "How do I?"}),
+        ],
+    ),
+    "feedback:ticket_audit": Entry("admin", [Call("get", "/feedback/tickets/")]),
+    "feedback:ticket_export": Entry("admin", [Call("get", "/feedback/tickets/export.csv")]),
+    "feedback_api:ticket_audit": Entry("admin", [Call("get", "/api/metrics/ticket-audit")]),
     "audit:event_list": Entry("admin", [Call("get", "/audit/")]),
     "audit:event_export": Entry("admin", [Call("get", "/audit/export.csv")]),
 }
