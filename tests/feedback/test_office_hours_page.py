@@ -108,3 +108,14 @@ def test_the_admin_schedule_form_creates_sessions(platform_client):
     response = platform_client.post(url, data)
     assert response.status_code == 302
     assert OfficeHoursSession.objects.filter(duration_minutes=45, where="Room 4").count() >= 2
+
+
+def test_the_admin_list_offers_monthly_scheduling(platform_client):
+    body = platform_client.get(reverse("admin:feedback_officehourssession_changelist"))
+    assert reverse("admin:feedback_officehourssession_schedule") in body.content.decode()
+
+
+def test_a_member_cannot_open_the_schedule_form(owner_client):
+    url = reverse("admin:feedback_officehourssession_schedule")
+    assert owner_client.post(url, {"weekday": 1}).status_code in (302, 403)
+    assert not OfficeHoursSession.objects.exists()
