@@ -8,3 +8,20 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// The friction-report form (footer link "Something confusing?") arrives by HTMX as a
+// <dialog data-open-on-load> appended to <body>: open it as a modal when it lands, and remove
+// it when it closes (Escape or a [data-close-dialog] button) so the next click starts afresh.
+document.addEventListener("htmx:load", (event) => {
+  const dialog = event.detail.elt.closest?.("dialog[data-open-on-load]");
+  if (dialog && !dialog.open) {
+    dialog.addEventListener("close", () => dialog.remove());
+    dialog.showModal();
+  }
+});
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-close-dialog]");
+  if (button) {
+    button.closest("dialog")?.close();
+  }
+});

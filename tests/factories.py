@@ -121,3 +121,32 @@ def make_token(user, scope: str = "read", days: int = 30, name: str = "script"):
     from idp_portal.tokens import create_token
 
     return create_token(user, name, scope, days)
+
+
+# --- feedback: roadmap, friction reports, office hours ---------------------------------------
+def make_roadmap_item(title: str | None = None, **fields):
+    from feedback.roadmap.models import RoadmapItem
+
+    return RoadmapItem.objects.create(title=title or f"Item {next(_seq)}", **fields)
+
+
+def make_friction_report(user, **fields):
+    from feedback.roadmap.models import FrictionReport
+
+    fields.setdefault("page", "/catalog/")
+    fields.setdefault("trying_to", "find my service")
+    fields.setdefault("what_happened", "the search showed nothing")
+    return FrictionReport.objects.create(user=user, **fields)
+
+
+def make_office_hours(days_from_now: float = 7, **fields):
+    """An office hours session `days_from_now` days ahead (negative: in the past)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from feedback.roadmap.models import OfficeHoursSession
+
+    fields.setdefault("where", "https://meet.example.com/platform")
+    starts_at = timezone.now() + timedelta(days=days_from_now)
+    return OfficeHoursSession.objects.create(starts_at=starts_at, **fields)
