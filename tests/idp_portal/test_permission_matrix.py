@@ -37,7 +37,10 @@ from tests.factories import (
     enroll_totp,
     make_api,
     make_component,
+    make_friction_report,
+    make_office_hours,
     make_resource,
+    make_roadmap_item,
     make_system,
     make_team,
     make_token,
@@ -147,7 +150,6 @@ MATRIX: dict[str, Entry] = {
     "observability_api:coverage": Entry(
         "signed_in", [Call("get", "/api/observability/coverage?service={service}")]
     ),
-    "feedback:index": Entry("signed_in", [Call("get", "/feedback/")]),
     "api_schema": Entry("signed_in", [Call("get", "/api/schema")]),
     "tokens": Entry(
         "signed_in",
@@ -278,6 +280,41 @@ MATRIX: dict[str, Entry] = {
             Call("post", "/feedback/help/", {"category": "how-to", "description": "How do I?"}),
         ],
     ),
+    "feedback:index": Entry("signed_in", [Call("get", "/feedback/")]),
+    "feedback:roadmap": Entry("signed_in", [Call("get", "/feedback/roadmap/")]),
+    "feedback:roadmap_item": Entry(
+        "signed_in",
+        [
+            Call("get", "/feedback/roadmap/{roadmap_item}/"),
+            Call("post", "/feedback/roadmap/{roadmap_item}/", {"text": "Nice"}),
+        ],
+    ),
+    "feedback:roadmap_vote": Entry(
+        "signed_in", [Call("post", "/feedback/roadmap/{roadmap_item}/vote/", {"vote": "1"})]
+    ),
+    "feedback:friction_report": Entry(
+        "signed_in",
+        [
+            Call("get", "/feedback/friction/new/?from=/catalog/"),
+            Call(
+                "post",
+                "/feedback/friction/new/",
+                {"page": "/catalog/", "trying_to": "find", "what_happened": "lost"},
+            ),
+        ],
+    ),
+    "feedback:friction_mine": Entry("signed_in", [Call("get", "/feedback/friction/mine/")]),
+    "feedback:friction_triage": Entry("admin", [Call("get", "/feedback/friction/")]),
+    "feedback:friction_update": Entry(
+        "admin", [Call("post", "/feedback/friction/{friction}/triage/", {"status": "triaged"})]
+    ),
+    "feedback:office_hours": Entry("signed_in", [Call("get", "/feedback/office-hours/")]),
+    "feedback:office_hours_sign_up": Entry(
+        "signed_in", [Call("post", "/feedback/office-hours/{session}/sign-up/", {"topic": "DNS"})]
+    ),
+    "feedback:office_hours_cancel": Entry(
+        "signed_in", [Call("post", "/feedback/office-hours/{session}/cancel/")]
+    ),
     "feedback:ticket_audit": Entry("admin", [Call("get", "/feedback/tickets/")]),
     "feedback:ticket_export": Entry("admin", [Call("get", "/feedback/tickets/export.csv")]),
     "feedback_api:ticket_audit": Entry("admin", [Call("get", "/api/metrics/ticket-audit")]),
@@ -391,6 +428,9 @@ def world(db, settings, tmp_path):
             "api": make_api(f"{team.name}-rest", owner=team).name,
             "catalog_resource": make_resource(f"{team.name}-db", owner=team).name,
             "token": make_token(users[requester], "write")[0].pk,
+            "roadmap_item": make_roadmap_item(title=f"{team.name} item").pk,
+            "friction": make_friction_report(user=users[requester]).pk,
+            "session": make_office_hours().pk,
         }
     return SimpleNamespace(users=users, objects=objects)
 
