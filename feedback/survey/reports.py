@@ -151,6 +151,8 @@ def trend(cycles: list[SurveyCycle]) -> tuple[Chart | None, Chart | None, list]:
     for cycle_id, _ in shown_cycles:
         respondents[cycle_id] += 1
     visible = [c for c in ordered if results.shown(respondents[c.pk])]
+    if not visible:
+        return None, None, []
     labels = [c.quarter for c in visible]
     texts = list(dict.fromkeys(t for (_, t, k) in values if k == QuestionKind.LIKERT))
     series = {
