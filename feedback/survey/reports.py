@@ -105,7 +105,7 @@ def _question_result(question: Question, answers: list) -> QuestionResult:
             result.texts = [str(v) for v in values]
         return result
     items = results.distribution(question.kind, question.choices, values)
-    result.chart = bar_chart(f"{question.text} ({len(values)} answers)", items, " people")
+    result.chart = bar_chart(f"{question.text}: people per answer ({len(values)} answers)", items)
     if question.kind == QuestionKind.LIKERT:
         result.mean = results.mean(values)
     if question.kind == QuestionKind.NPS:
@@ -134,44 +134,52 @@ def _team_results(questions, by_question, team_of) -> list[TeamResult]:
     return list(teams.values())
 
 
-def trend(cycles: list[SurveyCycle]) -> tuple[Chart | None, Chart | None, list]:
+def trend(cycles: list[SurveyCycle]) -> tuple[Chart | None, Chart | None, list, list]:
     """Across closed cycles (oldest first): each Likert question's mean, and the NPS (its
-    promoter and detractor shares as lines, the score per cycle as rows). One query."""
+    promoter and detractor shares as lines, the score per cycle as rows), for cycles with
+    enough respondents. Lines are named "Q1", "Q2"… (a key gives the texts). One query."""
+    empty: tuple = (None, None, [], [])
     if not cycles:
-        return None, None, []
+        return empty
     ordered = sorted(cycles, key=lambda c: c.opens_at)
     values: dict[tuple[int, str, str], list[int]] = defaultdict(list)
-    shown_cycles = set()
-    for cycle_id, text, kind, value, response_id in Answer.objects.filter(
+    position: dict[str, int] = {}
+    seen = set()
+    for cycle_id, number, text, kind, value, response_id in Answer.objects.filter(
         response__cycle__in=ordered, question__kind__in=[QuestionKind.LIKERT, QuestionKind.NPS]
-    ).values_list("response__cycle_id", "question__text", "question__kind", "value", "response_id"):
+    ).values_list(
+        "response__cycle_id",
+        "question__position",
+        "question__text",
+        "question__kind",
+        "value",
+        "response_id",
+    ):
         values[(cycle_id, text, kind)].append(value)
-        shown_cycles.add((cycle_id, response_id))
+        seen.add((cycle_id, response_id))
+        if kind == QuestionKind.LIKERT:
+            position[text] = number
     respondents: dict[int, int] = defaultdict(int)
-    for cycle_id, _ in shown_cycles:
+    for cycle_id, _ in seen:
         respondents[cycle_id] += 1
     visible = [c for c in ordered if results.shown(respondents[c.pk])]
     if not visible:
-        return None, None, []
+        return empty
     labels = [c.quarter for c in visible]
-    texts = list(dict.fromkeys(t for (_, t, k) in values if k == QuestionKind.LIKERT))
+    key = sorted((n, text) for text, n in position.items())
     series = {
-        _short(t): [results.mean(values.get((c.pk, t, QuestionKind.LIKERT), [])) for c in visible]
-        for t in texts
+        f"Q{n}": [results.mean(values.get((c.pk, text, QuestionKind.LIKERT), [])) for c in visible]
+        for n, text in key
     }
     likert = line_chart("Mean agreement per question (1–5)", labels, series) if series else None
-    scores = [
-        (c.quarter, results.nps(next((v for (cid, _, k), v in values.items()
-                                      if cid == c.pk and k == QuestionKind.NPS), [])))
-        for c in visible
-    ]  # fmt: skip
+    scores = [(c.quarter, results.nps(_nps_values(values, c.pk))) for c in visible]
     shares = {
         "Promoters %": [round(100 * s.promoters / s.n, 1) if s else None for _, s in scores],
         "Detractors %": [round(100 * s.detractors / s.n, 1) if s else None for _, s in scores],
     }
-    nps_chart = line_chart("Promoters and detractors", labels, shares, "%") if labels else None
-    return likert, nps_chart, scores
+    nps_chart = line_chart("Promoters and detractors", labels, shares, "%")
+    return likert, nps_chart, scores, [(f"Q{n}", text) for n, text in key]
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= 40 else text[:39] + "…"
+def _nps_values(values: dict, cycle_id: int) -> list[int]:
+    return next((v for (c, _, k), v in values.items() if c == cycle_id and k == "nps"), [])

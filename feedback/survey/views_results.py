@@ -23,7 +23,7 @@ def results_page(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "survey.results", None, "see the survey results")
     cycles = reports.closed_cycles()
     cycle = _chosen(request, cycles)
-    likert_trend, nps_trend, nps_scores = reports.trend(cycles)
+    likert_trend, nps_trend, nps_scores, trend_key = reports.trend(cycles)
     context = {
         "cycles": cycles,
         "cycle": cycle,
@@ -31,6 +31,7 @@ def results_page(request: HttpRequest) -> HttpResponse:
         "likert_trend": likert_trend,
         "nps_trend": nps_trend,
         "nps_scores": nps_scores,
+        "trend_key": trend_key,
         "nps_method": results.NPS_METHOD,
         "min_group": results.MIN_GROUP,
         "may_export": access.can(request.user, "survey.export"),
@@ -54,7 +55,7 @@ def csv_rows(report: reports.CycleResults) -> Iterator[list[str]]:
         text = f"{r.question.position}. {r.question.text}"
         yield [quarter, "all", text, "answers", str(r.answers)]
         for label, count in r.chart.rows if r.chart else []:
-            yield [quarter, "all", text, label, count.replace(" people", "")]
+            yield [quarter, "all", text, label, count]
         if r.mean is not None:
             yield [quarter, "all", text, "mean", _fmt(r.mean)]
         if r.nps is not None:
