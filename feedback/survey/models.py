@@ -4,7 +4,8 @@ responses.
 Anonymity: while a cycle is open a Response points at its user (so the user can edit it);
 when the cycle closes the link is cut (`services.close_cycle`) and only `Participation`
 ("this user answered", nothing more) remains. Response ids are random UUIDs and their times
-are truncated to the day on close, so neither order nor time ties a response to a person.
+are truncated to the day on close, so neither order nor time ties a response to a person;
+answers have random ids for the same reason.
 """
 
 import uuid
@@ -108,6 +109,9 @@ class Response(models.Model):
 class Answer(models.Model):
     """The value given to one question (an int, a choice, a list of choices or text)."""
 
+    # Random, like Response's: sequential ids would order answers in time, and so line them
+    # up with the audit trail's "finished the survey" events.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     value = models.JSONField()

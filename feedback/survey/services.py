@@ -191,10 +191,13 @@ def response_of(user, cycle: SurveyCycle) -> Response | None:
 
 
 def _refuse_unless_open(cycle: SurveyCycle) -> None:
+    if cycle.status == CycleStatus.DRAFT:
+        raise ValidationError(
+            f"The {cycle.quarter} survey is not open yet: it opens on {cycle.opens_at:%d %B %Y}."
+        )
     if cycle.status != CycleStatus.OPEN:
         raise ValidationError(
-            f"The {cycle.quarter} survey is {cycle.get_status_display().lower()}: "
-            "answers can no longer be changed."
+            f"The {cycle.quarter} survey is closed: answers can no longer be changed."
         )
 
 

@@ -144,3 +144,10 @@ def test_a_new_cycle_copies_the_previous_cycles_questions():
     texts = lambda c: list(c.questions.values_list("position", "text", "kind"))  # noqa: E731
     assert texts(second) == texts(first)
     assert second.questions.filter(text="What one thing should we fix?").exists()
+
+
+def test_a_draft_cycle_refuses_answers_saying_when_it_opens():
+    cycle, user = make_cycle("2027-Q1", status=CycleStatus.DRAFT, days_ago=-30), make_user()
+    with pytest.raises(ValidationError, match="2027-Q1 survey is not open yet: it opens on"):
+        services.save_answer(user, likert(cycle), "4")
+    assert not Answer.objects.exists()
