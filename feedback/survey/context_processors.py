@@ -8,19 +8,30 @@ from feedback.survey.choices import CycleStatus
 from feedback.survey.models import Participation, SurveyCycle
 
 DISMISSED_KEY = "survey_banner_dismissed_on"
+_UNSET = object()
 
 
 def dismissed_today(request: HttpRequest) -> bool:
     return request.session.get(DISMISSED_KEY) == timezone.localdate().isoformat()
 
 
-def survey_banner(request: HttpRequest) -> dict:
-    """`survey_banner`: the open cycle the signed-in user has not finished, else None."""
+def banner_cycle(request: HttpRequest) -> SurveyCycle | None:
+    """The open cycle the signed-in user has not finished, else None; read at most once per
+    request (pages render fragments with context processors too) and only when a template
+    asks for it."""
+    cached = getattr(request, "_survey_banner", _UNSET)
+    if cached is not _UNSET:
+        return cached
+    request._survey_banner = cycle = _read(request)
+    return cycle
+
+
+def _read(request: HttpRequest) -> SurveyCycle | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or dismissed_today(request):
-        return {"survey_banner": None}
+        return None
     if request.path.startswith("/feedback/survey/"):
-        return {"survey_banner": None}  # already there
+        return None  # already there
     finished = Participation.objects.filter(cycle=OuterRef("pk"), user=user)
     cycle = (
         SurveyCycle.objects.filter(status=CycleStatus.OPEN)
@@ -28,4 +39,9 @@ def survey_banner(request: HttpRequest) -> dict:
         .order_by("-opens_at")
         .first()
     )
-    return {"survey_banner": cycle if cycle is not None and not cycle.finished else None}
+    return cycle if cycle is not None and not cycle.finished else None
+
+
+def survey_banner(request: HttpRequest) -> dict:
+    """`survey_banner`: a callable the template resolves (so a fragment costs nothing)."""
+    return {"survey_banner": lambda: banner_cycle(request)}
