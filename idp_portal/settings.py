@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "idp_portal.context_processors.portal",
+                "feedback.survey.context_processors.survey_banner",
             ],
         },
     },
@@ -182,6 +183,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Opens and closes (anonymises) survey cycles at their times; a few minutes late is fine.
+    "open-and-close-survey-cycles": {
+        "task": "feedback.survey.tasks.open_and_close_cycles",
+        "schedule": 300.0,
+    },
     "clear-expired-sessions": {
         "task": "idp_portal.tasks.clear_expired_sessions",
         "schedule": 3600.0,

@@ -21,7 +21,7 @@ FORM = {
     "labels_column": "Labels",
     "resolved_column": "Resolved",
 }
-AUDIT_QUERIES = 6  # session, user, memberships, saved formats, ranking, unclassified
+AUDIT_QUERIES = 7  # session, user, memberships, survey banner, saved formats, ranking, unclassified
 
 
 def _upload(client, data: bytes, **fields):

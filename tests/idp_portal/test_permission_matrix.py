@@ -281,6 +281,17 @@ MATRIX: dict[str, Entry] = {
         ],
     ),
     "feedback:index": Entry("signed_in", [Call("get", "/feedback/")]),
+    "feedback:survey": Entry(
+        "signed_in",
+        [Call("get", "/feedback/survey/"), Call("post", "/feedback/survey/", {"save": "1"})],
+    ),
+    "feedback:survey_answer": Entry(
+        "signed_in", [Call("post", "/feedback/survey/answer/{question}/", {"q{question}": "4"})]
+    ),
+    "feedback:survey_thanks": Entry("signed_in", [Call("get", "/feedback/survey/thanks/")]),
+    "feedback:survey_dismiss": Entry("signed_in", [Call("post", "/feedback/survey/dismiss/")]),
+    "feedback:survey_results": Entry("signed_in", [Call("get", "/feedback/survey/results/")]),
+    "feedback:survey_export": Entry("admin", [Call("get", "/feedback/survey/results/export.csv")]),
     "feedback:roadmap": Entry("signed_in", [Call("get", "/feedback/roadmap/")]),
     "feedback:roadmap_item": Entry(
         "signed_in",
@@ -391,6 +402,7 @@ def world(db, settings, tmp_path):
     add_member(search, users["outsider"])
     dev = Environment.objects.get(name="dev")
     prod = Environment.objects.get(name="prod")
+    question = open_cycle_with_a_question()
     objects = {}
     for team, requester in ((payments, "member"), (search, "outsider")):
         component = make_component(f"{team.name}-api", owner=team, type="service")
@@ -428,6 +440,7 @@ def world(db, settings, tmp_path):
             "api": make_api(f"{team.name}-rest", owner=team).name,
             "catalog_resource": make_resource(f"{team.name}-db", owner=team).name,
             "token": make_token(users[requester], "write")[0].pk,
+            "question": question.pk,
             "roadmap_item": make_roadmap_item(title=f"{team.name} item").pk,
             "friction": make_friction_report(user=users[requester]).pk,
             "session": make_office_hours().pk,
@@ -440,13 +453,20 @@ def enrolled(user):
     return user
 
 
+def open_cycle_with_a_question() -> int:
+    """The survey's open cycle with one Likert question (the survey pages need one)."""
+    from tests.feedback.survey_factories import likert, make_cycle
+
+    return likert(make_cycle())
+
+
 def _fill(value, values: dict):
     if isinstance(value, str):
         return value.format(**values)
     if isinstance(value, list):
         return [_fill(v, values) for v in value]
     if isinstance(value, dict):
-        return {k: _fill(v, values) for k, v in value.items()}
+        return {_fill(k, values): _fill(v, values) for k, v in value.items()}
     return value
 
 

@@ -1,0 +1,98 @@
+"""The survey's results page and its CSV export (aggregates of closed cycles only)."""
+
+import csv
+from collections.abc import Iterator
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from catalog import access
+from feedback.survey import reports, results
+from feedback.survey.models import SurveyCycle
+from idp_portal.views_audit import escape_cell
+
+
+def _chosen(request: HttpRequest, cycles: list[SurveyCycle]) -> SurveyCycle | None:
+    wanted = request.GET.get("cycle", "")
+    return next((c for c in cycles if c.quarter == wanted), cycles[0] if cycles else None)
+
+
+@require_GET
+def results_page(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "survey.results", None, "see the survey results")
+    cycles = reports.closed_cycles()
+    cycle = _chosen(request, cycles)
+    likert_trend, nps_trend, nps_scores, trend_key = reports.trend(cycles)
+    context = {
+        "cycles": cycles,
+        "cycle": cycle,
+        "report": reports.cycle_results(cycle) if cycle else None,
+        "likert_trend": likert_trend,
+        "nps_trend": nps_trend,
+        "nps_scores": nps_scores,
+        "trend_key": trend_key,
+        "nps_method": results.NPS_METHOD,
+        "min_group": results.MIN_GROUP,
+        "may_export": access.can(request.user, "survey.export"),
+    }
+    return render(request, "feedback/survey/results.html", context)
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def csv_rows(report: reports.CycleResults) -> Iterator[list[str]]:
+    """cycle, group, question, statistic, value: the aggregates the page shows, no more."""
+    quarter = report.cycle.quarter
+    yield ["cycle", "group", "question", "statistic", "value"]
+    yield [quarter, "all", "", "respondents", str(report.respondents)]
+    yield [quarter, "all", "", "active users", str(report.active_users)]
+    if not report.shown:
+        return
+    for r in report.questions:
+        text = f"{r.question.position}. {r.question.text}"
+        yield [quarter, "all", text, "answers", str(r.answers)]
+        for label, count in r.chart.rows if r.chart else []:
+            yield [quarter, "all", text, label, count]
+        if r.mean is not None:
+            yield [quarter, "all", text, "mean", _fmt(r.mean)]
+        if r.nps is not None:
+            yield [quarter, "all", text, "NPS", _fmt(r.nps.score)]
+            yield [quarter, "all", text, "NPS 95% low", _fmt(r.nps.low)]
+            yield [quarter, "all", text, "NPS 95% high", _fmt(r.nps.high)]
+    for team in report.teams:
+        if not team.shown:
+            yield [quarter, team.name, "", "respondents", f"hidden: fewer than {results.MIN_GROUP}"]
+            continue
+        yield [quarter, team.name, "", "respondents", str(team.respondents)]
+        for question, value in team.means:
+            yield [quarter, team.name, f"{question.position}. {question.text}", "mean", _fmt(value)]
+        if team.nps is not None:
+            yield [quarter, team.name, "", "NPS", _fmt(team.nps.score)]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "survey.export", None, "export the survey results")
+    cycles = reports.closed_cycles()
+    cycle = _chosen(request, cycles)
+    writer = csv.writer(_Echo())
+    body = ""
+    if cycle is not None:
+        body = "".join(
+            writer.writerow([escape_cell(cell) for cell in row])
+            for row in csv_rows(reports.cycle_results(cycle))
+        )
+    name = cycle.quarter if cycle else "none"
+    return HttpResponse(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="survey-{name}.csv"'},
+    )
