@@ -30,9 +30,12 @@ SHARES = {"change_fail_rate", "observability_coverage", "self_service_share"}
 
 
 def number(value: float | None, share: bool = False) -> str:
-    """One decimal (a share as a percentage); "no data yet" for None."""
+    """One decimal (a share as a percentage), two significant digits below 0.05 so a small
+    value never reads as 0; "no data yet" for None."""
     if value is None:
         return "no data yet"
+    if not share and 0 < abs(value) < 0.05:
+        return f"{value:.2g}"
     if share:
         return f"{value * 100:.1f}%".replace(".0%", "%")
     return f"{value:.1f}".removesuffix(".0")
@@ -61,6 +64,11 @@ class Card:
     title: str
     value: str
     metric: d.Metric
+
+    @property
+    def unit(self) -> str:
+        """The unit after the value: none for a share, which reads as a percentage."""
+        return "" if self.key in SHARES or self.metric.value is None else self.metric.unit
 
 
 @dataclass(frozen=True)

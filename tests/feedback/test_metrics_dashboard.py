@@ -107,3 +107,14 @@ def test_monthly_trends_group_by_month(team):
     labels, period = ["2026-02", "2026-03"], Period(date(2026, 2, 1), date(2026, 3, 31))
     assert deployments_per_week_by_month(labels, period) == [None, 3 / (31 / 7)]
     assert lead_time_by_month(labels, period) == {"p50": [None, 2.0], "p90": [None, 2.8]}
+
+
+def test_numbers_are_rounded_to_one_decimal_but_a_small_value_never_reads_as_zero():
+    from feedback.metrics.dashboard import number
+
+    assert number(2.0) == "2"
+    assert number(6.8123) == "6.8"
+    assert number(0.0412) == "0.041"
+    assert number(0.0) == "0"
+    assert number(0.734, share=True) == "73.4%"
+    assert number(None) == "no data yet"
