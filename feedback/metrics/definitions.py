@@ -10,19 +10,19 @@ data answers value None and sample size 0, never a made-up number.
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from idp_portal.models import AuditEvent
@@ -30,7 +30,7 @@ from provisioning.choices import RequestState
 from provisioning.golden_paths.choices import DeploymentStatus
 from provisioning.golden_paths.services import DEPLOY_TYPE, REQUEST_TYPE
 from provisioning.golden_paths.updates import ROLLOUT_TYPE, UPGRADE_TYPE
-from provisioning.models import Deployment, ProvisioningRequest, ServiceOrigin
+from provisioning.models import Deployment, ProvisioningRequest
 
 DAY, HOUR = 86400.0, 3600.0
 DEFAULT_DAYS = 90
@@ -135,26 +135,30 @@ ONBOARDING = (
 
 
 def onboarding_time(period: Period, team_ids: list[int] | None = None) -> Metric:
-    """Two subqueries per user, one query in all."""
-    first_deploy = (
-        Deployment.objects.filter(requested_by=OuterRef("pk"), status=DeploymentStatus.COMMITTED)
-        .order_by("committed_at")
-        .values("committed_at")[:1]
-    )
-    first_login = (
-        AuditEvent.objects.filter(actor=OuterRef("pk"), action="auth.login")
-        .order_by("at")
-        .values("at")[:1]
-    )
-    users = get_user_model().objects.annotate(
-        first_deploy=Subquery(first_deploy, output_field=DateTimeField()),
-        first_login=Subquery(first_login, output_field=DateTimeField()),
-    )
+    """Two queries: each engineer's first committed deployment (grouped in SQL, kept where it
+    falls in the period) with their date joined, then those engineers' first sign-in events;
+    the durations, one per such engineer, are then sorted here."""
+    firsts = Deployment.objects.filter(status=DeploymentStatus.COMMITTED)
     if team_ids is not None:
-        users = users.filter(team_memberships__team_id__in=team_ids).distinct()
-    users = users.filter(_between("first_deploy", period))
-    start = Least(F("date_joined"), Coalesce(F("first_login"), F("date_joined")))
-    durations = _sorted_durations(users, "first_deploy", start)
+        firsts = firsts.filter(requested_by__team_memberships__team_id__in=team_ids)
+    rows = list(
+        firsts.values_list("requested_by", "requested_by__date_joined")
+        .annotate(first=Min("committed_at"))
+        .filter(_between("first", period))
+        .order_by()
+    )
+    # A sign-in subquery inside the grouped query ran once per deployment (it joins the
+    # GROUP BY); asked separately it runs once, for the few engineers kept.
+    logins = dict(
+        AuditEvent.objects.filter(action="auth.login", actor_id__in=[r[0] for r in rows])
+        .values_list("actor_id")
+        .annotate(first=Min("at"))
+        .order_by()
+    )
+    durations = sorted(
+        (first - min(joined, logins.get(user, joined))).total_seconds()
+        for user, joined, first in rows
+    )
     return median_metric(durations, DAY, "days", ONBOARDING, period)
 
 
@@ -168,18 +172,16 @@ FIRST_PRODUCTION = (
 def time_to_first_production_deployment(
     period: Period, team_ids: list[int] | None = None
 ) -> Metric:
-    first_prod = (
-        production_deployments()
-        .filter(origin=OuterRef("pk"), status=DeploymentStatus.COMMITTED)
-        .order_by("committed_at")
-        .values("committed_at")[:1]
-    )
-    origins = ServiceOrigin.objects.annotate(
-        first_prod=Subquery(first_prod, output_field=DateTimeField())
-    ).filter(_between("first_prod", period))
+    """One query: committed production deployments grouped by service."""
+    firsts = production_deployments().filter(status=DeploymentStatus.COMMITTED)
     if team_ids is not None:
-        origins = origins.filter(team_id__in=team_ids)
-    durations = _sorted_durations(origins, "first_prod", "created_at")
+        firsts = firsts.filter(origin__team_id__in=team_ids)
+    firsts = (
+        firsts.values("origin", "origin__created_at")
+        .annotate(first=Min("committed_at"))
+        .filter(_between("first", period))
+    )
+    durations = _sorted_durations(firsts, "first", "origin__created_at")
     return median_metric(durations, DAY, "days", FIRST_PRODUCTION, period)
 
 

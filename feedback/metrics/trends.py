@@ -2,9 +2,10 @@
 
 import calendar
 from datetime import date
+from itertools import groupby
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import ExtractMonth, ExtractYear, TruncMonth
 from django.utils import timezone
 
 from feedback.metrics.definitions import (
@@ -43,15 +44,19 @@ def _label(moment) -> str:
 def lead_time_by_month(labels: list[str], period: Period) -> dict[str, list[float | None]]:
     """{"p50": [...], "p90": [...]} hours per month of succeeded resource requests (one query)."""
     duration = ExpressionWrapper(F("finished_at") - F("submitted_at"), output_field=DurationField())
+    # The month as a number (yyyymm) made in SQL: a month per row converted in Python was
+    # most of this function's time at 50,000 requests.
+    month = ExtractYear("finished_at") * 100 + ExtractMonth("finished_at")
     rows = (
         succeeded_requests(period)
-        .annotate(month=TruncMonth("finished_at"), duration=duration)
+        .annotate(month=month, duration=duration)
         .order_by("month", "duration")
         .values_list("month", "duration")
     )
-    by_month: dict[str, list[float]] = {}
-    for month, d in rows:
-        by_month.setdefault(_label(month), []).append(d.total_seconds() / HOUR)
+    by_month = {
+        f"{key // 100:04d}-{key % 100:02d}": [d.total_seconds() / HOUR for _, d in group]
+        for key, group in groupby(rows, key=lambda row: row[0])
+    }
     return {
         "p50": [percentile(by_month.get(m, []), 0.5) for m in labels],
         "p90": [percentile(by_month.get(m, []), 0.9) for m in labels],

@@ -12,9 +12,10 @@ from tests.factories import make_team, make_user
 from tests.feedback.metrics_helpers import deploy, make_origin
 
 URL = "/api/metrics/platform"
-# session, user, one per database metric (6), the observability roll-up (no components here,
-# so no on-call look-up); the placeholder ticket metrics issue none
-QUERIES = 9
+# session, user; one per database metric and two for onboarding (first deployments, then
+# those engineers' first sign-ins); the observability roll-up (no components here, so no
+# on-call look-up); the placeholder ticket metrics issue none
+QUERIES = 10
 
 
 def recent(days: float):

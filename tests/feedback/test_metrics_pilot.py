@@ -16,7 +16,8 @@ from tests.feedback.metrics_helpers import make_request
 
 URL = "/feedback/pilot/"
 # session, user, their teams; programmes and their teams; the report's teams; 4 figures x 2
-# windows (tickets come from the ticket audit); the form's team choices
+# windows (tickets come from the ticket audit; no engineer deployed, so onboarding skips its
+# sign-in look-up); the form's team choices
 QUERIES = 15
 
 
