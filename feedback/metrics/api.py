@@ -1,8 +1,9 @@
 """JSON endpoints of the feedback app's metrics part (included under /api/ by feedback/api.py).
 
-- `GET platform[?team=<name>]` → {"onboarding_time": {"value", "unit", "definition", "period",
-  "sample_size"}, ...} for the ten platform metrics over the last 90 days; `team` scopes the
-  four DORA metrics to one team. Platform admins only ("metrics.view"): others get 403.
+- `GET platform[?team=<name>]` → {"onboarding_time": {"value", "unit", "definition",
+  "period": {"start", "end"}, "sample_size"}, ...} for the ten platform metrics over the
+  last 90 days; `team` scopes the four DORA metrics to one team. Platform admins only
+  ("metrics.view"): others get 403.
 """
 
 from functools import wraps
@@ -21,13 +22,18 @@ WHY = "Platform metrics are for platform admins; ask the platform team for the f
 DORA = ("deployment_frequency", "change_lead_time", "change_fail_rate", "recovery_time")
 
 
+DATE = {"type": "string", "format": "date"}
+
+
 def _metric_schema(value: dict) -> dict:
     return obj(
         {
             "value": value,
             "unit": STRING,
             "definition": STRING,
-            "period": STRING,
+            "period": obj(
+                {"start": DATE, "end": DATE}, ("start", "end"), additionalProperties=False
+            ),
             "sample_size": {"type": "integer", "minimum": 0},
         },
         ("value", "unit", "definition", "period", "sample_size"),

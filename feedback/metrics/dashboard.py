@@ -125,7 +125,13 @@ def dashboard(period: d.Period | None = None) -> dict:
         "tickets_chart": charts.line_chart(
             "Support tickets by month",
             labels,
-            {"tickets": [monthly_tickets.get(m) for m in labels]},
+            # No ticket at all in the year is no data (nothing imported), not a year of zeros.
+            {
+                "tickets": [
+                    monthly_tickets.get(m) if any(monthly_tickets.values()) else None
+                    for m in labels
+                ]
+            },
         ),
         "gauge": charts.gauge("Self-service share", share, ADOPTION_LINE, said),
         "verdict": said,

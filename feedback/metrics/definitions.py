@@ -7,7 +7,7 @@ and where a median or percentile is needed it fetches only the sorted durations
 data answers value None and sample size 0, never a made-up number.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import (
@@ -40,16 +40,27 @@ NOT_RESOURCES = (DEPLOY_TYPE, REQUEST_TYPE, UPGRADE_TYPE, ROLLOUT_TYPE)
 
 @dataclass(frozen=True)
 class Metric:
-    """One measured number with what it means, over which period and from how many cases."""
+    """One measured number with its unit, what it means, the days it covers (start and end
+    included) and from how many cases; `value` is None (and sample_size 0) without data."""
 
     value: float | None
     unit: str
     definition: str
-    period: str
+    period: tuple[date, date]
     sample_size: int
 
+    @property
+    def period_label(self) -> str:
+        return f"{self.period[0].isoformat()} to {self.period[1].isoformat()}"
+
     def to_json(self) -> dict:
-        return asdict(self)
+        return {
+            "value": self.value,
+            "unit": self.unit,
+            "definition": self.definition,
+            "period": {"start": self.period[0].isoformat(), "end": self.period[1].isoformat()},
+            "sample_size": self.sample_size,
+        }
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,10 @@ class Period:
         return (self.end - self.start).days + 1
 
     @property
+    def bounds(self) -> tuple[date, date]:
+        return (self.start, self.end)
+
+    @property
     def label(self) -> str:
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
@@ -104,7 +119,7 @@ def seconds(durations) -> list[float]:
 def median_metric(durations: list[float], scale: float, unit: str, definition: str, period):
     median = percentile(durations, 0.5)
     value = None if median is None else median / scale
-    return Metric(value, unit, definition, period.label, len(durations))
+    return Metric(value, unit, definition, period.bounds, len(durations))
 
 
 def _between(field: str, period: Period) -> Q:
@@ -258,7 +273,8 @@ def observability_coverage(period: Period) -> Metric:
     total = sum(r["total"] for r in rows)
     covered = sum(r["covered"] for r in rows)
     value = covered / total if total else None
-    return Metric(value, "share of services", OBSERVABILITY, "as of the last refresh", total)
+    # A snapshot: the period is the one asked for, the figures those of the last refresh.
+    return Metric(value, "share of services", OBSERVABILITY, period.bounds, total)
 
 
 # --- DORA: from production Deployment records --------------------------------------------------
@@ -300,11 +316,11 @@ def deployment_frequency(period: Period, team_ids: list[int] | None = None) -> M
         .count()
     )
     value = count / (period.days / 7) if count else None
-    return Metric(value, "per week", FREQUENCY, period.label, count)
+    return Metric(value, "per week", FREQUENCY, period.bounds, count)
 
 
 def change_lead_time(period: Period, team_ids: list[int] | None = None) -> Metric:
-    return Metric(None, "hours", CHANGE_LEAD_TIME, period.label, 0)
+    return Metric(None, "hours", CHANGE_LEAD_TIME, period.bounds, 0)
 
 
 def change_fail_rate(period: Period, team_ids: list[int] | None = None) -> Metric:
@@ -318,7 +334,7 @@ def change_fail_rate(period: Period, team_ids: list[int] | None = None) -> Metri
     )
     done = counts["failed"] + counts["committed"]
     value = counts["failed"] / done if done else None
-    return Metric(value, "share of deployments", FAIL_RATE, period.label, done)
+    return Metric(value, "share of deployments", FAIL_RATE, period.bounds, done)
 
 
 def _recoveries(period: Period, team_ids: list[int] | None) -> QuerySet:

@@ -64,7 +64,9 @@ TICKETS = "Support tickets raised by the pilot teams in the window (from the tic
 def ticket_metric(period: d.Period, team_names: list[str]) -> d.Metric:
     months = tickets.monthly_ticket_counts(period.start, period.end, teams=team_names)
     total = sum(months.values())
-    return d.Metric(total if months else None, "tickets", TICKETS, period.label, total)
+    # No ticket in the window reads "no data yet", as the ticket audit's own metrics do: an
+    # import that does not cover the window must not read as zero tickets.
+    return d.Metric(total or None, "tickets", TICKETS, period.bounds, total)
 
 
 def comparison(
@@ -132,10 +134,10 @@ def csv_rows(programme: PilotProgramme, teams: list[str], rows: list[Row]) -> li
                 safe_cell(" ".join(teams)),
                 r.title,
                 r.unit,
-                r.before.period,
+                r.before.period_label,
                 "" if r.before.value is None else r.before.value,
                 r.before.sample_size,
-                r.after.period,
+                r.after.period_label,
                 "" if r.after.value is None else r.after.value,
                 r.after.sample_size,
                 r.change,

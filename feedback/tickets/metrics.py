@@ -12,15 +12,11 @@ from feedback.metrics.definitions import Metric
 PLACEHOLDER = "placeholder until the ticket audit lands; the integrator replaces this file"
 
 
-def _period(start: date, end: date) -> str:
-    return f"{start.isoformat()} to {end.isoformat()}"
-
-
 def support_tickets_per_month(start: date, end: date) -> Metric:
     """Tickets to the platform team per month: placeholder until the ticket audit lands; the
     integrator replaces this file."""
     definition = f"Support tickets to the platform team per month ({PLACEHOLDER})."
-    return Metric(None, "tickets per month", definition, _period(start, end), 0)
+    return Metric(None, "tickets per month", definition, (start, end), 0)
 
 
 def self_service_share(start: date, end: date) -> Metric:
@@ -29,7 +25,7 @@ def self_service_share(start: date, end: date) -> Metric:
     definition = (
         f"Share of platform requests made through the portal rather than a ticket ({PLACEHOLDER})."
     )
-    return Metric(None, "share of requests", definition, _period(start, end), 0)
+    return Metric(None, "share of requests", definition, (start, end), 0)
 
 
 def tickets_below_the_line(start, end) -> list[tuple[str, int]]:

@@ -316,6 +316,15 @@ def section(args, results: list[dict], notes: list[str]) -> str:
             f"| {r['name']} (`{r['url']}`) | {r['n']} | {_ms(r['p50'])} | {_ms(r['p95'])} "
             f"| {r['queries']} | p95 ≤ {TARGET_MS:,} ms | {verdict} |"
         )
+    notes = [
+        f"The {TARGET_MS:,} ms target is this benchmark's own (the issue sets none): an admin "
+        "page that recomputes every metric on each load should still answer within a second.",
+        "The query count does not grow with the data (tests assert it with "
+        "django_assert_num_queries at 3 and 30 deployments). It is one lower when no "
+        "engineer's first deployment falls in the period, as here: onboarding then skips its "
+        "sign-in look-up.",
+        *notes,
+    ]
     lines += ["", *[f"- {n}" for n in notes]]
     return "\n".join(lines) + "\n"
 

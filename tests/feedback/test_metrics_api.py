@@ -41,6 +41,7 @@ def test_it_answers_the_ten_metrics_each_with_its_definition(platform_client, te
     for metric in body.values():
         assert set(metric) == {"value", "unit", "definition", "period", "sample_size"}
     assert body["deployment_frequency"]["sample_size"] == 3
+    assert set(body["deployment_frequency"]["period"]) == {"start", "end"}
     assert body["deployment_frequency"]["value"] == pytest.approx(3 / (90 / 7))
     assert body["change_fail_rate"]["value"] == 0.25
     assert body["change_lead_time"] == {

@@ -54,7 +54,8 @@ def test_onboarding_is_the_median_from_the_earliest_sign_in_to_the_first_deploym
     metric = d.onboarding_time(MARCH)
 
     assert (metric.value, metric.sample_size, metric.unit) == (4.0, 3, "days")
-    assert metric.period == "2026-03-01 to 2026-03-31"
+    assert metric.period == (date(2026, 3, 1), date(2026, 3, 31))
+    assert metric.to_json()["period"] == {"start": "2026-03-01", "end": "2026-03-31"}
     assert "auth.login" in metric.definition
 
 
