@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Local runs default to development mode; CI and production set their own environment.
 export DEBUG ?= true
 
-.PHONY: install dev test lint format security deploy-check bandit audit bench bench-provisioning bench-observability bench-golden-paths bench-all lock clean
+.PHONY: install dev test lint format security deploy-check bandit audit bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-all lock clean
 
 install: $(STAMP)
 
@@ -68,7 +68,10 @@ bench-observability: install
 bench-golden-paths: install
 	$(BIN)/python -m tests.bench.golden_path_bench $(BENCH_ARGS)
 
-bench-all: bench bench-provisioning bench-observability bench-golden-paths
+bench-feedback: install
+	$(BIN)/python -m tests.bench.feedback_bench $(BENCH_ARGS)
+
+bench-all: bench bench-provisioning bench-observability bench-golden-paths bench-feedback
 
 # Re-resolve the pinned, hashed lock file after editing pyproject.toml.
 lock: install

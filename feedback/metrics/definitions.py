@@ -1,19 +1,57 @@
-"""A metric as the dashboard shows it: the value, what it means, and how much data is behind it."""
+"""What each platform metric means and how it is computed, side by side.
+
+Every metric is a `Metric` (value, unit, definition, period, sample size). The aggregation runs
+in the database: each function issues a fixed number of queries whatever the number of rows,
+and where a median or percentile is needed it fetches only the sorted durations
+(`values_list`) and takes the percentile with the pure `percentile()` below. A metric without
+data answers value None and sample size 0, never a made-up number.
+"""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from idp_portal.models import AuditEvent
+from provisioning.choices import RequestState
+from provisioning.golden_paths.choices import DeploymentStatus
+from provisioning.golden_paths.services import DEPLOY_TYPE, REQUEST_TYPE
+from provisioning.golden_paths.updates import ROLLOUT_TYPE, UPGRADE_TYPE
+from provisioning.models import Deployment, ProvisioningRequest
+
+DAY, HOUR = 86400.0, 3600.0
+DEFAULT_DAYS = 90
+# Requests that are not a resource someone asked for: they are deployments and upgrades.
+NOT_RESOURCES = (DEPLOY_TYPE, REQUEST_TYPE, UPGRADE_TYPE, ROLLOUT_TYPE)
 
 
 @dataclass(frozen=True)
 class Metric:
-    """One number with its unit, its definition, the period it covers and its sample size;
-    `value` is None (and sample_size 0) when there is no data, never a made-up number."""
+    """One measured number with its unit, what it means, the days it covers (start and end
+    included) and from how many cases; `value` is None (and sample_size 0) without data."""
 
     value: float | None
     unit: str
     definition: str
     period: tuple[date, date]
     sample_size: int
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period[0].isoformat()} to {self.period[1].isoformat()}"
 
     def to_json(self) -> dict:
         return {
@@ -23,3 +61,403 @@ class Metric:
             "period": {"start": self.period[0].isoformat(), "end": self.period[1].isoformat()},
             "sample_size": self.sample_size,
         }
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from `start` to `end`, both included, in the portal's time zone."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def last_days(cls, days: int = DEFAULT_DAYS, today: date | None = None) -> "Period":
+        today = today or timezone.localdate()
+        return cls(today - timedelta(days=days - 1), today)
+
+    @property
+    def since(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def until(self) -> datetime:
+        """The first instant after the period (exclusive bound)."""
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def bounds(self) -> tuple[date, date]:
+        return (self.start, self.end)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+# --- pure helpers ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """The p-th percentile (0..1) of sorted `values` by linear interpolation between the two
+    nearest ranks (PostgreSQL's percentile_cont); None for no values."""
+    if not values:
+        return None
+    rank = p * (len(values) - 1)
+    low = int(rank)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (rank - low)
+
+
+def seconds(durations) -> list[float]:
+    """timedelta values (as the database returns them, sorted) as seconds."""
+    return [d.total_seconds() for d in durations if d is not None]
+
+
+def median_metric(durations: list[float], scale: float, unit: str, definition: str, period):
+    median = percentile(durations, 0.5)
+    value = None if median is None else median / scale
+    return Metric(value, unit, definition, period.bounds, len(durations))
+
+
+def _between(field: str, period: Period) -> Q:
+    return Q(**{f"{field}__gte": period.since, f"{field}__lt": period.until})
+
+
+def _sorted_durations(qs: QuerySet, end: str, start) -> list[float]:
+    start_expr = F(start) if isinstance(start, str) else start
+    duration = ExpressionWrapper(F(end) - start_expr, output_field=DurationField())
+    return seconds(
+        qs.annotate(duration=duration).order_by("duration").values_list("duration", flat=True)
+    )
+
+
+def production_deployments() -> QuerySet:
+    """Deployments to an environment that requires approval: production."""
+    return Deployment.objects.filter(environment__requires_approval=True)
+
+
+# --- onboarding --------------------------------------------------------------------------------
+
+ONBOARDING = (
+    "Median days from an engineer's first sign-in to their first deployment committed to any "
+    "environment, over engineers whose first deployment falls in the period. The first sign-in "
+    "is the earlier of the account's creation (date joined) and its first 'auth.login' audit "
+    "event, whichever is earliest on record."
+)
+
+
+def onboarding_time(period: Period, team_ids: list[int] | None = None) -> Metric:
+    """Two queries: each engineer's first committed deployment (grouped in SQL, kept where it
+    falls in the period) with their date joined, then those engineers' first sign-in events;
+    the durations, one per such engineer, are then sorted here."""
+    firsts = Deployment.objects.filter(status=DeploymentStatus.COMMITTED)
+    if team_ids is not None:
+        firsts = firsts.filter(requested_by__team_memberships__team_id__in=team_ids)
+    rows = list(
+        firsts.values_list("requested_by", "requested_by__date_joined")
+        .annotate(first=Min("committed_at"))
+        .filter(_between("first", period))
+        .order_by()
+    )
+    # A sign-in subquery inside the grouped query ran once per deployment (it joins the
+    # GROUP BY); asked separately it runs once, for the few engineers kept.
+    logins = dict(
+        AuditEvent.objects.filter(action="auth.login", actor_id__in=[r[0] for r in rows])
+        .values_list("actor_id")
+        .annotate(first=Min("at"))
+        .order_by()
+    )
+    durations = sorted(
+        (first - min(joined, logins.get(user, joined))).total_seconds()
+        for user, joined, first in rows
+    )
+    return median_metric(durations, DAY, "days", ONBOARDING, period)
+
+
+FIRST_PRODUCTION = (
+    "Median days from a service's creation from a golden path to its first deployment "
+    "committed to production (an environment that requires approval), over services whose "
+    "first production deployment falls in the period."
+)
+
+
+def time_to_first_production_deployment(
+    period: Period, team_ids: list[int] | None = None
+) -> Metric:
+    """One query: committed production deployments grouped by service."""
+    firsts = production_deployments().filter(status=DeploymentStatus.COMMITTED)
+    if team_ids is not None:
+        firsts = firsts.filter(origin__team_id__in=team_ids)
+    firsts = (
+        firsts.values("origin", "origin__created_at")
+        .annotate(first=Min("committed_at"))
+        .filter(_between("first", period))
+    )
+    durations = _sorted_durations(firsts, "first", "origin__created_at")
+    return median_metric(durations, DAY, "days", FIRST_PRODUCTION, period)
+
+
+# --- provisioning lead time --------------------------------------------------------------------
+
+LEAD_TIME = (
+    "Median (p50) hours from a resource request's submission to its successful end, over "
+    "requests that succeeded in the period (deployments and golden-path upgrades are not "
+    "resources and are left out); the dashboard also shows p90 and each type against the "
+    "baseline measured before the portal."
+)
+
+
+def succeeded_requests(period: Period, team_ids: list[int] | None = None) -> QuerySet:
+    qs = ProvisioningRequest.objects.filter(
+        _between("finished_at", period), state=RequestState.SUCCEEDED, submitted_at__isnull=False
+    ).exclude(type__in=NOT_RESOURCES)
+    return qs if team_ids is None else qs.filter(team_id__in=team_ids)
+
+
+def provisioning_lead_time(period: Period, team_ids: list[int] | None = None) -> Metric:
+    durations = _sorted_durations(
+        succeeded_requests(period, team_ids), "finished_at", "submitted_at"
+    )
+    return median_metric(durations, HOUR, "hours", LEAD_TIME, period)
+
+
+@dataclass(frozen=True)
+class LeadTimeRow:
+    """One resource type's p50 and p90 in hours now, with how many requests."""
+
+    resource_type: str
+    p50: float | None
+    p90: float | None
+    sample_size: int
+
+
+def lead_time_by_type(period: Period) -> list[LeadTimeRow]:
+    """One query: (type, duration) sorted by type then duration, percentiles per type."""
+    duration = ExpressionWrapper(F("finished_at") - F("submitted_at"), output_field=DurationField())
+    rows = (
+        succeeded_requests(period)
+        .annotate(duration=duration)
+        .order_by("type", "duration")
+        .values_list("type", "duration")
+    )
+    by_type: dict[str, list[float]] = {}
+    for kind, d in rows:
+        by_type.setdefault(kind, []).append(d.total_seconds())
+    return [
+        LeadTimeRow(kind, _hours(percentile(v, 0.5)), _hours(percentile(v, 0.9)), len(v))
+        for kind, v in sorted(by_type.items())
+    ]
+
+
+def _hours(value: float | None) -> float | None:
+    return None if value is None else value / HOUR
+
+
+# --- observability -----------------------------------------------------------------------------
+
+OBSERVABILITY = (
+    "Share of catalog services with all five signals (logs, metrics, traces, dashboard, "
+    "alerts) configured or verified, as of the last observability coverage refresh."
+)
+
+
+def observability_coverage(period: Period) -> Metric:
+    """Through the observability app's own per-team roll-up (two queries)."""
+    from catalog.models import Component
+    from observability.querysets import team_rollup
+
+    rows = team_rollup(Component.objects.all())
+    total = sum(r["total"] for r in rows)
+    covered = sum(r["covered"] for r in rows)
+    value = covered / total if total else None
+    # A snapshot: the period is the one asked for, the figures those of the last refresh.
+    return Metric(value, "share of services", OBSERVABILITY, period.bounds, total)
+
+
+# --- DORA: from production Deployment records --------------------------------------------------
+
+FREQUENCY = (
+    "Deployments committed to production (an environment that requires approval) per week: "
+    "the number committed in the period divided by the period's length in weeks."
+)
+CHANGE_LEAD_TIME = (
+    "Not measured: commit times are not recorded. A deployment records the image tag and when "
+    "it was committed to the GitOps repository, not when the change in it was committed to the "
+    "service's repository, so the time from commit to production cannot be known."
+)
+FAIL_RATE = (
+    "Share of production deployments requested in the period whose deployment request failed, "
+    "out of those that either failed or were committed (deployments still in flight are left "
+    "out). Rollbacks are not recorded separately: a roll-back is a new deployment of an older "
+    "tag and counts as a deployment."
+)
+RECOVERY = (
+    "Median hours from a failed production deployment (its request's end) to the next "
+    "deployment committed for the same service and environment, over failures in the period "
+    "that have been recovered from; failures not yet followed by a success are left out."
+)
+
+
+def _scoped(qs: QuerySet, team_ids: list[int] | None) -> QuerySet:
+    return qs if team_ids is None else qs.filter(origin__team_id__in=team_ids)
+
+
+def _failed() -> Q:
+    return Q(request__state=RequestState.FAILED) & ~Q(status=DeploymentStatus.COMMITTED)
+
+
+def deployment_frequency(period: Period, team_ids: list[int] | None = None) -> Metric:
+    count = (
+        _scoped(production_deployments(), team_ids)
+        .filter(_between("committed_at", period), status=DeploymentStatus.COMMITTED)
+        .count()
+    )
+    value = count / (period.days / 7) if count else None
+    return Metric(value, "per week", FREQUENCY, period.bounds, count)
+
+
+def change_lead_time(period: Period, team_ids: list[int] | None = None) -> Metric:
+    return Metric(None, "hours", CHANGE_LEAD_TIME, period.bounds, 0)
+
+
+def change_fail_rate(period: Period, team_ids: list[int] | None = None) -> Metric:
+    counts = (
+        _scoped(production_deployments(), team_ids)
+        .filter(_between("created_at", period))
+        .aggregate(
+            failed=Count("pk", filter=_failed()),
+            committed=Count("pk", filter=Q(status=DeploymentStatus.COMMITTED)),
+        )
+    )
+    done = counts["failed"] + counts["committed"]
+    value = counts["failed"] / done if done else None
+    return Metric(value, "share of deployments", FAIL_RATE, period.bounds, done)
+
+
+def _recoveries(period: Period, team_ids: list[int] | None) -> QuerySet:
+    """Failed production deployments in the period annotated with `failed_at` and
+    `recovered_at` (the next committed deployment of the same service and environment)."""
+    failed_at = Coalesce("request__finished_at", "created_at", output_field=DateTimeField())
+    following = (
+        Deployment.objects.filter(
+            origin=OuterRef("origin"),
+            environment=OuterRef("environment"),
+            status=DeploymentStatus.COMMITTED,
+            committed_at__gt=OuterRef("failed_at"),
+        )
+        .order_by("committed_at")
+        .values("committed_at")[:1]
+    )
+    return (
+        _scoped(production_deployments(), team_ids)
+        .filter(_failed(), _between("created_at", period))
+        .annotate(failed_at=failed_at)
+        .annotate(recovered_at=Subquery(following, output_field=DateTimeField()))
+        .filter(recovered_at__isnull=False)
+    )
+
+
+def recovery_time(period: Period, team_ids: list[int] | None = None) -> Metric:
+    durations = _sorted_durations(_recoveries(period, team_ids), "recovered_at", "failed_at")
+    return median_metric(durations, HOUR, "hours", RECOVERY, period)
+
+
+@dataclass(frozen=True)
+class TeamDora:
+    """One team's DORA figures over a period (None where it has no data)."""
+
+    team: str
+    deployments: int
+    per_week: float | None
+    fail_rate: float | None
+    failures: int
+    recovery_hours: float | None
+    recoveries: int
+
+
+def dora_by_team(period: Period) -> list[TeamDora]:
+    """Three queries whatever the number of teams: counts per team, failures and committed
+    per team, and the sorted recovery durations per team."""
+    prod = production_deployments()
+    committed = dict(
+        prod.filter(_between("committed_at", period), status=DeploymentStatus.COMMITTED)
+        .values_list("origin__team__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    outcomes = {
+        row["origin__team__name"]: row
+        for row in prod.filter(_between("created_at", period))
+        .values("origin__team__name")
+        .annotate(
+            failed=Count("pk", filter=_failed()),
+            done=Count("pk", filter=Q(status=DeploymentStatus.COMMITTED)),
+        )
+        .order_by()
+    }
+    duration = ExpressionWrapper(F("recovered_at") - F("failed_at"), output_field=DurationField())
+    recovered: dict[str, list[float]] = {}
+    rows = (
+        _recoveries(period, None)
+        .annotate(duration=duration)
+        .order_by("origin__team__name", "duration")
+        .values_list("origin__team__name", "duration")
+    )
+    for team, d in rows:
+        recovered.setdefault(team, []).append(d.total_seconds())
+    return [
+        _team_row(team, committed.get(team, 0), outcomes.get(team), recovered.get(team, []), period)
+        for team in sorted(set(committed) | set(outcomes))
+    ]
+
+
+def _team_row(team: str, count: int, outcome: dict | None, recovered: list[float], period):
+    failed = outcome["failed"] if outcome else 0
+    done = failed + (outcome["done"] if outcome else 0)
+    return TeamDora(
+        team=team,
+        deployments=count,
+        per_week=count / (period.days / 7) if count else None,
+        fail_rate=failed / done if done else None,
+        failures=failed,
+        recovery_hours=_hours(percentile(recovered, 0.5)),
+        recoveries=len(recovered),
+    )
+
+
+# --- all of them -------------------------------------------------------------------------------
+
+PLATFORM_KEYS = (
+    "onboarding_time",
+    "time_to_first_production_deployment",
+    "provisioning_lead_time",
+    "support_tickets_per_month",
+    "deployment_frequency",
+    "change_lead_time",
+    "change_fail_rate",
+    "recovery_time",
+    "observability_coverage",
+    "self_service_share",
+)
+
+
+def platform_metrics(period: Period, dora_team_ids: list[int] | None = None) -> dict[str, Metric]:
+    """Every platform metric over `period`, DORA scoped to `dora_team_ids` when given. A fixed
+    number of queries (one or two per metric, plus what the ticket audit's functions issue)."""
+    from feedback.tickets import metrics as tickets
+
+    return {
+        "onboarding_time": onboarding_time(period),
+        "time_to_first_production_deployment": time_to_first_production_deployment(period),
+        "provisioning_lead_time": provisioning_lead_time(period),
+        "support_tickets_per_month": tickets.support_tickets_per_month(period.start, period.end),
+        "deployment_frequency": deployment_frequency(period, dora_team_ids),
+        "change_lead_time": change_lead_time(period, dora_team_ids),
+        "change_fail_rate": change_fail_rate(period, dora_team_ids),
+        "recovery_time": recovery_time(period, dora_team_ids),
+        "observability_coverage": observability_coverage(period),
+        "self_service_share": tickets.self_service_share(period.start, period.end),
+    }

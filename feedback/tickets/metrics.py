@@ -6,6 +6,7 @@ records alone: no data gives `value=None` and `sample_size=0`, never a made-up n
 
 from datetime import date
 
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from feedback.metrics.definitions import Metric
@@ -73,8 +74,21 @@ def _self_served(start: date, end: date):
 
 
 def self_service_share(start: date, end: date) -> Metric:
+    imported = tickets_between(start, end)
+    if not imported.exists():
+        # Without the period's tickets the share would read 100%: say "no data" instead.
+        return Metric(
+            value=None,
+            unit="share",
+            definition=(
+                "Not measured: no tickets are imported for this period, so the needs that went "
+                "through tickets are unknown. Import the last 90 days at /feedback/tickets/."
+            ),
+            period=(start, end),
+            sample_size=0,
+        )
     served = _self_served(start, end).count()
-    ticketed = tickets_between(start, end).filter(type__in=PROVISIONING_TYPES).count()
+    ticketed = imported.filter(type__in=PROVISIONING_TYPES).count()
     needs = served + ticketed
     return Metric(
         value=round(served / needs, 3) if needs else None,
@@ -95,16 +109,20 @@ def tickets_below_the_line(start: date, end: date) -> list[tuple[str, int]]:
     """Provisioning ticket types whose own self-service share is below 80%: (type, tickets),
     most tickets first. A type's share is its succeeded portal requests / (those + its
     tickets); a type the portal does not offer (e.g. dns-record) has a share of 0."""
-    tickets: dict[str, int] = {}
-    for kind in (
+    tickets = dict(
         tickets_between(start, end)
         .filter(type__in=PROVISIONING_TYPES)
-        .values_list("type", flat=True)
-    ):
-        tickets[kind] = tickets.get(kind, 0) + 1
-    served: dict[str, int] = {}
-    for kind in _self_served(start, end).filter(type__in=tickets).values_list("type", flat=True):
-        served[kind] = served.get(kind, 0) + 1
+        .values_list("type")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    served = dict(
+        _self_served(start, end)
+        .filter(type__in=list(tickets))
+        .values_list("type")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     below = [
         (kind, n)
         for kind, n in tickets.items()

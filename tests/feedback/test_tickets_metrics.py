@@ -86,3 +86,13 @@ def test_below_the_line_lists_types_under_80_percent_most_tickets_first(personas
         ("queue", 3),
         ("dns-record", 2),
     ]
+
+
+def test_without_imported_tickets_the_share_is_no_data_not_100_percent(db):
+    from datetime import date
+
+    from feedback.tickets.metrics import self_service_share
+
+    metric = self_service_share(date(2026, 1, 1), date(2026, 3, 31))
+    assert metric.value is None and metric.sample_size == 0
+    assert "no tickets are imported" in metric.definition

@@ -13,6 +13,7 @@ sign-in page; 401 JSON under /api/).
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -22,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from catalog.choices import TeamRole
 from catalog.models import Domain
+from feedback.metrics.models import PilotProgramme
 from provisioning import services
 from provisioning.choices import RequestState
 from provisioning.demo import seed_golden_paths
@@ -329,6 +331,10 @@ MATRIX: dict[str, Entry] = {
     "feedback:ticket_audit": Entry("admin", [Call("get", "/feedback/tickets/")]),
     "feedback:ticket_export": Entry("admin", [Call("get", "/feedback/tickets/export.csv")]),
     "feedback_api:ticket_audit": Entry("admin", [Call("get", "/api/metrics/ticket-audit")]),
+    "feedback_api:platform": Entry("admin", [Call("get", "/api/metrics/platform")]),
+    "feedback:metrics": Entry("admin", [Call("get", "/feedback/metrics/")]),
+    "feedback:pilot_report": Entry("admin", [Call("get", "/feedback/pilot/")]),
+    "feedback:pilot_report_csv": Entry("admin", [Call("get", "/feedback/pilot/{pilot}/csv")]),
     "audit:event_list": Entry("admin", [Call("get", "/audit/")]),
     "audit:event_export": Entry("admin", [Call("get", "/audit/export.csv")]),
 }
@@ -403,6 +409,8 @@ def world(db, settings, tmp_path):
     dev = Environment.objects.get(name="dev")
     prod = Environment.objects.get(name="prod")
     question = open_cycle_with_a_question()
+    pilot = PilotProgramme.objects.create(name="Pilot", start_date=date(2026, 1, 1))
+    pilot.teams.set([payments, search, make_team("data")])
     objects = {}
     for team, requester in ((payments, "member"), (search, "outsider")):
         component = make_component(f"{team.name}-api", owner=team, type="service")
@@ -441,6 +449,7 @@ def world(db, settings, tmp_path):
             "catalog_resource": make_resource(f"{team.name}-db", owner=team).name,
             "token": make_token(users[requester], "write")[0].pk,
             "question": question.pk,
+            "pilot": pilot.pk,
             "roadmap_item": make_roadmap_item(title=f"{team.name} item").pk,
             "friction": make_friction_report(user=users[requester]).pk,
             "session": make_office_hours().pk,
