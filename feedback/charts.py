@@ -80,17 +80,19 @@ def line_chart(
     title: str, labels: list[str], series: dict[str, list[float | int | None]], unit: str = ""
 ) -> Chart:
     """One line per series over `labels` (e.g. months); gaps where a value is None."""
-    height, left, bottom, top_pad = 220, 48, 28, 12
+    # Room on the right for the last month's label, and above the plot for the legend.
+    height, left, bottom, right = 220, 48, 28, 40
+    top_pad = 12 + 14 * len(series)
     values = [v for points in series.values() for v in points if v is not None]
     top = max(values) if values else 1
     top = top or 1
-    step = (WIDTH - left - 12) / max(1, len(labels) - 1)
+    step = (WIDTH - left - right) / max(1, len(labels) - 1)
 
     def xy(i: int, v: float) -> tuple[float, float]:
         return left + i * step, top_pad + (height - bottom - top_pad) * (1 - v / top)
 
     body = [
-        f'<line x1="{left}" y1="{height - bottom}" x2="{WIDTH - 12}" y2="{height - bottom}" '
+        f'<line x1="{left}" y1="{height - bottom}" x2="{WIDTH - right}" y2="{height - bottom}" '
         'stroke="#9e9e9e"></line>',
         f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" class="chart-value">'
         f"{escape(_fmt(top))}{escape(unit)}</text>",
@@ -107,7 +109,7 @@ def line_chart(
     for n, (name, points) in enumerate(series.items()):
         colour = COLOURS[n % len(COLOURS)]
         body.append(  # the legend, top right
-            f'<text x="{WIDTH - 12}" y="{top_pad + 4 + 14 * n}" text-anchor="end" '
+            f'<text x="{WIDTH - right}" y="{14 + 14 * n}" text-anchor="end" '
             f'fill="{colour}" class="chart-label">{escape(name)}</text>'
         )
         segment: list[str] = []

@@ -144,7 +144,7 @@ def dashboard(period: d.Period | None = None) -> dict:
         ),
         "gauge": charts.gauge("Self-service share", share, ADOPTION_LINE, said),
         "verdict": said,
-        "below": below,
+        "below": [(_type_title(slug), count) for slug, count in below],
         "baselines": rows,
         "dora": d.dora_by_team(period),
     }
