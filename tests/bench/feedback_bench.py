@@ -31,7 +31,7 @@ from tests.bench.run import configure_environment
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/idp_bench_feedback"
 HEADING = "## Platform metrics (feedback loop)"
-TARGET_MS = 1000
+TARGET_MS = 300  # the feedback issue's target for the dashboard: p95 ≤ 300 ms
 SEED = 11
 DAYS = 730
 WARMUP = 3
@@ -317,8 +317,8 @@ def section(args, results: list[dict], notes: list[str]) -> str:
             f"| {r['queries']} | p95 ≤ {TARGET_MS:,} ms | {verdict} |"
         )
     notes = [
-        f"The {TARGET_MS:,} ms target is this benchmark's own (the issue sets none): an admin "
-        "page that recomputes every metric on each load should still answer within a second.",
+        f"The {TARGET_MS:,} ms target is the feedback issue's, stated for the dashboard with "
+        "this data; it is applied to every row here.",
         "The query count does not grow with the data (tests assert it with "
         "django_assert_num_queries at 3 and 30 deployments). It is one lower when no "
         "engineer's first deployment falls in the period, as here: onboarding then skips its "
