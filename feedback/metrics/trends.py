@@ -4,7 +4,8 @@ import calendar
 from datetime import date
 from itertools import groupby
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F
+from django.db import connection
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F
 from django.db.models.functions import ExtractMonth, ExtractYear, TruncMonth
 from django.utils import timezone
 
@@ -41,26 +42,56 @@ def _label(moment) -> str:
     )
 
 
+class _Percentile(Aggregate):
+    """PostgreSQL's ordered-set aggregate percentile_cont: the same linear interpolation as
+    definitions.percentile, computed in the database."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+    def __init__(self, expression, fraction: float):
+        super().__init__(expression, fraction=fraction)
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, fraction=repr(float(self.extra["fraction"])))
+
+
 def lead_time_by_month(labels: list[str], period: Period) -> dict[str, list[float | None]]:
-    """{"p50": [...], "p90": [...]} hours per month of succeeded resource requests (one query)."""
+    """{"p50": [...], "p90": [...]} hours per month of succeeded resource requests (one query).
+
+    On PostgreSQL the percentiles are computed in the database (a row per month); elsewhere
+    the month's sorted durations are read and interpolated the same way.
+    """
     duration = ExpressionWrapper(F("finished_at") - F("submitted_at"), output_field=DurationField())
     # The month as a number (yyyymm) made in SQL: a month per row converted in Python was
     # most of this function's time at 50,000 requests.
     month = ExtractYear("finished_at") * 100 + ExtractMonth("finished_at")
-    rows = (
-        succeeded_requests(period)
-        .annotate(month=month, duration=duration)
-        .order_by("month", "duration")
-        .values_list("month", "duration")
-    )
+    requests = succeeded_requests(period).annotate(month=month, duration=duration)
+    if connection.vendor == "postgresql":
+        rows = (
+            requests.values("month")
+            .annotate(p50=_Percentile("duration", 0.5), p90=_Percentile("duration", 0.9))
+            .order_by()
+        )
+        by_key = {_month_label(r["month"]): r for r in rows}
+        return {
+            key: [by_key[m][key].total_seconds() / HOUR if m in by_key else None for m in labels]
+            for key in ("p50", "p90")
+        }
+    rows = requests.order_by("month", "duration").values_list("month", "duration")
     by_month = {
-        f"{key // 100:04d}-{key % 100:02d}": [d.total_seconds() / HOUR for _, d in group]
+        _month_label(key): [d.total_seconds() / HOUR for _, d in group]
         for key, group in groupby(rows, key=lambda row: row[0])
     }
     return {
         "p50": [percentile(by_month.get(m, []), 0.5) for m in labels],
         "p90": [percentile(by_month.get(m, []), 0.9) for m in labels],
     }
+
+
+def _month_label(key: int) -> str:
+    return f"{int(key) // 100:04d}-{int(key) % 100:02d}"
 
 
 def _days_counted(label: str, period: Period) -> int:

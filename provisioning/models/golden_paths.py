@@ -207,7 +207,13 @@ class Deployment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["origin", "environment", "-created_at"], name="deploy_env")]
+        indexes = [
+            models.Index(fields=["origin", "environment", "-created_at"], name="deploy_env"),
+            # The delivery metrics: "the next committed deployment of this service and
+            # environment" (recovery time) and "each person's first deployment" (onboarding).
+            models.Index(fields=["origin", "environment", "committed_at"], name="deploy_committed"),
+            models.Index(fields=["requested_by", "committed_at"], name="deploy_first_by_user"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.origin.name}:{self.tag} to {self.environment_id}"
