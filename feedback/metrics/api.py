@@ -6,9 +6,6 @@
   ("metrics.view"): others get 403.
 """
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
@@ -17,6 +14,7 @@ from catalog import access
 from catalog.models import Team
 from feedback.metrics.definitions import PLATFORM_KEYS, Period, platform_metrics
 from idp_portal.openapi import FIELD_ERRORS, STRING, obj, operation, query
+from observability.api import api_get
 
 WHY = "Platform metrics are for platform admins; ask the platform team for the figures."
 DORA = ("deployment_frequency", "change_lead_time", "change_fail_rate", "recovery_time")
@@ -54,23 +52,6 @@ ERROR = obj({"error": STRING}, ("error",))
 
 def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
-
-
-def api_get(view):
-    """GET only; 401 JSON without a session or token (not the sign-in page)."""
-
-    @login_not_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if request.method != "GET":
-            response = _error(405, f"{request.method} is not allowed here: use GET")
-            response["Allow"] = "GET"
-            return response
-        if not request.user.is_authenticated:
-            return _error(401, "Sign in first: send a bearer token or the portal session cookie")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @operation(
