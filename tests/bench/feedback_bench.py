@@ -311,14 +311,16 @@ def section(args, results: list[dict], notes: list[str]) -> str:
         "|---|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
-        verdict = "pass" if r["p95"] <= TARGET_MS else "**miss**"
+        target = r.get("target", TARGET_MS)
+        verdict = "pass" if r["p95"] <= target else "**miss**"
         lines.append(
             f"| {r['name']} (`{r['url']}`) | {r['n']} | {_ms(r['p50'])} | {_ms(r['p95'])} "
-            f"| {r['queries']} | p95 ≤ {TARGET_MS:,} ms | {verdict} |"
+            f"| {r['queries']} | p95 ≤ {target:,} ms | {verdict} |"
         )
     notes = [
-        f"The {TARGET_MS:,} ms target is the feedback issue's, stated for the dashboard with "
-        "this data; it is applied to every row here.",
+        f"The targets are the feedback issue's: {TARGET_MS:,} ms for the dashboard with this "
+        f"data (applied to the API and pilot rows too), {SURVEY_TARGET_MS} ms for the survey "
+        f"results of {RESPONDENTS:,} respondents (one closed cycle, every question answered).",
         "The query count does not grow with the data (tests assert it with "
         "django_assert_num_queries at 3 and 30 deployments). It is one lower when no "
         "engineer's first deployment falls in the period, as here: onboarding then skips its "
@@ -327,6 +329,53 @@ def section(args, results: list[dict], notes: list[str]) -> str:
     ]
     lines += ["", *[f"- {n}" for n in notes]]
     return "\n".join(lines) + "\n"
+
+
+RESPONDENTS = 2000  # the feedback issue's survey-results size ...
+SURVEY_TARGET_MS = 200  # ... and its target
+
+
+def survey_with_respondents(count: int) -> str:
+    """A closed cycle answered by `count` people across the benchmark's 100 teams (made once);
+    returns its quarter."""
+    import random
+    from datetime import UTC, datetime
+
+    from feedback.survey import services
+    from feedback.survey.choices import CycleStatus, QuestionKind
+    from feedback.survey.models import Answer, Response, SurveyCycle
+
+    quarter = "2024-Q4"
+    cycle = SurveyCycle.objects.filter(quarter=quarter).first()
+    if cycle is not None and cycle.responses.count() == count:
+        return quarter
+    SurveyCycle.objects.filter(quarter=quarter).delete()
+    cycle = services.create_cycle(
+        quarter, datetime(2024, 10, 1, tzinfo=UTC), datetime(2024, 12, 20, tzinfo=UTC)
+    )
+    rng = random.Random(7)  # noqa: S311 -- benchmark data, not secrets
+    questions = list(cycle.questions.all())
+    responses = Response.objects.bulk_create(
+        Response(cycle=cycle, team_name=f"team-{i % 100:03d}") for i in range(count)
+    )
+
+    def value(q):
+        if q.kind == QuestionKind.LIKERT:
+            return rng.randint(1, 5)
+        if q.kind == QuestionKind.NPS:
+            return rng.randint(0, 10)
+        if q.kind == QuestionKind.SINGLE:
+            return rng.choice(q.choices)
+        if q.kind == QuestionKind.MULTIPLE:
+            return rng.sample(q.choices, rng.randint(1, len(q.choices)))
+        return rng.choice(["Faster CI", "Self-service DNS", "Better docs", "Preview envs"])
+
+    Answer.objects.bulk_create(
+        (Answer(response=r, question=q, value=value(q)) for r in responses for q in questions),
+        batch_size=5000,
+    )
+    SurveyCycle.objects.filter(pk=cycle.pk).update(status=CycleStatus.CLOSED)
+    return quarter
 
 
 def main(argv: list[str]) -> int:
@@ -364,10 +413,20 @@ def main(argv: list[str]) -> int:
         ("JSON API, one team's DORA", "/api/metrics/platform?team=team-007"),
         ("Pilot report (4 teams)", f"/feedback/pilot/?programme={pilot.pk}"),
     ]
+    quarter = survey_with_respondents(RESPONDENTS)
+    pages.append(
+        (
+            f"Survey results, {RESPONDENTS:,} respondents",
+            f"/feedback/survey/results/?cycle={quarter}",
+        )
+    )
     results = []
     for label, url in pages:
         log(f"measuring {label}")
-        results.append(measure(client, label, url, args.timed))
+        result = measure(client, label, url, args.timed)
+        if url.startswith("/feedback/survey/"):
+            result["target"] = SURVEY_TARGET_MS
+        results.append(result)
     text = section(args, results, notes)
     log("\n" + text)
     if not args.no_docs:
