@@ -143,7 +143,6 @@ def _deploy(user, target) -> bool:
 
 RULES: dict[str, Callable] = {
     # reading
-    "catalog.read": _signed_in,
     "request.view": lambda user, req: (
         is_platform_admin(user) if req.team_id is None else _admin_or_member(user, req)
     ),
@@ -157,7 +156,6 @@ RULES: dict[str, Callable] = {
     "resource.decommission": _admin_or_member,  # may wait: decommission_needs_approval()
     # golden-path services
     "service.deploy": _deploy,
-    "service.promote": _deploy,
     "service.upgrade": _admin_or_member,
     "golden_path.update": _admin_only,
     "parity.report": _admin_only,

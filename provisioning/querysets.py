@@ -4,6 +4,7 @@ policy, catalog.access)."""
 from django.db import models
 
 from catalog import access
+from provisioning.choices import RequestState
 
 
 class ProvisioningRequestQuerySet(models.QuerySet):
@@ -16,7 +17,7 @@ class ProvisioningRequestQuerySet(models.QuerySet):
     def awaiting_approval_by(self, user) -> "ProvisioningRequestQuerySet":
         """Held requests this user may approve: their teams' as a lead (every team's for a
         platform admin), never their own."""
-        waiting = self.filter(state="awaiting_approval").exclude(requester=user)
+        waiting = self.filter(state=RequestState.AWAITING_APPROVAL).exclude(requester=user)
         if access.is_platform_admin(user):
             return waiting
         return waiting.filter(team_id__in=access.lead_team_ids(user))
