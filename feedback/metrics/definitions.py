@@ -34,6 +34,9 @@ from provisioning.models import Deployment, ProvisioningRequest
 
 DAY, HOUR = 86400.0, 3600.0
 DEFAULT_DAYS = 90
+# The adoption gate: the platform may be mandated once this share of provisioning needs is
+# self-served (the gauge, its verdict and the per-type table all use it).
+ADOPTION_LINE = 0.8
 # Requests that are not a resource someone asked for: they are deployments and upgrades.
 NOT_RESOURCES = (DEPLOY_TYPE, REQUEST_TYPE, UPGRADE_TYPE, ROLLOUT_TYPE)
 

@@ -13,6 +13,7 @@ from feedback.metrics import definitions as d
 from feedback.metrics.dashboard import number
 from feedback.metrics.models import PilotProgramme
 from feedback.tickets import metrics as tickets
+from idp_portal.views_audit import escape_cell
 
 
 @dataclass(frozen=True)
@@ -115,23 +116,14 @@ CSV_HEADER = [
 ]
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(text: str) -> str:
-    """Free text (names typed by people) made inert for spreadsheets."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def csv_rows(programme: PilotProgramme, teams: list[str], rows: list[Row]) -> list[list]:
     """The report as CSV rows; values unrounded, empty where there is no data."""
     out: list[list] = [CSV_HEADER]
     for r in rows:
         out.append(
             [
-                safe_cell(programme.name),
-                safe_cell(" ".join(teams)),
+                escape_cell(programme.name),
+                escape_cell(" ".join(teams)),
                 r.title,
                 r.unit,
                 r.before.period_label,

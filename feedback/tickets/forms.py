@@ -75,9 +75,9 @@ class HelpRequestForm(forms.Form):
     )
     service = forms.ModelChoiceField(
         label="Service (optional)",
+        # Chosen by id: names are unique only within a namespace.
         queryset=Component.objects.filter(type="service").order_by("name"),
         required=False,
-        to_field_name="name",
         empty_label="Not about one service",
         help_text="The catalog service it concerns, so the right people see it.",
     )

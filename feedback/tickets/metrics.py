@@ -9,13 +9,13 @@ from datetime import date
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-from feedback.metrics.definitions import Metric
+from feedback.metrics.definitions import ADOPTION_LINE, Metric
 from feedback.tickets.querysets import bounds, help_requests_between, tickets_between
-from feedback.tickets.types import PROVISIONING_TYPES
+from feedback.tickets.types import PROVISIONING_TYPES, SELF_SERVICE_TYPES
 from provisioning.choices import RequestState
 from provisioning.models import ProvisioningRequest
 
-SELF_SERVICE_TARGET = 0.8
+DAYS_PER_MONTH = 30.4375  # an average month: a 90-day period is 2.96 months, not 4
 
 
 def months_in(start: date, end: date) -> list[str]:
@@ -28,11 +28,14 @@ def months_in(start: date, end: date) -> list[str]:
 
 
 def _by_month(queryset, field: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for month in queryset.annotate(month=TruncMonth(field)).values_list("month", flat=True):
-        label = month.strftime("%Y-%m")
-        counts[label] = counts.get(label, 0) + 1
-    return counts
+    """Rows per month, counted in the database."""
+    rows = (
+        queryset.annotate(month=TruncMonth(field))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {month.strftime("%Y-%m"): n for month, n in rows}
 
 
 def monthly_ticket_counts(start: date, end: date, teams: list[str] | None = None) -> dict[str, int]:
@@ -50,15 +53,15 @@ def monthly_ticket_counts(start: date, end: date, teams: list[str] | None = None
 
 
 def support_tickets_per_month(start: date, end: date) -> Metric:
-    counts = monthly_ticket_counts(start, end)
-    total = sum(counts.values())
+    total = sum(monthly_ticket_counts(start, end).values())
+    months = ((end - start).days + 1) / DAYS_PER_MONTH
     return Metric(
-        value=round(total / len(counts), 1) if total else None,
+        value=round(total / months, 1) if total else None,
         unit="tickets/month",
         definition=(
             "Support tickets per month: tickets imported from the tracker plus the portal's own "
             "help requests (Ask the platform team), created in the period, divided by the "
-            f"number of calendar months it touches ({len(counts)})."
+            f"period's length in months of {DAYS_PER_MONTH} days ({months:.2f})."
         ),
         period=(start, end),
         sample_size=total,
@@ -66,10 +69,15 @@ def support_tickets_per_month(start: date, end: date) -> Metric:
 
 
 def _self_served(start: date, end: date):
-    """Succeeded provisioning requests a user made for a team (platform-wide runs excluded)."""
+    """Succeeded self-service provisioning requests (a resource type or a new service) a user
+    made for a team; deployments, upgrades, roll-outs and platform-wide runs are not needs."""
     low, high = bounds(start, end)
     return ProvisioningRequest.objects.filter(
-        state=RequestState.SUCCEEDED, team__isnull=False, created_at__gte=low, created_at__lt=high
+        state=RequestState.SUCCEEDED,
+        team__isnull=False,
+        type__in=SELF_SERVICE_TYPES,
+        created_at__gte=low,
+        created_at__lt=high,
     )
 
 
@@ -94,8 +102,9 @@ def self_service_share(start: date, end: date) -> Metric:
         value=round(served / needs, 3) if needs else None,
         unit="share",
         definition=(
-            "Provisioning needs served by self-service: succeeded provisioning requests made "
-            "for a team in the portal (every request of any type counts as one need), divided "
+            "Provisioning needs served by self-service: succeeded requests for a resource or a "
+            "new service made for a team in the portal (each counts as one need; deployments, "
+            "upgrades and roll-outs do not), divided "
             "by those plus imported tickets classified into a provisioning type, created in the "
             "period. Unclassified tickets and non-provisioning tickets (e.g. access requests) "
             "do not count as provisioning needs."
@@ -126,6 +135,6 @@ def tickets_below_the_line(start: date, end: date) -> list[tuple[str, int]]:
     below = [
         (kind, n)
         for kind, n in tickets.items()
-        if served.get(kind, 0) / (served.get(kind, 0) + n) < SELF_SERVICE_TARGET
+        if served.get(kind, 0) / (served.get(kind, 0) + n) < ADOPTION_LINE
     ]
     return sorted(below, key=lambda kv: (-kv[1], kv[0]))

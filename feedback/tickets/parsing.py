@@ -210,11 +210,13 @@ def classify(text: str, labels: tuple[str, ...], rules: list[Rule]) -> str:
 
 
 def team_of(labels: tuple[str, ...], teams: set[str]) -> str:
-    """The catalog team a ticket's labels name (`payments`, `team-payments`, `team:payments`)."""
+    """The catalog team a ticket's labels name (`payments`, `team-payments`, `team:payments`),
+    spelt as the catalog spells it, whatever the label's case."""
+    by_lower = {team.lower(): team for team in teams}
     for label in labels:
         name = re.sub(r"^team[-:_]", "", label.lower())
-        if name in teams:
-            return name
+        if name in by_lower:
+            return by_lower[name]
     return ""
 
 

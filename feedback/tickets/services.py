@@ -62,7 +62,7 @@ def import_tickets(
     parsed = parsing.read_rows(data, columns)
     ensure_default_rules()
     rules = current_rules()
-    teams = {name.lower() for name in Team.objects.values_list("name", flat=True)}
+    teams = set(Team.objects.values_list("name", flat=True))
     existing = set(
         Ticket.objects.filter(source=source, key__in=[r.key for r in parsed.rows]).values_list(
             "key", flat=True

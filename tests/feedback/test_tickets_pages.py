@@ -108,11 +108,11 @@ def test_the_export_escapes_formula_cells(platform_client):
 
 
 def test_anyone_signed_in_asks_for_help_and_sees_it_listed(outsider_client, personas):
-    make_component("petstore", owner=personas.team)
+    petstore = make_component("petstore", owner=personas.team)
     data = {
         "category": "provisioning",
         "description": "We need a DNS record",
-        "service": "petstore",
+        "service": petstore.pk,
     }
     response = outsider_client.post(HELP, data, follow=True)
     help_request = HelpRequest.objects.get()
@@ -136,3 +136,11 @@ def test_a_user_sees_only_their_own_help_requests(owner_client, personas):
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, db):
     assert client.get(HELP).status_code == 302
+
+
+def test_a_service_name_in_two_namespaces_is_no_error(outsider_client, personas):
+    make_component("api", owner=personas.team)
+    other = make_component("api", namespace="edge", owner=personas.team)
+    data = {"category": "how-to", "description": "Which api?", "service": other.pk}
+    response = outsider_client.post(HELP, data, follow=True)
+    assert response.status_code == 200 and HelpRequest.objects.get().service_name == "api"

@@ -123,3 +123,10 @@ def test_the_default_rules_use_the_portals_type_slugs():
     rules = parsing.DEFAULT_RULES
     assert classify("SQS queue for events", (), rules) == "queue"
     assert classify("Renew certificate for api", (), rules) == "tls-certificate"
+
+
+def test_a_label_names_its_team_as_the_catalog_spells_it():
+    from feedback.tickets.parsing import team_of
+
+    assert team_of(("Team-PAYMENTS",), {"Payments", "search"}) == "Payments"
+    assert team_of(("infra",), {"Payments"}) == ""
