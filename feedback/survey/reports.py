@@ -99,11 +99,13 @@ def _question_result(question: Question, answers: list) -> QuestionResult:
     result.why_count = len(whys)
     if result.whys_shown:
         result.whys = whys
+    result.text_count = len(values)
     if question.kind == QuestionKind.TEXT:
-        result.text_count = len(values)
         if result.texts_shown:
             result.texts = [str(v) for v in values]
         return result
+    if not results.shown(len(values)):
+        return result  # optional questions: fewer answers than the group gate, so no figures
     items = results.distribution(question.kind, question.choices, values)
     result.chart = bar_chart(f"{question.text}: people per answer ({len(values)} answers)", items)
     if question.kind == QuestionKind.LIKERT:
@@ -127,10 +129,12 @@ def _team_results(questions, by_question, team_of) -> list[TeamResult]:
         for name, team in teams.items():
             if not team.shown:
                 continue  # never computed, so never leaked by a template mistake
+            # The team passed the gate, but an optional question may have fewer answers.
+            answered = values[name] if results.shown(len(values[name])) else []
             if q.kind == QuestionKind.LIKERT:
-                team.means.append((q, results.mean(values[name])))
+                team.means.append((q, results.mean(answered)))
             else:
-                team.nps = results.nps(values[name])
+                team.nps = results.nps(answered)
     return list(teams.values())
 
 
@@ -168,17 +172,24 @@ def trend(cycles: list[SurveyCycle]) -> tuple[Chart | None, Chart | None, list, 
     labels = [c.quarter for c in visible]
     key = sorted((n, text) for text, n in position.items())
     series = {
-        f"Q{n}": [results.mean(values.get((c.pk, text, QuestionKind.LIKERT), [])) for c in visible]
+        f"Q{n}": [
+            results.mean(_gated(values.get((c.pk, text, QuestionKind.LIKERT), []))) for c in visible
+        ]
         for n, text in key
     }
     likert = line_chart("Mean agreement per question (1–5)", labels, series) if series else None
-    scores = [(c.quarter, results.nps(_nps_values(values, c.pk))) for c in visible]
+    scores = [(c.quarter, results.nps(_gated(_nps_values(values, c.pk)))) for c in visible]
     shares = {
         "Promoters %": [round(100 * s.promoters / s.n, 1) if s else None for _, s in scores],
         "Detractors %": [round(100 * s.detractors / s.n, 1) if s else None for _, s in scores],
     }
     nps_chart = line_chart("Promoters and detractors", labels, shares, "%")
     return likert, nps_chart, scores, [(f"Q{n}", text) for n, text in key]
+
+
+def _gated(values: list[int]) -> list[int]:
+    """The values when enough people gave them to show a figure, else none."""
+    return values if results.shown(len(values)) else []
 
 
 def _nps_values(values: dict, cycle_id: int) -> list[int]:

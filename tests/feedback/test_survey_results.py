@@ -158,3 +158,18 @@ def test_results_need_a_signed_in_user(client, db):
     make_user()
     make_cycle(status=CycleStatus.CLOSED)
     assert client.get(URL).status_code == 302
+
+
+def test_a_question_fewer_than_five_answered_shows_no_figures(owner_client):
+    """Every default question is optional: a team of five may still hold one answer."""
+    cycle = make_cycle("2026-Q3", days_ago=40)
+    people = respondents("optional-2026-q3", 5)
+    for user in people:
+        services.save_answer(user, nps(cycle), "9")
+    services.save_answer(people[0], likert(cycle), "1")  # one person answered this one
+    services.close_cycle(cycle)
+    html = owner_client.get(URL).content.decode()
+    likert_part = html.split(likert(cycle).text)[1].split("</article>")[0]
+    assert "mean" not in likert_part and "Hidden: fewer than 5 answers (1 so far)" in likert_part
+    team = html.split("<h3>Optional 2026 Q3</h3>")[1].split("</article>")[0]
+    assert "hidden: fewer than 5 answers" in team and "1.00" not in team
