@@ -91,11 +91,16 @@ def next_cycle() -> SurveyCycle | None:
 @transaction.atomic
 def create_cycle(quarter: str, opens_at: datetime, closes_at: datetime) -> SurveyCycle:
     """A draft cycle with the previous cycle's questions (the defaults for the first one)."""
-    previous = SurveyCycle.objects.filter(opens_at__lt=opens_at).order_by("-opens_at").first()
+    previous = previous_cycle(opens_at)
     cycle = SurveyCycle.objects.create(quarter=quarter, opens_at=opens_at, closes_at=closes_at)
     copy_questions(previous, cycle)
     audit.record(None, "survey.cycle.create", cycle, detail=f"opens {opens_at:%Y-%m-%d}")
     return cycle
+
+
+def previous_cycle(opens_at: datetime) -> SurveyCycle | None:
+    """The cycle before one opening at `opens_at`, whose questions a new cycle copies."""
+    return SurveyCycle.objects.filter(opens_at__lt=opens_at).order_by("-opens_at").first()
 
 
 def copy_questions(source: SurveyCycle | None, target: SurveyCycle) -> int:

@@ -151,3 +151,21 @@ def test_a_draft_cycle_refuses_answers_saying_when_it_opens():
     with pytest.raises(ValidationError, match="2027-Q1 survey is not open yet: it opens on"):
         services.save_answer(user, likert(cycle), "4")
     assert not Answer.objects.exists()
+
+
+def test_the_admin_cannot_edit_a_cycles_status_and_its_close_action_detaches_answers(
+    platform_client,
+):
+    from feedback.survey.models import Response
+    from tests.feedback.survey_factories import likert, make_cycle
+
+    cycle = make_cycle("2026-Q4")
+    services.save_answer(make_user("answerer"), likert(cycle), "4")
+    page = platform_client.get(f"/admin/feedback/surveycycle/{cycle.pk}/change/").content.decode()
+    assert "2026-Q4" in page and 'name="status"' not in page
+    platform_client.post(
+        "/admin/feedback/surveycycle/",
+        {"action": "close_now", "_selected_action": [cycle.pk], "index": "0"},
+    )
+    cycle.refresh_from_db()
+    assert cycle.status == "closed" and not Response.objects.filter(user__isnull=False).exists()
