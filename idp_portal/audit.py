@@ -37,8 +37,19 @@ def origin_of(request) -> Origin:
         via = AuditEvent.Via.ADMIN
     else:
         via = AuditEvent.Via.WEB
-    ip = request.META.get("REMOTE_ADDR") or None
-    return Origin(via, ip, request.META.get("HTTP_USER_AGENT", "")[:300])
+    return Origin(via, client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:300])
+
+
+def client_ip(request) -> str | None:
+    """The client's address as allauth reads it for its rate limits (TRUSTED_PROXY_COUNT
+    entries of X-Forwarded-For from the right, else REMOTE_ADDR), so both agree."""
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):  # no address, or a short header
+        return request.META.get("REMOTE_ADDR") or None
 
 
 @contextmanager

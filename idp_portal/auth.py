@@ -6,6 +6,7 @@ e-mail domains in OIDC_ALLOWED_DOMAINS (an empty list admits anyone the provider
 """
 
 import logging
+from urllib.parse import urlsplit
 
 import requests
 from allauth.account.adapter import DefaultAccountAdapter
@@ -123,6 +124,8 @@ def github_org_memberships(token: str) -> set[str]:
             if m.get("state") == "active"
         }
         url, params = response.links.get("next", {}).get("url"), None
-        if not url or not url.startswith(settings.GITHUB_API_URL):  # only GitHub's own pages
+        # Only GitHub's own pages: the token must never reach another host (a prefix test
+        # would let https://api.github.com.example through).
+        if not url or urlsplit(url)[:2] != urlsplit(settings.GITHUB_API_URL)[:2]:
             break
     return orgs

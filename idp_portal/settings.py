@@ -385,6 +385,11 @@ CONTENT_SECURITY_POLICY = {
 # --- Production hardening (DEBUG=false) ---------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+# How many proxies in front append to X-Forwarded-For: the client's address (sign-in rate
+# limits, the audit trail) is read that many entries from the right. 0 trusts no header, so
+# behind a proxy every client would share its address and one person's failed sign-ins would
+# lock everyone out; more than the real count would let a client choose its address.
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0, minimum=0)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -85,7 +85,13 @@ def authenticate(secret: str) -> ApiToken:
 
 
 def _claim(token: ApiToken, field: str, every: timedelta, now) -> bool:
-    """Set `field` to now unless it was set within `every`; True when this call set it."""
+    """Set `field` to now unless it was set within `every`; True when this call set it.
+
+    The row just read usually answers already (no write on a token used a second ago); the
+    conditional update settles races between processes."""
+    seen = getattr(token, field)
+    if seen is not None and seen >= now - every:
+        return False
     stale = Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now - every})
     return ApiToken.objects.filter(stale, pk=token.pk).update(**{field: now}) == 1
 

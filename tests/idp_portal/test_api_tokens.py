@@ -107,6 +107,26 @@ def test_sessions_keep_working_for_the_api(client, personas):
     assert client.get(ENTITIES).status_code == 200
 
 
+def test_another_systems_bearer_token_leaves_the_request_to_the_session(client, personas):
+    client.force_login(personas.owner)
+    assert client.get(ENTITIES, headers=bearer("backstage-jwt.abc")).status_code == 200
+    client.logout()
+    response = client.get(ENTITIES, headers=bearer("backstage-jwt.abc"))
+    assert response.status_code == 401 and "not known" not in response.content.decode()
+
+
+def test_the_client_address_behind_a_proxy_is_the_one_it_forwarded(client, personas, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    _, secret = make_token(personas.owner, "write")
+    client.post(
+        REQUESTS,
+        "{}",
+        content_type="application/json",
+        headers={**bearer(secret), "X-Forwarded-For": "203.0.113.7"},
+    )
+    assert AuditEvent.objects.filter(action="token.use").get().ip == "203.0.113.7"
+
+
 def test_tokens_do_not_sign_in_pages(client, personas):
     _, secret = make_token(personas.owner)
     response = client.get("/catalog/", headers=bearer(secret))

@@ -28,6 +28,7 @@ class FakeGitHub(BaseHTTPRequestHandler):
     memberships: list[dict] = []
     page_size = 2
     requests: list[str] = []
+    next_base = ""  # set to make the `next` link point elsewhere
 
     def do_GET(self):
         url = urlsplit(self.path)
@@ -43,7 +44,7 @@ class FakeGitHub(BaseHTTPRequestHandler):
         start = (page - 1) * self.page_size
         headers = {}
         if start + self.page_size < len(rows):
-            base = f"http://{self.headers['Host']}{url.path}"
+            base = FakeGitHub.next_base or f"http://{self.headers['Host']}{url.path}"
             headers["Link"] = f'<{base}?state={state}&page={page + 1}>; rel="next"'
         return self._answer(200, rows[start : start + self.page_size], headers)
 
@@ -130,6 +131,17 @@ def test_membership_on_a_later_page_counts(github, request_, db):
     github.memberships = [membership(f"org{i}") for i in range(5)] + [membership("acme")]
     assert sign_in(request_, github_login()) is None
     assert len(github.requests) == 3
+
+
+def test_the_token_never_follows_a_next_link_to_another_host(github, request_, db, settings):
+    github.memberships = [membership("acme"), membership("b"), membership("c")]
+    # Same prefix, another port: a prefix test would send the token there (and fail).
+    github.next_base = f"{settings.GITHUB_API_URL}0/user/memberships/orgs"
+    try:
+        assert sign_in(request_, github_login()) is None  # page 1 already names acme
+    finally:
+        github.next_base = ""
+    assert len(github.requests) == 1
 
 
 def test_someone_outside_the_organisations_is_refused_with_the_reason(github, request_, db):
