@@ -1,6 +1,9 @@
 """The personal access token page: list, create (the token is shown once) and revoke."""
 
+import uuid
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,6 +33,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
     form, created, secret = ApiTokenForm(), None, ""
     if request.method == "POST":
         form = ApiTokenForm(request.POST)
+        if form.is_valid() and not _first_send(request):
+            # A refresh or a double click re-sends the form: one token, never a second.
+            messages.info(request, ALREADY_SENT)
+            return redirect("tokens")
         if form.is_valid():
             data = form.cleaned_data
             created, secret = tokens.create_token(
@@ -42,11 +49,27 @@ def token_list(request: HttpRequest) -> HttpResponse:
         "secret": secret,
         "tokens": ApiToken.objects.for_user(request.user),
         "now": timezone.now(),
+        "form_key": uuid.uuid4().hex,
         "api_url": request.build_absolute_uri("/api/provisioning/requests"),
         # The example names one of the user's own services, so it works when pasted.
         "example_service": _example_service(request.user) if created else "",
     }
     return render(request, "idp_portal/tokens.html", context)
+
+
+ALREADY_SENT = (
+    "That form was already sent, so no second token was made. A token is shown only once: "
+    "if you did not copy it, revoke it below and create another."
+)
+
+
+def _first_send(request: HttpRequest) -> bool:
+    """True the first time this page's form (its one-off `form_key`) is sent, for an hour.
+    The key lives in the cache, never the token."""
+    key = request.POST.get("form_key", "")[:64]
+    if not key:
+        return True
+    return cache.add(f"tokens:form:{request.user.pk}:{key}", 1, timeout=3600)
 
 
 def _example_service(user) -> str:

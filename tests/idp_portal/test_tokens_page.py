@@ -137,3 +137,11 @@ def test_the_curl_example_names_one_of_the_users_own_services(client, personas):
         "/accounts/tokens/", {"name": "ci", "scope": "write", "days": "30"}
     ).content.decode()
     assert '"service": "ledger"' in page
+
+
+def test_sending_the_same_form_twice_makes_one_token(owner_client, personas):
+    data = {"name": "ci", "scope": "read", "days": "30", "form_key": "abc123"}
+    owner_client.post("/accounts/tokens/", data)
+    again = owner_client.post("/accounts/tokens/", data, follow=True)
+    assert ApiToken.objects.filter(user=personas.owner).count() == 1
+    assert "no second token was made" in again.content.decode()
