@@ -21,6 +21,17 @@ DEMO_USERS = [
     ("carol", "Carol Member", False, [("search", TeamRole.MEMBER)]),
 ]
 
+# Engineers who joined in the last months: history only (no password, nobody signs in as
+# them), so the onboarding metric has first deployments to measure. username, name, team.
+DEMO_NEWCOMERS = [
+    ("dana", "Dana Newcomer", "payments"),
+    ("erin", "Erin Newcomer", "search"),
+    ("femi", "Femi Newcomer", "payments"),
+    ("gita", "Gita Newcomer", "search"),
+    ("hugo", "Hugo Newcomer", "payments"),
+    ("ines", "Ines Newcomer", "search"),
+]
+
 
 def _ensure_user(username: str, full_name: str, is_admin: bool):
     user_model = get_user_model()
@@ -66,4 +77,21 @@ def _seed_accounts() -> list[str]:
             ensure_membership(teams[slug], user, role)
         roles = ", ".join(f"{role.label.lower()} of {slug}" for slug, role in memberships)
         lines.append(f"  {username:<6} {'platform admin' if is_admin else roles}")
+    for username, full_name, slug in DEMO_NEWCOMERS:
+        user = _ensure_newcomer(username, full_name)
+        ensure_membership(teams[slug], user, TeamRole.MEMBER)
+    names = ", ".join(n for n, _, _ in DEMO_NEWCOMERS)
+    lines.append(f"  {names}: newcomers with history only (no password)")
     return lines
+
+
+def _ensure_newcomer(username: str, full_name: str):
+    first, _, last = full_name.partition(" ")
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={"email": f"{username}@example.com", "first_name": first, "last_name": last},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

@@ -60,6 +60,7 @@ def seed() -> list[str]:
     """Create the part's demo data where absent; one line per thing made, for seed_demo."""
     lines = _baselines()
     lines += _history()
+    lines += _newcomers()
     lines += _pilot()
     return lines
 
@@ -106,6 +107,33 @@ def _history() -> list[str]:
     ]
 
 
+@transaction.atomic
+def _newcomers() -> list[str]:
+    """The demo newcomers joined over the last five months and first deployed days later,
+    sooner as the platform matured: the onboarding metric's history."""
+    from idp_portal.demo import DEMO_NEWCOMERS
+
+    users = get_user_model().objects.filter(username__in=[n for n, _, _ in DEMO_NEWCOMERS])
+    users = [u for u in users.order_by("username") if not Deployment.objects.filter(requested_by=u)]
+    dev = Environment.objects.filter(name="dev").first()
+    if not users or dev is None:
+        return []
+    rng = random.Random(7)  # noqa: S311 -- demo data, not security
+    now = timezone.now()
+    rows = []
+    for n, user in enumerate(users):
+        joined = now - timedelta(days=150 - n * 24, hours=rng.randint(0, 8))
+        type(user).objects.filter(pk=user.pk).update(date_joined=joined)
+        origin = ServiceOrigin.objects.filter(team__memberships__user=user).first()
+        if origin is None:
+            continue
+        first = joined + timedelta(days=max(0.5, 9 - n * 1.5 + rng.uniform(-1, 1)))
+        rows.append(_committed(origin, dev, user, first, first - timedelta(hours=3)))
+    with _dated(Deployment):
+        Deployment.objects.bulk_create(rows)
+    return [f"  metrics: first deployments of {len(rows)} newcomer(s)"] if rows else []
+
+
 def _origins(rng, gp, teams, now) -> list[ServiceOrigin]:
     rows = []
     for team in teams:
@@ -135,21 +163,26 @@ def _deployments(rng, origins, users, envs, now) -> tuple[int, int]:
         first_prod = at + timedelta(days=rng.uniform(2, 12))
         while at < now:
             user = rng.choice(users)
-            rows.append(_committed(origin, envs["dev"], user, at))
+            # The change was committed to the service's repository hours before (less as the
+            # year goes on): the change lead time's start.
+            age = (now - at).days / DAYS
+            change = at - timedelta(hours=rng.lognormvariate(0, 0.7) * (4 + 20 * age))
+            rows.append(_committed(origin, envs["dev"], user, at, change))
             if at >= first_prod:
                 if rng.random() < 0.08:
                     request = _failed_request(origin, envs["prod"], user, at, len(failed_requests))
                     failed_requests.append(request)
                     rows.append(_pending(origin, envs["prod"], user, at, request))
                     at += timedelta(hours=rng.uniform(0.5, 20))  # the fix goes out
-                rows.append(_committed(origin, envs["prod"], user, at + timedelta(hours=1)))
+                prod_at = at + timedelta(hours=1)
+                rows.append(_committed(origin, envs["prod"], user, prod_at, change))
             at += timedelta(days=rng.uniform(1, 6))
     ProvisioningRequest.objects.bulk_create(failed_requests)
     Deployment.objects.bulk_create(rows)
     return len(rows), len(failed_requests)
 
 
-def _committed(origin, env, user, at) -> Deployment:
+def _committed(origin, env, user, at, change_at=None) -> Deployment:
     return Deployment(
         origin=origin,
         environment=env,
@@ -158,6 +191,7 @@ def _committed(origin, env, user, at) -> Deployment:
         status=DeploymentStatus.COMMITTED,
         created_at=at,
         committed_at=at + timedelta(minutes=3),
+        change_committed_at=change_at,
     )
 
 

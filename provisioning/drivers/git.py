@@ -24,10 +24,12 @@ Kinds and config:
 import fcntl
 import os
 import posixpath
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -43,6 +45,8 @@ from provisioning.drivers.base import (
     TransientError,
 )
 
+# A revision git may be asked about: letters, digits, '.', '_' and '-', not starting with '-'.
+REV = re.compile(r"[0-9A-Za-z_.][0-9A-Za-z_.-]{0,127}")
 AUTHOR = {
     "GIT_AUTHOR_NAME": "Platform portal",
     "GIT_AUTHOR_EMAIL": "portal@localhost",
@@ -89,6 +93,24 @@ def _head(repo: Path, branch: str) -> str | None:
         check=False,
     )
     return result.stdout.strip() or None
+
+
+def commit_time(repo: Path, rev: str) -> datetime | None:
+    """When `rev` (a commit id, full or abbreviated, or a tag) was committed in `repo`; None when
+    the repository does not exist or `rev` is not one of its commits (an image tag that names
+    no commit, such as "v1.2" built elsewhere, leaves the commit time unknown)."""
+    if not rev or not repo.exists() or not REV.fullmatch(rev):
+        return None
+    result = subprocess.run(
+        ["git", f"--git-dir={repo}", "show", "-s", "--format=%cI", f"{rev}^{{commit}}", "--"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    if result.returncode != 0 or not result.stdout.strip():
+        return None
+    return datetime.fromisoformat(result.stdout.strip())
 
 
 def read_files(

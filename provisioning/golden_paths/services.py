@@ -21,7 +21,13 @@ from provisioning.drivers.base import (
     PlannedResource,
     ResourceMissing,
 )
-from provisioning.drivers.git import GitDriver, commit_files, ensure_repository, repo_path
+from provisioning.drivers.git import (
+    GitDriver,
+    commit_files,
+    commit_time,
+    ensure_repository,
+    repo_path,
+)
 from provisioning.drivers.registry import connection_statuses
 from provisioning.golden_paths import manifests
 from provisioning.golden_paths.catalog_info import ANNOTATION_GOLDEN_PATH
@@ -393,6 +399,8 @@ def apply_deployment(deployment_id: int, components: tuple[str, ...] = ()) -> En
         gitops_commit=commit,
         status=DeploymentStatus.COMMITTED,
         committed_at=d.committed_at or timezone.now(),
+        # The change lead time's start: when what the tag names was committed, if it is known.
+        change_committed_at=commit_time(repo_path(d.origin.name), tag),
     )
     outcome = "updated" if changed else "unchanged"
     return EnsureResult(

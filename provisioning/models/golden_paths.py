@@ -204,6 +204,12 @@ class Deployment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     committed_at = models.DateTimeField(null=True, blank=True)
+    change_committed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the change deployed was committed to the service's repository (the "
+        "commit the image tag names); empty when the tag names no commit there",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -16,7 +16,7 @@ from tests.feedback.metrics_helpers import deploy, make_origin, make_request
 URL = "/feedback/metrics/"
 # session, user, their teams; 8 for the metrics (onboarding takes two), by-type lead times,
 # baselines, 2 trends, 3 for DORA
-QUERIES = 24  # with the ticket metrics (none imported), the verdict and the survey banner
+QUERIES = 25  # with the ticket metrics (none imported), the verdict and the survey banner
 
 
 def recent(days: float):
@@ -44,7 +44,7 @@ def test_each_metric_is_a_card_with_its_definition_and_sample_size(platform_clie
     html = platform_client.get(URL).content.decode()
     assert 'id="metric-deployment_frequency"' in html
     assert "3 cases" in html
-    assert "Not measured: commit times are not recorded" in html
+    assert "whose commit time is known" in html
     assert "Jira PLAT, 2025" in html and "-96%" in html  # 2 h now against 48 h before
     assert '<th scope="row">payments</th>' in html
     assert "no data yet: import the last 90 days of tickets at /feedback/tickets/" in html

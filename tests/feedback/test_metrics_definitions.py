@@ -132,10 +132,25 @@ def test_recovery_time_runs_from_the_failure_to_the_next_commit_of_that_service_
     assert (metric.value, metric.sample_size, metric.unit) == (4.0, 1, "hours")
 
 
-def test_change_lead_time_is_not_measured_and_says_why(dora_history):
+def test_change_lead_time_runs_from_the_change_commit_to_production_where_known(dora_history):
+    from provisioning.models import Deployment
+
+    # x's two production deployments carry commits made 2 and 10 hours before; y's tag names
+    # no commit of its repository (unknown) and a dev deployment never counts.
+    prod = Deployment.objects.filter(environment__name="prod", status="committed")
+    first, recovery = prod.filter(origin__name="x").order_by("committed_at")
+    Deployment.objects.filter(pk=first.pk).update(change_committed_at=at(1, -2))
+    Deployment.objects.filter(pk=recovery.pk).update(change_committed_at=at(3, -5))
+    Deployment.objects.filter(environment__name="dev").update(change_committed_at=at(-30))
+    metric = d.change_lead_time(MARCH)
+    assert (metric.value, metric.sample_size, metric.unit) == (6.0, 2, "hours")
+    assert d.change_lead_time(MARCH, [dora_history.pk]).sample_size == 0
+    assert "whose commit time is known" in metric.definition
+
+
+def test_change_lead_time_without_known_commit_times_is_null(dora_history):
     metric = d.change_lead_time(MARCH)
     assert (metric.value, metric.sample_size) == (None, 0)
-    assert metric.definition.startswith("Not measured: commit times are not recorded")
 
 
 def test_dora_by_team_gives_each_teams_figures(dora_history):

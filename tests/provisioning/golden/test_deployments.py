@@ -52,6 +52,30 @@ def test_deploy_to_staging_commits_the_tag_and_records_it(member_client, live, g
     assert deployment.requested_by.username == "teammate"
 
 
+def test_a_tag_naming_a_commit_of_the_repository_records_when_that_change_was_committed(
+    member_client, live, git_dir
+):
+    import subprocess
+    from datetime import datetime
+
+    repo = git_dir / "checkout.git"
+    head, when = subprocess.run(
+        ["git", f"--git-dir={repo}", "log", "-1", "--format=%H %cI", "main"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    first = Deployment.objects.get(request=live)  # the first deployment: the head commit
+    assert first.tag == head and first.change_committed_at == datetime.fromisoformat(when)
+
+    member_client.post(DEPLOY, {"environment": "staging", "tag": head[:7]})
+    assert apply_latest() == RequestState.SUCCEEDED
+    short = Deployment.objects.latest("pk")
+    assert short.change_committed_at == first.change_committed_at
+
+    member_client.post(DEPLOY, {"environment": "staging", "tag": "3f9c2e1"})  # not a commit
+    assert apply_latest() == RequestState.SUCCEEDED
+    assert Deployment.objects.latest("pk").change_committed_at is None
+
+
 def test_promote_to_production_waits_for_a_leads_approval(client, live, personas, git_dir):
     client.force_login(personas.teammate)
     client.post(DEPLOY, {"environment": "prod", "tag": "3f9c2e1"})
