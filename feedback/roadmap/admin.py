@@ -15,6 +15,7 @@ from feedback.roadmap.models import (
     OfficeHoursSignup,
     RoadmapComment,
     RoadmapItem,
+    SurveyTheme,
 )
 
 
@@ -26,12 +27,30 @@ class RoadmapCommentInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class SurveyThemeInline(admin.TabularInline):
+    model = SurveyTheme
+    extra = 0
+    fields = ["cycle", "title", "mentions", "summary"]
+    verbose_name = "survey theme this item addresses"
+
+
 @admin.register(RoadmapItem)
 class RoadmapItemAdmin(admin.ModelAdmin):
     list_display = ["title", "status", "target_quarter", "shipped_at", "updated_at"]
     list_filter = ["status"]
     search_fields = ["title", "description"]
-    inlines = [RoadmapCommentInline]
+    inlines = [SurveyThemeInline, RoadmapCommentInline]
+
+
+@admin.register(SurveyTheme)
+class SurveyThemeAdmin(admin.ModelAdmin):
+    """Themes read in a cycle's free-text answers (on the survey results page), each linked to
+    the roadmap item that addresses it."""
+
+    list_display = ["title", "cycle", "mentions", "roadmap_item"]
+    list_filter = ["cycle"]
+    search_fields = ["title", "summary"]
+    autocomplete_fields = ["roadmap_item"]
 
 
 @admin.register(FrictionReport)

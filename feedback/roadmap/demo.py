@@ -14,6 +14,7 @@ from feedback.roadmap.models import (
     RoadmapComment,
     RoadmapItem,
     RoadmapVote,
+    SurveyTheme,
 )
 
 # title, status, target quarter, description, voters
@@ -118,6 +119,7 @@ def seed() -> list[str]:
     for title, name, text in COMMENTS:
         RoadmapComment.objects.get_or_create(item=items[title], user=users[name], text=text)
     _friction(users, items)
+    _themes(items)
     sessions = _office_hours(users)
     return [
         f"  roadmap: {len(items)} items, {RoadmapVote.objects.count()} votes, "
@@ -162,6 +164,40 @@ def _friction(users: dict, items: dict) -> None:
             "what_happened": "The owner column shows a team slug I did not recognise.",
         },
     )
+
+
+# Themes the platform team read in the last closed cycle's answers: title, mentions, summary,
+# the roadmap item that addresses it (None: not planned yet).
+THEMES = [
+    (
+        "DNS records still need a ticket",
+        23,
+        "Teams ask to add and change DNS records themselves, with approval for production.",
+        "Self-service DNS records",
+    ),
+    (
+        "Testing a change needs a shared environment",
+        14,
+        "People wait for staging to be free; they ask for an environment per pull request.",
+        "Preview environments per pull request",
+    ),
+    ("Hard to find who owns a service", 3, "", None),
+]
+
+
+def _themes(items: dict) -> None:
+    from feedback.survey.choices import CycleStatus
+    from feedback.survey.models import SurveyCycle
+
+    cycle = SurveyCycle.objects.filter(status=CycleStatus.CLOSED).order_by("-quarter").first()
+    if cycle is None:
+        return
+    for title, mentions, summary, item in THEMES:
+        SurveyTheme.objects.get_or_create(
+            cycle=cycle,
+            title=title,
+            defaults={"mentions": mentions, "summary": summary, "roadmap_item": items.get(item)},
+        )
 
 
 def _office_hours(users: dict) -> int:

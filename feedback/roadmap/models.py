@@ -16,6 +16,7 @@ __all__ = [
     "RoadmapComment",
     "RoadmapItem",
     "RoadmapVote",
+    "SurveyTheme",
 ]
 
 COMMENT_MAX = 2000
@@ -84,6 +85,51 @@ class RoadmapComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.item}"
+
+
+class SurveyTheme(models.Model):
+    """A theme the platform team read in a survey cycle's free-text answers, in its own words
+    (never a quotation, so nobody is identified), with how many answers raised it, linked to
+    the roadmap item that addresses it. Edited by platform admins in the admin."""
+
+    cycle = models.ForeignKey(
+        "feedback.SurveyCycle", on_delete=models.CASCADE, related_name="themes"
+    )
+    title = models.CharField(
+        max_length=200, help_text="The theme in a few words, e.g. 'Database requests are slow'."
+    )
+    summary = models.TextField(
+        blank=True,
+        validators=[MaxLengthValidator(1000)],
+        help_text="What people asked for, summarised in your words: never quote an answer.",
+    )
+    mentions = models.PositiveIntegerField(
+        help_text="How many answers raise it. Shown as 'fewer than 5' below five, like every "
+        "other survey figure."
+    )
+    roadmap_item = models.ForeignKey(
+        RoadmapItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_themes",
+        help_text="The roadmap item that addresses it, if any: shown on both pages.",
+    )
+
+    class Meta:
+        ordering = ["cycle", "-mentions", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.cycle})"
+
+    @property
+    def mentions_label(self) -> str:
+        """The count as the results page shows counts: hidden below the minimum group."""
+        from feedback.survey.results import MIN_GROUP
+
+        if self.mentions < MIN_GROUP:
+            return f"fewer than {MIN_GROUP} answers"
+        return f"{self.mentions} answers"
 
 
 class FrictionReport(models.Model):

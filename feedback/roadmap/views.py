@@ -71,7 +71,8 @@ def roadmap_item(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Your comment is posted.")
         return redirect(item)
     comments = item.comments.select_related("user")
-    context = {"item": item, "comments": comments, "form": form}
+    themes = item.survey_themes.select_related("cycle")
+    context = {"item": item, "comments": comments, "form": form, "themes": themes}
     return render(request, "feedback/roadmap/item_detail.html", context)
 
 

@@ -40,3 +40,20 @@ def test_seed_creates_items_in_every_status_and_is_idempotent():
 def test_seed_creates_no_users_when_the_demo_accounts_are_missing():
     assert "skipped" in demo.seed()[0]
     assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_seed_reads_themes_from_the_last_closed_cycle_linked_to_items():
+    from feedback.roadmap.models import SurveyTheme
+    from feedback.survey.choices import CycleStatus
+    from tests.feedback.survey_factories import make_cycle
+
+    _seed_accounts()
+    make_cycle("2026-Q2", status=CycleStatus.CLOSED, days_ago=180)
+    latest = make_cycle("2026-Q3", status=CycleStatus.CLOSED, days_ago=90)
+    demo.seed()
+    demo.seed()
+    themes = SurveyTheme.objects.all()
+    assert themes.count() == len(demo.THEMES) and {t.cycle for t in themes} == {latest}
+    assert themes.get(title="DNS records still need a ticket").roadmap_item.title == (
+        "Self-service DNS records"
+    )

@@ -130,3 +130,31 @@ def test_an_inactive_user_cannot_vote(client):
     item = make_roadmap_item()
     client.post(vote_url(item), {"vote": "1"})
     assert not RoadmapVote.objects.exists()
+
+
+def test_an_item_shows_the_survey_themes_it_addresses_with_gated_counts(owner_client):
+    from feedback.roadmap.models import SurveyTheme
+    from feedback.survey.choices import CycleStatus
+    from tests.feedback.survey_factories import make_cycle
+
+    item = make_roadmap_item("Self-service DNS records", status="now")
+    cycle = make_cycle("2026-Q3", status=CycleStatus.CLOSED, days_ago=90)
+    SurveyTheme.objects.create(
+        cycle=cycle, title="DNS needs a ticket", mentions=23, roadmap_item=item
+    )
+    SurveyTheme.objects.create(cycle=cycle, title="DNS for tests", mentions=4, roadmap_item=item)
+    SurveyTheme.objects.create(cycle=cycle, title="Elsewhere", mentions=9)
+    body = owner_client.get(item.get_absolute_url()).content.decode()
+    assert "Raised in the developer survey" in body
+    assert "<strong>DNS needs a ticket</strong> (23 answers)" in body
+    assert "<strong>DNS for tests</strong> (fewer than 5 answers)" in body  # never a small count
+    assert "Elsewhere" not in body
+    assert "/feedback/survey/results/?cycle=2026-Q3#survey-themes" in body
+
+
+def test_an_item_without_themes_has_no_survey_section(owner_client):
+    item = make_roadmap_item("Cost per service")
+    assert (
+        "Raised in the developer survey"
+        not in owner_client.get(item.get_absolute_url()).content.decode()
+    )
