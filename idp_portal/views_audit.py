@@ -1,6 +1,5 @@
 """The audit page for platform admins: the trail, filtered, paged, and exported as CSV."""
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from catalog import access
 from catalog.pagination import CappedPaginator
+from idp_portal.csv_export import csv_download
 from idp_portal.filtersets import FILTERS, AuditEventFilterSet
 from idp_portal.htmx import is_partial, vary_on_htmx
 from idp_portal.models import AuditEvent
@@ -37,8 +37,6 @@ CSV_COLUMNS = [
     "before",
     "after",
 ]
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filtered(request: HttpRequest) -> AuditEventFilterSet:
@@ -69,20 +67,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
 def event_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered trail as CSV, streamed row by row so a year of events never sits in memory."""
     events = _filtered(request).qs.iterator(chunk_size=2000)
-    writer = csv.writer(_Echo())
-    lines = (writer.writerow(row) for row in _csv_rows(events))
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    return StreamingHttpResponse(
-        lines,
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
-    )
-
-
-def escape_cell(value) -> str:
-    """The cell as text, with a leading apostrophe where a spreadsheet would see a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return csv_download(_csv_rows(events), f"audit-{stamp}.csv", stream=True)
 
 
 def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[list[str]]:
@@ -104,18 +90,11 @@ def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[list[str]]:
             _json_or_blank(e.before),
             _json_or_blank(e.after),
         ]
-        yield [escape_cell(cell) for cell in row]
+        yield row
 
 
 def _json_or_blank(value) -> str:
     return "" if value is None else json.dumps(value, sort_keys=True)
-
-
-class _Echo:
-    """A file-like object whose write() hands the CSV line back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def _active_filters(data: QueryDict) -> list[dict]:

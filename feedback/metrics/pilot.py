@@ -13,7 +13,6 @@ from feedback.metrics import definitions as d
 from feedback.metrics.dashboard import number
 from feedback.metrics.models import PilotProgramme
 from feedback.tickets import metrics as tickets
-from idp_portal.views_audit import escape_cell
 
 
 @dataclass(frozen=True)
@@ -122,8 +121,8 @@ def csv_rows(programme: PilotProgramme, teams: list[str], rows: list[Row]) -> li
     for r in rows:
         out.append(
             [
-                escape_cell(programme.name),
-                escape_cell(" ".join(teams)),
+                programme.name,
+                " ".join(teams),
                 r.title,
                 r.unit,
                 r.before.period_label,

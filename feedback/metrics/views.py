@@ -1,7 +1,5 @@
 """Pages of the metrics part: the platform metrics dashboard and the pilot report."""
 
-import csv
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +12,7 @@ from feedback.metrics.dashboard import dashboard
 from feedback.metrics.forms import PilotProgrammeForm
 from feedback.metrics.models import PilotProgramme
 from feedback.metrics.pilot import comparison, csv_rows
+from idp_portal.csv_export import csv_download
 
 WHY = (
     "The platform metrics are for platform admins. If you need a figure, ask the platform "
@@ -68,7 +67,4 @@ def pilot_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     programme = get_object_or_404(PilotProgramme, pk=pk)
     _, rows = comparison(programme)
     teams = sorted(programme.teams.values_list("name", flat=True))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="pilot-{programme.pk}.csv"'
-    csv.writer(response).writerows(csv_rows(programme, teams, rows))
-    return response
+    return csv_download(csv_rows(programme, teams, rows), f"pilot-{programme.pk}.csv")

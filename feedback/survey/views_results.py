@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from catalog import access
 from feedback.survey import reports, results
 from feedback.survey.models import SurveyCycle
-from idp_portal.views_audit import escape_cell
+from idp_portal.csv_export import escape_cell
 
 
 def _chosen(request: HttpRequest, cycles: list[SurveyCycle]) -> SurveyCycle | None:

@@ -1,7 +1,5 @@
 """Pages of the tickets part: the ticket audit (admins) and "Ask the platform team"."""
 
-import csv
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +12,7 @@ from feedback.tickets import parsing, services
 from feedback.tickets.forms import HelpRequestForm, TicketUploadForm
 from feedback.tickets.models import ColumnMapping, HelpRequest, Ticket
 from feedback.tickets.querysets import AUDIT_DAYS, TOP, last_days, type_ranking, unclassified_count
-from idp_portal.views_audit import escape_cell
+from idp_portal.csv_export import csv_download
 
 WHY = "The ticket audit is for platform admins: ask the platform team for its findings."
 EXPORT_COLUMNS = ["source", "key", "type", "team", "created", "resolved", "summary", "labels"]
@@ -80,16 +78,16 @@ def ticket_audit(request: HttpRequest) -> HttpResponse:
 def ticket_export(request: HttpRequest) -> HttpResponse:
     """Every classified ticket as CSV; cells a spreadsheet would run as formulas are escaped."""
     access.require(request.user, "tickets.import", None, WHY)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="tickets-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(EXPORT_COLUMNS)
-    for t in Ticket.objects.exclude(type="").order_by("created").iterator(chunk_size=2000):
+    tickets = Ticket.objects.exclude(type="").order_by("created").iterator(chunk_size=2000)
+    return csv_download(_export_rows(tickets), f"tickets-{stamp}.csv", stream=True)
+
+
+def _export_rows(tickets):
+    yield EXPORT_COLUMNS
+    for t in tickets:
         row = [t.source, t.key, t.type, t.team, t.created.isoformat()]
-        row += [t.resolved.isoformat() if t.resolved else "", t.summary, " ".join(t.labels)]
-        writer.writerow([escape_cell(cell) for cell in row])
-    return response
+        yield row + [t.resolved.isoformat() if t.resolved else "", t.summary, " ".join(t.labels)]
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,7 +6,8 @@ import io
 import pytest
 
 from idp_portal import audit
-from idp_portal.views_audit import CSV_COLUMNS, escape_cell
+from idp_portal.csv_export import escape_cell
+from idp_portal.views_audit import CSV_COLUMNS
 
 URL = "/audit/export.csv"
 
@@ -46,9 +47,11 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_gets_an_apostrophe(start):
 
 
 @pytest.mark.parametrize("value, shown", [("payments", "payments"), ("", ""), (None, ""),
-                                          ("a=b", "a=b"), (42, "42")])  # fmt: skip
+                                          ("a=b", "a=b"), (42, 42), (-0.5, -0.5),
+                                          (True, "True")])  # fmt: skip
 def test_ordinary_cells_are_left_as_they_are(value, shown):
-    assert escape_cell(value) == shown
+    # Numbers stay numbers: a negative number is not a formula.
+    assert escape_cell(value) == shown and type(escape_cell(value)) is type(shown)
 
 
 def test_a_hostile_name_typed_at_sign_in_is_defused_in_the_export(platform_client, db):
