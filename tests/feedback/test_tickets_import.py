@@ -31,6 +31,25 @@ def test_it_imports_classifies_and_maps_teams(payments):
     assert Ticket.objects.get(key="PLAT-1").team == "payments"
 
 
+def test_a_reimport_overwrites_what_changed(payments):
+    services.import_tickets(csv_bytes(*ROWS), parsing.Columns())
+    changed = "PLAT-1,Need a bucket now,03/Nov/25 9:15 AM,04/Nov/25 11:15 AM,"
+    services.import_tickets(csv_bytes(changed), parsing.Columns())
+    ticket = Ticket.objects.get(key="PLAT-1")
+    assert (ticket.summary, ticket.resolved.day, ticket.team) == ("Need a bucket now", 4, "")
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_the_import_costs_the_same_queries_for_5_or_50_tickets(
+    payments, size, django_assert_num_queries
+):
+    services.import_tickets(csv_bytes(ROWS[0]), parsing.Columns())  # the default rules exist
+    rows = [f"PLAT-{n},Need a bucket,2025-11-04T10:00,," for n in range(size)]
+    with django_assert_num_queries(8):
+        report = services.import_tickets(csv_bytes(*rows), parsing.Columns())
+    assert (report.created, report.updated) == (size - 1, 1)
+
+
 def test_importing_the_same_file_again_updates_without_duplicates(payments):
     services.import_tickets(csv_bytes(*ROWS), parsing.Columns())
     again = services.import_tickets(csv_bytes(*ROWS), parsing.Columns())
