@@ -3,6 +3,7 @@
 Thin: each view asks the one policy (`catalog.access`), then a form and a service."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from feedback.roadmap.models import (
     RoadmapItem,
 )
 from idp_portal.htmx import is_partial, vary_on_htmx
+from idp_portal.querystrings import without
 
 WHY_SIGN_IN = "Sign in to vote, comment or sign up."
 WHY_TRIAGE = (
@@ -102,6 +104,9 @@ def friction_mine(request: HttpRequest) -> HttpResponse:
     return render(request, "feedback/roadmap/friction_mine.html", {"reports": reports})
 
 
+TRIAGE_PAGE_SIZE = 25
+
+
 @require_GET
 def friction_triage(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "friction.triage", None, WHY_TRIAGE)
@@ -111,8 +116,11 @@ def friction_triage(request: HttpRequest) -> HttpResponse:
         reports = reports.filter(status=status)
     else:
         status = ""
+    page = Paginator(reports, TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "reports": reports,
+        "reports": page,
+        "page": page,
+        "query_without_page": without(request.GET, "page").urlencode(),
         "status": status,
         "statuses": FrictionStatus.choices,
         "items": list(RoadmapItem.objects.order_by("title").only("pk", "title")),

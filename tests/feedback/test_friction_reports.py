@@ -130,11 +130,26 @@ def test_triage_query_budget_is_constant_in_reports(
     item = make_roadmap_item()
     for _ in range(2):
         make_friction_report(personas.owner, roadmap_item=item)
-    # session, user, memberships, roadmap items for the select, reports with user and item
-    with django_assert_num_queries(6):  # with the survey banner
+    # session, user, memberships, roadmap items for the select, the count, reports with user
+    # and item, the survey banner
+    with django_assert_num_queries(7):
         platform_client.get(TRIAGE)
     for _ in range(10):
         make_friction_report(personas.teammate, roadmap_item=item)
-    with django_assert_num_queries(6):  # with the survey banner
+    with django_assert_num_queries(7):
         response = platform_client.get(TRIAGE)
     assert response.content.decode().count("<article>") == 12
+
+
+def test_triage_is_paged_newest_first_with_an_exact_count(platform_client, personas):
+    from feedback.roadmap.views import TRIAGE_PAGE_SIZE
+
+    for n in range(TRIAGE_PAGE_SIZE + 2):
+        make_friction_report(personas.owner, trying_to=f"report-{n:02d}")
+    first = platform_client.get(TRIAGE, {"status": "new"}).content.decode()
+    assert f"<strong>{TRIAGE_PAGE_SIZE + 2}</strong> reports in this status" in first
+    assert first.count("<article>") == TRIAGE_PAGE_SIZE and "Page 1 of 2" in first
+    assert f"report-{TRIAGE_PAGE_SIZE + 1:02d}" in first and "report-00" not in first
+    assert "?status=new&amp;page=2" in first
+    second = platform_client.get(TRIAGE, {"status": "new", "page": 2}).content.decode()
+    assert second.count("<article>") == 2 and "report-00" in second
