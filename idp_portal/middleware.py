@@ -10,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
 
 from idp_portal import tokens
+from idp_portal.api_errors import api_error
 
 BEARER_INVALID = 'Bearer error="invalid_token"'
 
@@ -30,14 +31,6 @@ class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
                 status=401,
             )
         return super().handle_no_permission(request, view_func)
-
-
-def _api_error(status: int, name: str, message: str, **headers: str) -> JsonResponse:
-    """An API error in the same shape as the catalog API's (Backstage's) errors."""
-    response = JsonResponse({"error": {"name": name, "message": message}}, status=status)
-    for header, value in headers.items():
-        response[header] = value
-    return response
 
 
 # POSTs that only read: Backstage's client looks entities up by reference with a POST.
@@ -70,12 +63,12 @@ class ApiTokenMiddleware:
         try:
             token = tokens.authenticate(secret)
         except tokens.TokenRejected as exc:
-            return _api_error(
+            return api_error(
                 401, "AuthenticationError", str(exc), **{"WWW-Authenticate": BEARER_INVALID}
             )
         writes = request.method not in SAFE_METHODS and request.path not in READ_ONLY_POSTS
         if writes and not token.can_write:
-            return _api_error(
+            return api_error(
                 403,
                 "NotAllowedError",
                 f"this token is read-only: create a write-scoped token at {tokens.MANAGE_URL}",
@@ -154,7 +147,7 @@ class RequestBodyLimitMiddleware:
 def _refuse(request, status: int, name: str, message: str) -> HttpResponse:
     """JSON for the API, a short plain page elsewhere."""
     if request.path.startswith("/api/"):
-        return _api_error(status, name, message)
+        return api_error(status, name, message)
     return HttpResponse(
         f"<!doctype html><title>Request refused</title><h1>Request refused</h1>"
         f"<p>{escape(message[0].upper() + message[1:])}.</p>",

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from catalog.access import is_platform_admin
+from idp_portal.api_errors import api_error
 from idp_portal.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -108,21 +109,16 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok", "checks": ["database", "broker"]})
 
 
-def _api_error(status: int, name: str, message: str) -> JsonResponse:
-    """API clients get JSON they can read, in the catalog API's (Backstage's) error shape."""
-    return JsonResponse({"error": {"name": name, "message": message}}, status=status)
-
-
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     reason = str(exception or "")
     if request.path.startswith("/api/"):
-        return _api_error(403, "NotAllowedError", reason or "You are not allowed to do this.")
+        return api_error(403, "NotAllowedError", reason or "You are not allowed to do this.")
     return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return _api_error(404, "NotFoundError", f"nothing at {request.path}: see /api/schema")
+        return api_error(404, "NotFoundError", f"nothing at {request.path}: see /api/schema")
     return render(request, "404.html", status=404)
 
 
