@@ -10,9 +10,14 @@ class ObservabilityConfig(AppConfig):
         from observability.services import (
             BACKFILL_RENDERER,
             bundle_resources,
+            refresh_after_request,
             render_backfill_step,
         )
-        from provisioning.extensions import register_bundle, register_renderer
+        from provisioning.extensions import (
+            register_after_request,
+            register_bundle,
+            register_renderer,
+        )
 
         register_service_section(
             "observability",
@@ -25,3 +30,5 @@ class ObservabilityConfig(AppConfig):
         register_bundle("observability", bundle_resources)
         # A backfill's steps hold each bundle's inputs; the engine renders them when they run.
         register_renderer(BACKFILL_RENDERER, render_backfill_step)
+        # When a request that wrote a service's GitOps files finishes, its coverage is current.
+        register_after_request("observability-coverage", refresh_after_request)

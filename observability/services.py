@@ -389,21 +389,7 @@ def refresh_coverage() -> CoverageRefresh:
     batch: list[ServiceCoverage] = []
     catalog = Component.objects.order_by("pk").values_list("pk", "name", "tier")
     for pk, name, tier in catalog.iterator(2000):
-        details = environment_details(name, environments, index)
-        statuses = signal_statuses(name, environments, details, report)
-        present, full = summary(statuses)
-        batch.append(
-            ServiceCoverage(
-                component_id=pk,
-                **statuses,
-                signals_present=present,
-                fully_covered=full,
-                environments=details,
-                refreshed_at=refresh.started_at,
-                tier=tier,
-                name=name,
-            )
-        )
+        batch.append(_coverage_row(pk, name, tier, environments, index, report, refresh.started_at))
         refresh.services += 1
         refresh.last_component_id = pk
         if len(batch) >= 1000:
@@ -415,6 +401,69 @@ def refresh_coverage() -> CoverageRefresh:
     CoverageRefresh.objects.filter(started_at__lt=refresh.started_at - KEEP_REFRESHES).delete()
     logger.info("coverage refreshed for %s services: %s", refresh.services, refresh.sources)
     return refresh
+
+
+def _coverage_row(pk, name, tier, environments, index, report, at) -> ServiceCoverage:
+    details = environment_details(name, environments, index)
+    statuses = signal_statuses(name, environments, details, report)
+    present, full = summary(statuses)
+    return ServiceCoverage(
+        component_id=pk,
+        **statuses,
+        signals_present=present,
+        fully_covered=full,
+        environments=details,
+        refreshed_at=at,
+        tier=tier,
+        name=name,
+    )
+
+
+def refresh_coverage_of(names) -> int:
+    """Refresh the coverage rows of the named catalog services now, exactly as the periodic
+    refresh computes them (their bundle folders in one git call, the stack's report): run
+    when a request that wrote their GitOps files finishes, so the coverage page, the API and
+    the service page agree at once. Returns how many rows were stored; with the git host not
+    connected nothing changes (the page says so)."""
+    names = sorted({n for n in names if n})
+    services = list(Component.objects.filter(name__in=names).values_list("pk", "name", "tier"))
+    if not services:
+        return 0
+    try:
+        index = gitops.bundle_index(sorted({name for _, name, _ in services}))
+    except gitops.NotConnected:
+        return 0
+    environments = list(
+        Environment.objects.order_by("order", "name").values_list("name", flat=True)
+    )
+    report, at = stack.observe(), timezone.now()
+    _upsert([_coverage_row(*service, environments, index, report, at) for service in services])
+    return len(services)
+
+
+def services_written_by(request) -> set[str]:
+    """The services whose GitOps folders (apps/<service>/…) or deployments a request's steps
+    wrote; empty when it wrote none (a bucket, a queue)."""
+    names: set[str] = set()
+    for resource in request.steps.values_list("resource", flat=True):
+        provider, kind = resource.get("provider"), resource.get("kind")
+        name, config = resource.get("name", ""), resource.get("config") or {}
+        if provider == "git" and kind == "gitops-files":
+            folder = name.partition(":")[2]
+            if folder.startswith("apps/"):
+                names.add(folder.split("/")[1])
+        elif provider == "portal" and kind == "deployment":
+            names.add(config.get("service") or name.partition("/")[0])
+        elif config.get("render") == BACKFILL_RENDERER and config.get("service"):
+            names.add(config["service"])
+    return names
+
+
+def refresh_after_request(request) -> None:
+    """The after-request hook: refresh the coverage of what the request wrote."""
+    names = services_written_by(request)
+    if names:
+        refresh_coverage_of(names)
 
 
 # --- on-call -----------------------------------------------------------------------------

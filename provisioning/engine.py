@@ -28,7 +28,7 @@ from provisioning.drivers.base import (
     TransientError,
 )
 from provisioning.drivers.registry import get_driver
-from provisioning.extensions import rendered
+from provisioning.extensions import after_request, rendered
 from provisioning.models import ProvisionedResource, ProvisioningRequest, RequestStep
 from provisioning.services import enqueue, record
 
@@ -271,6 +271,7 @@ def _finish(request, state: str, failure: str) -> None:
         state=state, failure=failure, finished_at=timezone.now(), heartbeat_at=None
     )
     record(request, "worker", EventKind.TRANSITION, state if not failure else f"{state}: {failure}")
+    after_request(request)
 
 
 def reconcile_stalled(now=None) -> list[int]:

@@ -8,11 +8,19 @@ bundle here in its AppConfig.ready). With nothing registered, callers show "not 
 {"render": key, …}) instead of the resource itself, so a request of thousands of generated
 bundles stays small; the engine asks renderer(resource) -> PlannedResource for the whole
 resource when the step runs (`rendered`).
+
+`register_after_request(key, hook)`: hook(request) runs in the worker's task when a request
+finishes (succeeded or failed), after its state is stored: the observability app refreshes
+the coverage of the services whose GitOps files the request wrote, so every page and the API
+agree at once. A hook's error is logged and never changes the request's outcome.
 """
 
+import logging
 from collections.abc import Callable
 
 from provisioning.drivers.base import PermanentError, PlannedResource
+
+logger = logging.getLogger(__name__)
 
 BundleGenerator = Callable[[object, object], list[PlannedResource]]
 _BUNDLES: dict[str, BundleGenerator] = {}
@@ -49,3 +57,20 @@ def rendered(resource: PlannedResource) -> PlannedResource:
             f"no app here renders {key!r} steps: is it in INSTALLED_APPS? Nothing was written"
         )
     return renderer(resource)
+
+
+AfterRequest = Callable[[object], None]
+_AFTER_REQUEST: dict[str, AfterRequest] = {}
+
+
+def register_after_request(key: str, hook: AfterRequest) -> None:
+    _AFTER_REQUEST[key] = hook
+
+
+def after_request(request) -> None:
+    """Run every registered hook for a request that just finished."""
+    for key, hook in list(_AFTER_REQUEST.items()):
+        try:
+            hook(request)
+        except Exception:  # a hook must never turn a finished request into a failed task
+            logger.exception("after-request hook %r failed for request %s", key, request.pk)

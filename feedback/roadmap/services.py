@@ -118,3 +118,10 @@ def schedule_monthly_sessions(
         audit.record(user, "admin.add", session, detail="scheduled as a monthly session")
         made.append(session)
     return made
+
+
+def survey_themes(cycle) -> list:
+    """A cycle's themes with their roadmap items, most mentioned first (one query)."""
+    from feedback.roadmap.models import SurveyTheme
+
+    return list(SurveyTheme.objects.filter(cycle=cycle).select_related("roadmap_item"))
