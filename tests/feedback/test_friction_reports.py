@@ -130,11 +130,12 @@ def test_triage_query_budget_is_constant_in_reports(
     item = make_roadmap_item()
     for _ in range(2):
         make_friction_report(personas.owner, roadmap_item=item)
-    # session, user, memberships, roadmap items for the select, reports with user and item
-    with django_assert_num_queries(6):  # with the survey banner
+    # session, user, memberships, roadmap items for the select, reports with user and item,
+    # the header's approvals count
+    with django_assert_num_queries(7):  # with the survey banner
         platform_client.get(TRIAGE)
     for _ in range(10):
         make_friction_report(personas.teammate, roadmap_item=item)
-    with django_assert_num_queries(6):  # with the survey banner
+    with django_assert_num_queries(7):  # with the survey banner
         response = platform_client.get(TRIAGE)
     assert response.content.decode().count("<article>") == 12
