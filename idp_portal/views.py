@@ -46,7 +46,8 @@ HOME_TASKS = [
     },
     {
         "title": "Tell the platform team",
-        "text": "Answer the developer-experience survey, report friction, read the roadmap.",
+        "text": "Ask a question, report something confusing, answer the developer-experience "
+        "survey, read the roadmap.",
         "url": "feedback:index",
         "action": "Give feedback",
     },

@@ -79,3 +79,5 @@ def test_error_pages_keep_the_header_so_there_is_a_way_back(owner_client, outsid
     for response in (missing, refused):
         header = _header(response.content.decode())
         assert 'href="/catalog/"' in header and 'href="/help/"' in header
+    assert 'href="/feedback/help/">ask the platform team</a>' in refused.content.decode()
+    assert 'href="/feedback/friction/new/?from=' in missing.content.decode()
