@@ -78,6 +78,7 @@ def test_on_a_phone_the_menu_opens_and_leads_to_each_section(page, live_server, 
     _sign_in(page, live_server, "milo")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Catalog")).to_be_hidden()  # folded away
+    expect(page.get_by_role("contentinfo").get_by_role("link", name="Help")).to_be_visible()
     nav.get_by_text("Menu").click()
     nav.get_by_role("link", name="Catalog").click()
     page.wait_for_url("**/catalog/")
