@@ -150,6 +150,8 @@ RULES: dict[str, Callable] = {
     # provisioning requests
     "request.create": _admin_or_member,  # obj: the owning Team, or a Component
     "request.approve": _approve,
+    # approves some team's requests at all (a lead or a platform admin): the Approvals badge
+    "request.approve_any": lambda user, obj: is_platform_admin(user) or bool(lead_team_ids(user)),
     "request.cancel": _cancel,
     "request.retry": _retry,
     "resource.reconcile": _admin_or_member,

@@ -10,6 +10,7 @@ audit_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("help/", views.help_page, name="help"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     # Before allauth's include, which would otherwise claim every path under accounts/.

@@ -10,7 +10,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from catalog.access import is_platform_admin
+from catalog.access import is_platform_admin, member_team_ids
+from catalog.choices import TeamRole
+from catalog.models import TeamMembership
 from idp_portal.api_errors import api_error
 from idp_portal.celery import app as celery_app
 
@@ -45,7 +47,8 @@ HOME_TASKS = [
     },
     {
         "title": "Tell the platform team",
-        "text": "Answer the developer-experience survey, report friction, read the roadmap.",
+        "text": "Ask a question, report something confusing, answer the developer-experience "
+        "survey, read the roadmap.",
         "url": "feedback:index",
         "action": "Give feedback",
     },
@@ -55,6 +58,18 @@ HOME_TASKS = [
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"tasks": HOME_TASKS})
+
+
+@require_GET
+def help_page(request: HttpRequest) -> HttpResponse:
+    """What the portal does, whom to ask and when the platform team holds office hours."""
+    leads = (
+        TeamMembership.objects.filter(team_id__in=member_team_ids(request.user), role=TeamRole.LEAD)
+        .exclude(user=request.user)
+        .select_related("user", "team")
+        .order_by("team__name", "user__username")
+    )
+    return render(request, "help.html", {"tasks": HOME_TASKS, "leads": leads})
 
 
 @login_not_required

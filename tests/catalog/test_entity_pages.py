@@ -53,3 +53,11 @@ def test_domain_and_resource_pages(owner_client, system):
 @pytest.mark.parametrize("path", ["teams", "systems", "apis", "domains", "resources"])
 def test_unknown_entities_are_404(owner_client, system, path):
     assert owner_client.get(f"/catalog/{path}/default/nope/").status_code == 404
+
+
+def test_a_long_api_definition_scrolls_in_a_region_the_keyboard_reaches(owner_client, system):
+    html = owner_client.get("/catalog/apis/default/pets-http/").content.decode()
+    assert (
+        '<pre class="definition" tabindex="0" role="region" aria-label="pets-http definition">'
+        in html
+    )

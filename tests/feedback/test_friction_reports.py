@@ -131,12 +131,13 @@ def test_triage_query_budget_is_constant_in_reports(
     for _ in range(2):
         make_friction_report(personas.owner, roadmap_item=item)
     # session, user, memberships, roadmap items for the select, the count, reports with user
-    # and item, the survey banner
-    with django_assert_num_queries(7):
+    # and item, the survey banner,
+    # the header's approvals count
+    with django_assert_num_queries(8):
         platform_client.get(TRIAGE)
     for _ in range(10):
         make_friction_report(personas.teammate, roadmap_item=item)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = platform_client.get(TRIAGE)
     assert response.content.decode().count("<article>") == 12
 

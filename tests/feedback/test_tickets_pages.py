@@ -21,7 +21,9 @@ FORM = {
     "labels_column": "Labels",
     "resolved_column": "Resolved",
 }
-AUDIT_QUERIES = 7  # session, user, memberships, survey banner, saved formats, ranking, unclassified
+# session, user, memberships, survey banner, the header's approvals count, saved formats,
+# ranking, unclassified
+AUDIT_QUERIES = 8
 
 
 def _upload(client, data: bytes, **fields):

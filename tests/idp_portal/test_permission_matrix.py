@@ -93,6 +93,7 @@ DEPLOY = "/provisioning/services/{origin}/deploy/"
 MATRIX: dict[str, Entry] = {
     # --- pages and reads: everyone signed in ---------------------------------------------------
     "home": Entry("signed_in", [Call("get", "/")]),
+    "help": Entry("signed_in", [Call("get", "/help/")]),
     "catalog:service_list": Entry("signed_in", [Call("get", "/catalog/")]),
     "catalog:service_detail": Entry(
         "signed_in", [Call("get", "/catalog/services/default/{service}/")]
