@@ -23,11 +23,13 @@ def results_page(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "survey.results", None, "see the survey results")
     cycles = reports.closed_cycles()
     cycle = _chosen(request, cycles)
-    likert_trend, nps_trend, nps_scores, trend_key = reports.trend(cycles)
+    respondents = reports.respondents_by_team(cycles)  # one count for the page and the trend
+    likert_trend, nps_trend, nps_scores, trend_key = reports.trend(cycles, respondents)
+    report = reports.cycle_results(cycle, respondents.get(cycle.pk, {})) if cycle else None
     context = {
         "cycles": cycles,
         "cycle": cycle,
-        "report": reports.cycle_results(cycle) if cycle else None,
+        "report": report,
         "likert_trend": likert_trend,
         "nps_trend": nps_trend,
         "nps_scores": nps_scores,
