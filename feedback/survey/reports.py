@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, Sum, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
@@ -90,6 +90,30 @@ def closed_cycles() -> list[SurveyCycle]:
     return list(SurveyCycle.objects.filter(status=CycleStatus.CLOSED).order_by("-opens_at"))
 
 
+@dataclass
+class Survey:
+    """What the page reads once for every closed cycle: respondents per team, questions, and
+    how many gave each value to each (not free-text) question of the cycles shown."""
+
+    respondents: dict[int, dict[str, int]]
+    questions: dict[int, list[Question]]
+    counts: dict[int, list[tuple]]
+
+    def size(self, cycle: SurveyCycle) -> int:
+        return sum(self.respondents.get(cycle.pk, {}).values())
+
+
+def read(cycles: list[SurveyCycle]) -> Survey:
+    """Three queries whatever the number of cycles and respondents. The page's respondent
+    count and the trend's both come from the first, so they agree."""
+    respondents = respondents_by_team(cycles)
+    questions: dict[int, list[Question]] = defaultdict(list)
+    for q in Question.objects.filter(cycle__in=cycles):
+        questions[q.cycle_id].append(q)
+    shown = [c for c in cycles if results.shown(sum(respondents.get(c.pk, {}).values()))]
+    return Survey(respondents, questions, _value_counts(shown))
+
+
 def _team(path: str = "") -> Coalesce:
     """A respondent's team as the page names it: "No team" when they had none."""
     return Coalesce(NullIf(f"{path}team_name", Value("")), Value(NO_TEAM))
@@ -100,21 +124,8 @@ def _answered() -> Exists:
     return Exists(Answer.objects.filter(response=OuterRef("pk")))
 
 
-def _scores() -> dict:
-    """How many answers, their sum, and how many promoters and detractors among them (for
-    Likert and NPS answers, whose values are JSON integers)."""
-    number = Cast("value", IntegerField())
-    return {
-        "n": Count("pk"),
-        "total": Sum(number),
-        "promoters": Count("pk", filter=GreaterThanOrEqual(number, 9)),
-        "detractors": Count("pk", filter=LessThanOrEqual(number, 6)),
-    }
-
-
 def respondents_by_team(cycles: list[SurveyCycle]) -> dict[int, dict[str, int]]:
-    """Per cycle id, per team: how many people answered at least one question. One query;
-    the page's respondent count and the trend's both come from it, so they agree."""
+    """Per cycle id, per team: how many people answered at least one question."""
     rows = (
         Response.objects.filter(cycle__in=cycles)
         .filter(_answered())
@@ -128,26 +139,10 @@ def respondents_by_team(cycles: list[SurveyCycle]) -> dict[int, dict[str, int]]:
     return sizes
 
 
-def cycle_results(cycle: SurveyCycle, teams: dict[str, int] | None = None) -> CycleResults:
-    """The cycle's aggregates in six queries, each grouped in SQL (five when `teams`, the
-    respondents per team from `respondents_by_team`, is given)."""
-    if teams is None:
-        teams = respondents_by_team([cycle]).get(cycle.pk, {})
-    questions = list(cycle.questions.all())
-    counts = _value_counts(cycle)
-    texts, whys = _texts_and_whys(cycle)
-    per_question = [_question_result(q, counts[q.pk], texts[q.pk], whys[q.pk]) for q in questions]
-    active_users = get_user_model().objects.filter(is_active=True).count()
-    respondents = sum(teams.values())
-    return CycleResults(
-        cycle, respondents, active_users, per_question, _team_results(cycle, questions, teams)
-    )
-
-
-def _value_counts(cycle: SurveyCycle) -> dict[int, list[tuple]]:
+def _value_counts(cycles: list[SurveyCycle]) -> dict[int, list[tuple]]:
     """Per question: (value, how many gave it); free text is read by `_texts_and_whys`."""
     rows = (
-        Answer.objects.filter(question__cycle=cycle)
+        Answer.objects.filter(question__cycle__in=cycles)
         .exclude(question__kind=QuestionKind.TEXT)
         .values_list("question_id", "value")
         .annotate(n=Count("pk"))
@@ -157,6 +152,26 @@ def _value_counts(cycle: SurveyCycle) -> dict[int, list[tuple]]:
     for question_id, value, n in rows:
         counts[question_id].append((value, n))
     return counts
+
+
+def cycle_results(cycle: SurveyCycle, survey: Survey | None = None) -> CycleResults:
+    """The cycle's aggregates: from `survey` (read here when not given) and three more
+    queries when the cycle has enough respondents to show (free text, teams, active users)."""
+    survey = survey or read([cycle])
+    teams = survey.respondents.get(cycle.pk, {})
+    respondents = sum(teams.values())
+    active_users = get_user_model().objects.filter(is_active=True).count()
+    report = CycleResults(cycle, respondents, active_users, [], [])
+    if not report.shown:  # nothing else is shown, so nothing else is computed
+        report.teams = [TeamResult(name, size) for name, size in sorted(teams.items())]
+        return report
+    questions = survey.questions.get(cycle.pk, [])
+    texts, whys = _texts_and_whys(cycle)
+    report.questions = [
+        _question_result(q, survey.counts.get(q.pk, []), texts[q.pk], whys[q.pk]) for q in questions
+    ]
+    report.teams = _team_results(cycle, questions, teams)
+    return report
 
 
 def _texts_and_whys(cycle: SurveyCycle) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
@@ -193,12 +208,21 @@ def _question_result(question: Question, counts: list, texts: list, whys: list) 
     items = results.distribution_of_counts(kind, question.choices, counts)
     result.chart = bar_chart(f"{question.text}: people per answer ({n} answers)", items)
     if kind == QuestionKind.LIKERT:
-        result.mean = results.mean_of_sum(sum(v * count for v, count in counts), n)
+        result.mean = _scores(counts)["total"] / n
     if kind == QuestionKind.NPS:
-        promoters = sum(count for v, count in counts if v >= 9)
-        detractors = sum(count for v, count in counts if v <= 6)
-        result.nps = results.nps_of_counts(n, promoters, detractors)
+        result.nps = _nps(_scores(counts))
     return result
+
+
+def _scores(counts: list[tuple[int, int]]) -> dict:
+    """A Likert or NPS question's aggregates from its (value, how many) pairs, in the shape
+    of `_team_scores`'s rows."""
+    return {
+        "n": sum(c for _, c in counts),
+        "total": sum(v * c for v, c in counts),
+        "promoters": sum(c for v, c in counts if v >= 9),
+        "detractors": sum(c for v, c in counts if v <= 6),
+    }
 
 
 def _team_scores(cycle: SurveyCycle) -> dict[tuple[str, int], dict]:
@@ -213,12 +237,21 @@ def _team_scores(cycle: SurveyCycle) -> dict[tuple[str, int], dict]:
         .filter(n__gte=results.MIN_GROUP)
         .values("team")
     )
+    number = Cast("value", IntegerField())
+    # The promoter and detractor tests read NPS answers only: the JSON → integer cast is the
+    # costly part of this query, so Likert answers are cast once (for their sum), not thrice.
+    nps = Q(question__kind=QuestionKind.NPS)
     rows = (
         Answer.objects.filter(question__cycle=cycle, question__kind__in=SCORED)
         .annotate(team=_team("response__"))
         .filter(team__in=shown_teams)
         .values("team", "question_id")
-        .annotate(**_scores())
+        .annotate(
+            n=Count("pk"),
+            total=Sum(number),
+            promoters=Count("pk", filter=nps & GreaterThanOrEqual(number, 9)),
+            detractors=Count("pk", filter=nps & LessThanOrEqual(number, 6)),
+        )
         .filter(n__gte=results.MIN_GROUP)
         .order_by()
     )
@@ -251,27 +284,25 @@ def _nps(row: dict | None) -> results.Nps | None:
 
 
 def trend(
-    cycles: list[SurveyCycle], respondents: dict[int, dict[str, int]] | None = None
+    cycles: list[SurveyCycle], survey: Survey | None = None
 ) -> tuple[Chart | None, Chart | None, list, list]:
     """Across closed cycles (oldest first): each Likert question's mean, and the NPS (its
-    promoter and detractor shares as lines, and per cycle a row of its respondents and
-    score), for cycles with enough respondents. Lines are named "Q1", "Q2"… (a key gives the
-    texts). One grouped query, after `respondents_by_team` (given, or read here)."""
+    promoter and detractor shares as lines, and per cycle a row of its score and
+    respondents), for cycles with enough respondents. Lines are named "Q1", "Q2"… (a key
+    gives the texts). From `survey` (read here when not given): no query of its own."""
     empty: tuple = (None, None, [], [])
-    if respondents is None:
-        respondents = respondents_by_team(cycles)
-    size = {c.pk: sum(respondents.get(c.pk, {}).values()) for c in cycles}
-    visible = sorted((c for c in cycles if results.shown(size[c.pk])), key=lambda c: c.opens_at)
+    survey = survey or read(cycles)
+    visible = sorted((c for c in cycles if results.shown(survey.size(c))), key=lambda c: c.opens_at)
     if not visible:
         return empty
-    likert, nps_rows, position = _trend_rows(visible)
+    likert, nps_rows, position = _trend_scores(visible, survey)
     labels = [c.quarter for c in visible]
     key = sorted((n, text) for text, n in position.items())
     series = {f"Q{n}": [_mean(likert.get((c.pk, text))) for c in visible] for n, text in key}
     likert_chart = (
         line_chart("Mean agreement per question (1–5)", labels, series) if series else None
     )
-    scores = [(c.quarter, size[c.pk], _nps(nps_rows.get(c.pk))) for c in visible]
+    scores = [(c.quarter, survey.size(c), _nps(nps_rows.get(c.pk))) for c in visible]
     shares = {
         "Promoters %": [round(100 * s.promoters / s.n, 1) if s else None for _, _, s in scores],
         "Detractors %": [round(100 * s.detractors / s.n, 1) if s else None for _, _, s in scores],
@@ -280,26 +311,26 @@ def trend(
     return likert_chart, nps_chart, scores, [(f"Q{n}", text) for n, text in key]
 
 
-def _trend_rows(visible: list[SurveyCycle]) -> tuple[dict, dict, dict]:
+def _trend_scores(visible: list[SurveyCycle], survey: Survey) -> tuple[dict, dict, dict]:
     """Per (cycle, Likert question text) and per cycle's first NPS question: the aggregates
-    of MIN_GROUP or more answers; and each Likert text's position in the newest cycle."""
-    order = {c.pk: n for n, c in enumerate(visible)}
-    rows = (
-        Answer.objects.filter(question__cycle__in=visible, question__kind__in=SCORED)
-        .values(
-            cycle_id=F("question__cycle_id"), text=F("question__text"), kind=F("question__kind")
-        )
-        .annotate(position=Min("question__position"), **_scores())
-        .order_by()
-    )
-    likert: dict[tuple[int, str], dict] = {}
-    nps_rows: dict[int, dict] = {}
+    when MIN_GROUP or more answered (else None); and each Likert text's position in the
+    newest cycle that asks it."""
+    likert: dict[tuple[int, str], dict | None] = {}
+    nps_rows: dict[int, dict | None] = {}
     position: dict[str, int] = {}
-    for row in sorted(rows, key=lambda r: (order[r["cycle_id"]], r["position"])):
-        gated = row if results.shown(row["n"]) else None
-        if row["kind"] == QuestionKind.LIKERT:
-            likert[(row["cycle_id"], row["text"])] = gated
-            position[row["text"]] = row["position"]
-        else:
-            nps_rows.setdefault(row["cycle_id"], gated)
+    for cycle in visible:
+        merged: dict[str, list] = defaultdict(list)  # the same text asked twice counts once
+        for q in sorted(survey.questions.get(cycle.pk, []), key=lambda q: q.position):
+            if q.kind == QuestionKind.LIKERT:
+                merged[q.text] += survey.counts.get(q.pk, [])
+                position[q.text] = q.position  # the newest cycle, visited last, wins
+            elif q.kind == QuestionKind.NPS and cycle.pk not in nps_rows:
+                nps_rows[cycle.pk] = _gated(_scores(survey.counts.get(q.pk, [])))
+        for text, counts in merged.items():
+            likert[(cycle.pk, text)] = _gated(_scores(counts))
     return likert, nps_rows, position
+
+
+def _gated(scores: dict) -> dict | None:
+    """The aggregates when enough people gave them to show a figure, else none."""
+    return scores if results.shown(scores["n"]) else None

@@ -23,9 +23,9 @@ def results_page(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "survey.results", None, "see the survey results")
     cycles = reports.closed_cycles()
     cycle = _chosen(request, cycles)
-    respondents = reports.respondents_by_team(cycles)  # one count for the page and the trend
-    likert_trend, nps_trend, nps_scores, trend_key = reports.trend(cycles, respondents)
-    report = reports.cycle_results(cycle, respondents.get(cycle.pk, {})) if cycle else None
+    survey = reports.read(cycles)  # read once for the chosen cycle and the trend
+    likert_trend, nps_trend, nps_scores, trend_key = reports.trend(cycles, survey)
+    report = reports.cycle_results(cycle, survey) if cycle else None
     context = {
         "cycles": cycles,
         "cycle": cycle,

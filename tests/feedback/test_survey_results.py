@@ -116,7 +116,7 @@ def test_nothing_closed_yet_says_so(owner_client):
 def test_the_page_reads_a_constant_number_of_queries(owner_client, django_assert_num_queries):
     _closed_cycle(shown_team=5, small_team=1, texts=5)
     owner_client.get(URL)
-    with django_assert_num_queries(11) as few:
+    with django_assert_num_queries(10) as few:
         owner_client.get(URL)
     _closed_cycle(shown_team=12, small_team=3, texts=7, quarter="2026-Q2")
     with django_assert_num_queries(len(few.captured_queries)):
