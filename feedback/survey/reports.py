@@ -6,10 +6,13 @@ teams of MIN_GROUP or more respondents (a HAVING in a subquery), and every per-q
 (of the cycle, a team, or the trend) only from MIN_GROUP or more answers.
 """
 
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
@@ -21,6 +24,8 @@ from feedback.survey.models import Answer, Question, Response, SurveyCycle
 
 NO_TEAM = "No team"
 SCORED = (QuestionKind.LIKERT, QuestionKind.NPS)
+CACHE_VERSION = 1  # raise it when what is cached changes shape or meaning
+CACHE_SECONDS = 24 * 60 * 60  # an edit outside the portal (a shell, SQL) shows within a day
 
 
 @dataclass
@@ -103,15 +108,57 @@ class Survey:
         return sum(self.respondents.get(cycle.pk, {}).values())
 
 
-def read(cycles: list[SurveyCycle]) -> Survey:
-    """Three queries whatever the number of cycles and respondents. The page's respondent
-    count and the trend's both come from the first, so they agree."""
+def read(cycles: list[SurveyCycle], questions: list[Question] | None = None) -> Survey:
+    """Three queries whatever the number of cycles and respondents (two when the cycles'
+    `questions` are given). The page's respondent count and the trend's both come from the
+    first, so they agree."""
     respondents = respondents_by_team(cycles)
-    questions: dict[int, list[Question]] = defaultdict(list)
-    for q in Question.objects.filter(cycle__in=cycles):
-        questions[q.cycle_id].append(q)
+    by_cycle: dict[int, list[Question]] = defaultdict(list)
+    for q in Question.objects.filter(cycle__in=cycles) if questions is None else questions:
+        by_cycle[q.cycle_id].append(q)
     shown = [c for c in cycles if results.shown(sum(respondents.get(c.pk, {}).values()))]
-    return Survey(respondents, questions, _value_counts(shown))
+    return Survey(respondents, by_cycle, _value_counts(shown))
+
+
+def page_results(
+    cycles: list[SurveyCycle], cycle: SurveyCycle | None
+) -> tuple[CycleResults | None, tuple]:
+    """The chosen closed cycle's results and the trend across `cycles`, cached.
+
+    Closed cycles take no answers (`services` refuse them; nobody edits answers in the admin),
+    so these figures change only when a cycle closes, reopens or is deleted, or a question
+    is edited or deleted: the cache key is a digest of exactly those rows, so any such
+    change reads afresh and nothing is invalidated by hand. The count of active accounts is
+    today's, so it is read on every load, never cached."""
+    questions = list(Question.objects.filter(cycle__in=cycles))
+    key = _cache_key(cycles, cycle, questions)
+    cached = cache.get(key)
+    if cached is not None:
+        report, trend_ = cached
+        if report is not None:
+            report.active_users = _active_users()
+        return report, trend_
+    survey = read(cycles, questions)
+    fresh = (cycle_results(cycle, survey) if cycle else None, trend(cycles, survey))
+    cache.set(key, fresh, CACHE_SECONDS)
+    return fresh
+
+
+def _cache_key(cycles: list[SurveyCycle], cycle: SurveyCycle | None, questions) -> str:
+    rows = [
+        (CACHE_VERSION, results.MIN_GROUP, cycle.pk if cycle else None),
+        *((c.pk, c.quarter, c.status, c.opens_at.isoformat()) for c in cycles),
+        *(
+            (q.pk, q.cycle_id, q.position, q.text, q.kind, q.choices, q.why_follow_up)
+            for q in sorted(questions, key=lambda q: q.pk)
+        ),
+    ]
+    digest = hashlib.sha256(json.dumps(rows, default=str).encode()).hexdigest()
+    return f"survey-results:{digest}"
+
+
+def _active_users() -> int:
+    return get_user_model().objects.filter(is_active=True).count()
 
 
 def _team(path: str = "") -> Coalesce:
@@ -160,7 +207,7 @@ def cycle_results(cycle: SurveyCycle, survey: Survey | None = None) -> CycleResu
     survey = survey or read([cycle])
     teams = survey.respondents.get(cycle.pk, {})
     respondents = sum(teams.values())
-    active_users = get_user_model().objects.filter(is_active=True).count()
+    active_users = _active_users()
     report = CycleResults(cycle, respondents, active_users, [], [])
     if not report.shown:  # nothing else is shown, so nothing else is computed
         report.teams = [TeamResult(name, size) for name, size in sorted(teams.items())]

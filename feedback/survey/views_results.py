@@ -23,9 +23,7 @@ def results_page(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "survey.results", None, "see the survey results")
     cycles = reports.closed_cycles()
     cycle = _chosen(request, cycles)
-    survey = reports.read(cycles)  # read once for the chosen cycle and the trend
-    likert_trend, nps_trend, nps_scores, trend_key = reports.trend(cycles, survey)
-    report = reports.cycle_results(cycle, survey) if cycle else None
+    report, (likert_trend, nps_trend, nps_scores, trend_key) = reports.page_results(cycles, cycle)
     context = {
         "cycles": cycles,
         "cycle": cycle,
