@@ -126,7 +126,7 @@ def page_results(
     """The chosen closed cycle's results and the trend across `cycles`, cached.
 
     Closed cycles take no answers (`services` refuse them; nobody edits answers in the admin),
-    so these figures change only when a cycle closes, reopens or is deleted, or a question
+    so these figures change only when a cycle closes or is deleted, or a question
     is edited or deleted: the cache key is a digest of exactly those rows, so any such
     change reads afresh and nothing is invalidated by hand. The count of active accounts is
     today's, so it is read on every load, never cached."""
