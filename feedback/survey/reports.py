@@ -24,6 +24,7 @@ from feedback.survey.models import Answer, Question, Response, SurveyCycle
 
 NO_TEAM = "No team"
 SCORED = (QuestionKind.LIKERT, QuestionKind.NPS)
+TEXT = QuestionKind.TEXT
 CACHE_VERSION = 1  # raise it when what is cached changes shape or meaning
 CACHE_SECONDS = 24 * 60 * 60  # an edit outside the portal (a shell, SQL) shows within a day
 
@@ -117,7 +118,7 @@ def read(cycles: list[SurveyCycle], questions: list[Question] | None = None) -> 
     for q in Question.objects.filter(cycle__in=cycles) if questions is None else questions:
         by_cycle[q.cycle_id].append(q)
     shown = [c for c in cycles if results.shown(sum(respondents.get(c.pk, {}).values()))]
-    return Survey(respondents, by_cycle, _value_counts(shown))
+    return Survey(respondents, by_cycle, _value_counts([q for c in shown for q in by_cycle[c.pk]]))
 
 
 def page_results(
@@ -186,11 +187,10 @@ def respondents_by_team(cycles: list[SurveyCycle]) -> dict[int, dict[str, int]]:
     return sizes
 
 
-def _value_counts(cycles: list[SurveyCycle]) -> dict[int, list[tuple]]:
+def _value_counts(questions: list[Question]) -> dict[int, list[tuple]]:
     """Per question: (value, how many gave it); free text is read by `_texts_and_whys`."""
     rows = (
-        Answer.objects.filter(question__cycle__in=cycles)
-        .exclude(question__kind=QuestionKind.TEXT)
+        Answer.objects.filter(question_id__in=[q.pk for q in questions if q.kind != TEXT])
         .values_list("question_id", "value")
         .annotate(n=Count("pk"))
         .order_by()
@@ -213,7 +213,7 @@ def cycle_results(cycle: SurveyCycle, survey: Survey | None = None) -> CycleResu
         report.teams = [TeamResult(name, size) for name, size in sorted(teams.items())]
         return report
     questions = survey.questions.get(cycle.pk, [])
-    texts, whys = _texts_and_whys(cycle)
+    texts, whys = _texts_and_whys(questions)
     report.questions = [
         _question_result(q, survey.counts.get(q.pk, []), texts[q.pk], whys[q.pk]) for q in questions
     ]
@@ -221,19 +221,22 @@ def cycle_results(cycle: SurveyCycle, survey: Survey | None = None) -> CycleResu
     return report
 
 
-def _texts_and_whys(cycle: SurveyCycle) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """Per question, the free-text answers and the reasons given, in a random but stable
-    order (response ids are random UUIDs); shown only past the group gate."""
+def _texts_and_whys(questions: list[Question]) -> tuple[dict[int, list], dict[int, list]]:
+    """Per question, the free-text answers and the reasons given (where the question asks
+    why, as the page shows them), in a random but stable order (response ids are random
+    UUIDs); shown only past the group gate. By question ids: an index scan, not a filter on
+    every answer of the cycle."""
+    texts_of = [q.pk for q in questions if q.kind == TEXT]
+    whys_of = [q.pk for q in questions if q.why_follow_up]
     rows = (
-        Answer.objects.filter(question__cycle=cycle)
-        .filter(Q(question__kind=QuestionKind.TEXT) | ~Q(why=""))
+        Answer.objects.filter(Q(question_id__in=texts_of) | Q(question_id__in=whys_of, why__gt=""))
         .order_by("response_id", "pk")
-        .values_list("question_id", "question__kind", "value", "why")
+        .values_list("question_id", "value", "why")
     )
     texts: dict[int, list[str]] = defaultdict(list)
     whys: dict[int, list[str]] = defaultdict(list)
-    for question_id, kind, value, why in rows:
-        if kind == QuestionKind.TEXT:
+    for question_id, value, why in rows:
+        if question_id in texts_of:
             texts[question_id].append(str(value))
         if why:
             whys[question_id].append(why)
@@ -272,7 +275,7 @@ def _scores(counts: list[tuple[int, int]]) -> dict:
     }
 
 
-def _team_scores(cycle: SurveyCycle) -> dict[tuple[str, int], dict]:
+def _team_scores(cycle: SurveyCycle, questions: list[Question]) -> dict[tuple[str, int], dict]:
     """(team, question id) → its Likert/NPS aggregates, only for teams of MIN_GROUP or more
     respondents and only where MIN_GROUP or more of them answered the question: smaller
     groups are never computed, so no template or export mistake can leak them."""
@@ -287,9 +290,9 @@ def _team_scores(cycle: SurveyCycle) -> dict[tuple[str, int], dict]:
     number = Cast("value", IntegerField())
     # The promoter and detractor tests read NPS answers only: the JSON → integer cast is the
     # costly part of this query, so Likert answers are cast once (for their sum), not thrice.
-    nps = Q(question__kind=QuestionKind.NPS)
+    nps = Q(question_id__in=[q.pk for q in questions if q.kind == QuestionKind.NPS])
     rows = (
-        Answer.objects.filter(question__cycle=cycle, question__kind__in=SCORED)
+        Answer.objects.filter(question_id__in=[q.pk for q in questions if q.kind in SCORED])
         .annotate(team=_team("response__"))
         .filter(team__in=shown_teams)
         .values("team", "question_id")
@@ -306,7 +309,7 @@ def _team_scores(cycle: SurveyCycle) -> dict[tuple[str, int], dict]:
 
 
 def _team_results(cycle, questions: list[Question], sizes: dict[str, int]) -> list[TeamResult]:
-    scores = _team_scores(cycle)
+    scores = _team_scores(cycle, questions)
     teams = []
     for name, size in sorted(sizes.items()):
         team = TeamResult(name, size)

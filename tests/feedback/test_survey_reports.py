@@ -57,7 +57,9 @@ def test_a_team_of_four_is_never_aggregated_and_a_team_of_five_is():
     five, four = respondents("five", 5), respondents("four", 4)
     _answer(five + four, likert(cycle), ["4"] * 9)
     cycle = _closed(cycle)
-    assert set(reports._team_scores(cycle)) == {("Five", likert(cycle).pk)}
+    assert set(reports._team_scores(cycle, list(cycle.questions.all()))) == {
+        ("Five", likert(cycle).pk)
+    }
     teams = {t.name: t for t in reports.cycle_results(cycle).teams}
     assert (teams["Four"].respondents, teams["Four"].shown, teams["Four"].means) == (4, False, [])
     assert teams["Five"].means[0] == (likert(cycle), 4.0)
@@ -75,7 +77,7 @@ def test_a_respondent_counts_for_their_team_whatever_they_answered():
     assert (team.respondents, team.shown) == (5, True)
     assert team.means[0] == (likert(cycle), None)
     assert team.rows[0] == (likert(cycle).text, "hidden: fewer than 5 answers")
-    assert reports._team_scores(cycle) == {}
+    assert reports._team_scores(cycle, list(cycle.questions.all())) == {}
 
 
 def test_people_without_a_team_are_grouped_as_no_team():
@@ -150,3 +152,11 @@ def test_table_rows_and_list_items_escape_each_cell():
         '<tr><th scope="row">&lt;b&gt;</th><td>1</td><td>a&amp;b</td></tr>'
     )
     assert list_items(["<script>", "x"]) == "<li>&lt;script&gt;</li><li>x</li>"
+
+
+def test_a_cycle_without_an_nps_question_still_has_team_means():
+    cycle = make_cycle("2026-Q3", days_ago=40)
+    nps(cycle).delete()
+    _answer(respondents("plain", 5), likert(cycle), ["3"] * 5)
+    [team] = reports.cycle_results(_closed(cycle)).teams
+    assert (team.means[0], team.nps) == ((likert(cycle), 3.0), None)
