@@ -4,6 +4,9 @@ number of respondents) and turned into charts and tables by the pure functions i
 Anonymity holds in the queries as well as on the page: a team's figures are computed only for
 teams of MIN_GROUP or more respondents (a HAVING in a subquery), and every per-question figure
 (of the cycle, a team, or the trend) only from MIN_GROUP or more answers.
+
+The page reads through `page_results`, which caches a closed cycle's figures and the trend
+under a digest of what can still change about them (see its docstring).
 """
 
 import hashlib
