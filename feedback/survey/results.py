@@ -1,4 +1,5 @@
-"""The survey's statistics, pure: answer values in, numbers out.
+"""The survey's statistics, pure: answer values (or counts of them, as SQL groups them) in,
+numbers out.
 
 NPS: the share of promoters (9–10) minus the share of detractors (0–6), times 100. Its 95%
 confidence interval uses the standard error of a difference of two proportions of the same
@@ -9,6 +10,7 @@ sample: SE = sqrt((p + d − (p − d)²) / n), interval = NPS ± 1.96 × SE × 
 import math
 from collections import Counter
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from feedback.survey.choices import LIKERT_LABELS, QuestionKind
 
@@ -33,14 +35,26 @@ class Nps:
     low: float
     high: float
 
+    @property
+    def score_text(self) -> str:
+        return fixed(self.score, 0)
+
+    @property
+    def interval_text(self) -> str:
+        return f"{fixed(self.low, 0)} to {fixed(self.high, 0)}"
+
 
 def nps(scores: list[int]) -> Nps | None:
     """The NPS of 0–10 scores, None when there are none."""
-    n = len(scores)
-    if not n:
-        return None
     promoters = sum(1 for s in scores if s >= 9)
     detractors = sum(1 for s in scores if s <= 6)
+    return nps_of_counts(len(scores), promoters, detractors)
+
+
+def nps_of_counts(n: int, promoters: int, detractors: int) -> Nps | None:
+    """The NPS of n 0–10 scores of which `promoters` are 9–10 and `detractors` 0–6."""
+    if not n:
+        return None
     p, d = promoters / n, detractors / n
     score = (p - d) * 100
     se = math.sqrt(max(0.0, p + d - (p - d) ** 2) / n)
@@ -57,19 +71,38 @@ def nps(scores: list[int]) -> Nps | None:
 
 
 def mean(values: list[int]) -> float | None:
-    return sum(values) / len(values) if values else None
+    return mean_of_sum(sum(values), len(values))
+
+
+def mean_of_sum(total: int, n: int) -> float | None:
+    return total / n if n else None
 
 
 def distribution(kind: str, choices: list[str], values: list) -> list[tuple[str, int]]:
     """(option label, how many chose it) for every option of the question, zeros included."""
-    counts: Counter = Counter()
-    for value in values:
-        counts.update(value if isinstance(value, list) else [value])
+    return distribution_of_counts(kind, choices, [(value, 1) for value in values])
+
+
+def distribution_of_counts(kind: str, choices: list[str], counts) -> list[tuple[str, int]]:
+    """The same from (value, how many gave it) pairs, a several-choices value being the list of
+    options chosen."""
+    chosen: Counter = Counter()
+    for value, count in counts:
+        for option in value if isinstance(value, list | tuple) else [value]:
+            chosen[option] += count
     if kind == QuestionKind.LIKERT:
-        return [(f"{n} · {label}", counts[n]) for n, label in LIKERT_LABELS.items()]
+        return [(f"{n} · {label}", chosen[n]) for n, label in LIKERT_LABELS.items()]
     if kind == QuestionKind.NPS:
-        return [(str(n), counts[n]) for n in range(11)]
-    return [(c, counts[c]) for c in choices]
+        return [(str(n), chosen[n]) for n in range(11)]
+    return [(c, chosen[c]) for c in choices]
+
+
+def fixed(value: float, places: int) -> str:
+    """`value` rounded half up to `places` decimals, written as the template filter
+    `floatformat:places` writes it in English (and never "-0"), at a fraction of its cost: a
+    page may show hundreds of figures."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{rounded if rounded else abs(rounded):f}"
 
 
 def shown(count: int) -> bool:

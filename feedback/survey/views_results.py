@@ -23,11 +23,11 @@ def results_page(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "survey.results", None, "see the survey results")
     cycles = reports.closed_cycles()
     cycle = _chosen(request, cycles)
-    likert_trend, nps_trend, nps_scores, trend_key = reports.trend(cycles)
+    report, (likert_trend, nps_trend, nps_scores, trend_key) = reports.page_results(cycles, cycle)
     context = {
         "cycles": cycles,
         "cycle": cycle,
-        "report": reports.cycle_results(cycle) if cycle else None,
+        "report": report,
         "likert_trend": likert_trend,
         "nps_trend": nps_trend,
         "nps_scores": nps_scores,

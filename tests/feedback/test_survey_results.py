@@ -4,6 +4,8 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from feedback.survey import results, services
 from feedback.survey.choices import CycleStatus
@@ -114,13 +116,52 @@ def test_nothing_closed_yet_says_so(owner_client):
 
 
 def test_the_page_reads_a_constant_number_of_queries(owner_client, django_assert_num_queries):
+    """Uncached loads (the cache cleared before each): the same queries whatever the size."""
     _closed_cycle(shown_team=5, small_team=1, texts=5)
     owner_client.get(URL)
-    with django_assert_num_queries(9) as few:  # 9: the header's approvals count (a lead)
+    cache.clear()
+    with django_assert_num_queries(11) as few:  # with the header's approvals count (a lead)
         owner_client.get(URL)
     _closed_cycle(shown_team=12, small_team=3, texts=7, quarter="2026-Q2")
+    cache.clear()
     with django_assert_num_queries(len(few.captured_queries)):
         owner_client.get(URL + "?cycle=2026-Q2")
+
+
+def _results_part(html: str) -> str:
+    return html.split("<hgroup>")[1]  # what follows the per-request CSRF token
+
+
+def test_a_repeat_load_reads_a_closed_cycles_figures_from_the_cache(
+    owner_client, django_assert_num_queries
+):
+    _closed_cycle(shown_team=5, small_team=1, texts=5)
+    cache.clear()
+    first = owner_client.get(URL).content.decode()
+    with django_assert_num_queries(7):  # session, user, cycles, questions, accounts, teams, approvals count
+        again = owner_client.get(URL).content.decode()
+    assert _results_part(again) == _results_part(first)
+    assert "Big 2026 Q3" in again and "More docs from" in again
+
+
+def test_an_edited_question_and_a_newly_closed_cycle_show_on_the_next_load(owner_client):
+    cycle = _closed_cycle(shown_team=5, small_team=0, quarter="2026-Q2")
+    assert "Renamed in the admin" not in owner_client.get(URL).content.decode()
+    renamed = likert(cycle)
+    renamed.text = "Renamed in the admin"
+    renamed.save()
+    assert "Renamed in the admin" in owner_client.get(URL).content.decode()
+    _closed_cycle(shown_team=6, small_team=0, quarter="2026-Q3")
+    html = owner_client.get(URL + "?cycle=2026-Q2").content.decode()
+    assert '<th scope="row">2026-Q3</th><td>100</td>' in html  # the new cycle in the trend
+
+
+def test_active_accounts_are_counted_on_every_load(owner_client):
+    _closed_cycle(shown_team=5, small_team=0)
+    owner_client.get(URL)
+    make_user("newcomer")
+    active = get_user_model().objects.filter(is_active=True).count()
+    assert f"5 respondents of {active} active accounts" in owner_client.get(URL).content.decode()
 
 
 def test_a_member_may_not_export(owner_client):
