@@ -5,18 +5,12 @@ from datetime import date
 from itertools import groupby
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F
-from django.db.models.functions import ExtractMonth, ExtractYear, TruncMonth
+from django.db.models import Aggregate, DurationField, ExpressionWrapper, F
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
-from feedback.metrics.definitions import (
-    HOUR,
-    Period,
-    percentile,
-    production_deployments,
-    succeeded_requests,
-)
-from provisioning.golden_paths.choices import DeploymentStatus
+from feedback.metrics.aggregates import Delivery
+from feedback.metrics.definitions import HOUR, Period, percentile, succeeded_requests
 
 
 def months_back(count: int = 12, today: date | None = None) -> tuple[list[str], Period]:
@@ -103,20 +97,13 @@ def _days_counted(label: str, period: Period) -> int:
     return max(0, (end - start).days + 1)
 
 
-def deployments_per_week_by_month(labels: list[str], period: Period) -> list[float | None]:
-    """Committed production deployments per week in each month (one query); None for a month
-    without any."""
-    counts = {
-        _label(month): n
-        for month, n in production_deployments()
-        .filter(
-            status=DeploymentStatus.COMMITTED,
-            committed_at__gte=period.since,
-            committed_at__lt=period.until,
-        )
-        .annotate(month=TruncMonth("committed_at"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
+def deployments_per_week_by_month(
+    labels: list[str], period: Period, delivery: Delivery | None = None
+) -> list[float | None]:
+    """Committed production deployments per week in each month (one query, none when
+    `delivery` is given: aggregates whose span is `period`); None for a month without any."""
+    delivery = delivery or Delivery(period)
+    if delivery.span != period:
+        raise ValueError("the delivery aggregates must span the trend's months")
+    counts = delivery.committed_by_month()
     return [counts[m] / (_days_counted(m, period) / 7) if counts.get(m) else None for m in labels]

@@ -14,9 +14,11 @@ from tests.factories import make_user
 from tests.feedback.metrics_helpers import deploy, make_origin, make_request
 
 URL = "/feedback/metrics/"
-# session, user, their teams; 8 for the metrics (onboarding takes two), by-type lead times,
-# baselines, 2 trends, 3 for DORA
-QUERIES = 24  # with the ticket metrics (none imported), the verdict and the survey banner
+# session, user, their teams; resource lead times (the card and the by-type table), onboarding
+# (two), first production deployment, coverage (two), the production deployment counts (the
+# DORA cards, the per-team table and the trend) and the recovery durations (the card and the
+# table), baselines, the lead-time trend
+QUERIES = 18  # with the ticket metrics (none imported), the verdict and the survey banner
 
 
 def recent(days: float):
