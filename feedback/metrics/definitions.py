@@ -23,13 +23,17 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from feedback.metrics.aggregates import Delivery, between, production_deployments
+from feedback.metrics.aggregates import (
+    Delivery,
+    between,
+    production_environment_ids,
+)
 from idp_portal.models import AuditEvent
 from provisioning.choices import RequestState
 from provisioning.golden_paths.choices import DeploymentStatus
 from provisioning.golden_paths.services import DEPLOY_TYPE, REQUEST_TYPE
 from provisioning.golden_paths.updates import ROLLOUT_TYPE, UPGRADE_TYPE
-from provisioning.models import Deployment, ProvisioningRequest
+from provisioning.models import Deployment, ProvisioningRequest, ServiceOrigin
 
 DAY, HOUR = 86400.0, 3600.0
 DEFAULT_DAYS = 90
@@ -198,16 +202,30 @@ FIRST_PRODUCTION = (
 def time_to_first_production_deployment(
     period: Period, team_ids: list[int] | None = None
 ) -> Metric:
-    """One query: committed production deployments grouped by service."""
-    firsts = production_deployments().filter(status=DeploymentStatus.COMMITTED)
-    if team_ids is not None:
-        firsts = firsts.filter(origin__team_id__in=team_ids)
-    firsts = (
-        firsts.values("origin", "origin__created_at")
-        .annotate(first=Min("committed_at"))
-        .filter(between("first", period))
+    """Two queries: the production environments, then each service's first committed
+    production deployment, kept where it falls in the period."""
+    environments = production_environment_ids()
+    if not environments:
+        return median_metric([], DAY, "days", FIRST_PRODUCTION, period)
+    # One probe of deploy_committed (origin, environment, committed_at) per service: grouping
+    # every production deployment by service read them all.
+    first = (
+        Deployment.objects.filter(
+            origin=OuterRef("pk"),
+            environment__in=environments,
+            status=DeploymentStatus.COMMITTED,
+            committed_at__isnull=False,
+        )
+        .order_by("committed_at")
+        .values("committed_at")[:1]
     )
-    durations = _sorted_durations(firsts, "first", "origin__created_at")
+    services = ServiceOrigin.objects.all()
+    if team_ids is not None:
+        services = services.filter(team_id__in=team_ids)
+    services = services.annotate(first=Subquery(first, output_field=DateTimeField())).filter(
+        between("first", period)
+    )
+    durations = _sorted_durations(services, "first", "created_at")
     return median_metric(durations, DAY, "days", FIRST_PRODUCTION, period)
 
 

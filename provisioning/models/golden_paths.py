@@ -213,6 +213,14 @@ class Deployment(models.Model):
             # environment" (recovery time) and "each person's first deployment" (onboarding).
             models.Index(fields=["origin", "environment", "committed_at"], name="deploy_committed"),
             models.Index(fields=["requested_by", "committed_at"], name="deploy_first_by_user"),
+            # The failures of a period (recovery time): the few deployments never committed, in
+            # the order of their requests (PostgreSQL joins the failed requests along it), by
+            # when they were asked for, without reading the committed ones.
+            models.Index(
+                fields=["request", "created_at"],
+                condition=~models.Q(status=DeploymentStatus.COMMITTED),
+                name="deploy_not_committed",
+            ),
         ]
 
     def __str__(self) -> str:
