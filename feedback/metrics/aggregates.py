@@ -23,7 +23,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 
 from provisioning.choices import RequestState
 from provisioning.golden_paths.choices import DeploymentStatus
@@ -37,8 +38,11 @@ def between(field: str, period: "Period") -> Q:
     return Q(**{f"{field}__gte": period.since, f"{field}__lt": period.until})
 
 
-def production_deployments() -> QuerySet:
-    """Deployments to an environment that requires approval: production."""
+def production_deployments(environments: list[int] | None = None) -> QuerySet:
+    """Deployments to an environment that requires approval: production (`environments`, when
+    given, are those environments' ids, read beforehand)."""
+    if environments is not None:
+        return Deployment.objects.filter(environment__in=environments)
     return Deployment.objects.filter(environment__requires_approval=True)
 
 
@@ -59,13 +63,13 @@ def scoped(qs: QuerySet, team_ids: list[int] | None) -> QuerySet:
 
 @dataclass(frozen=True)
 class CountRow:
-    """Production deployments of one team committed in one month (yyyymm in the portal's time
-    zone; None for those not committed): how many were committed in the period and in the
+    """Production deployments of one team committed in one month ("YYYY-MM" in the portal's
+    time zone; None for those not committed): how many were committed in the period and in the
     span, and how many were requested in the period and, of those, how many failed and how many
     were committed."""
 
     team: str
-    month: int | None
+    month: str | None
     committed: int
     committed_in_span: int
     requested: int
@@ -73,18 +77,21 @@ class CountRow:
     done: int
 
 
-def count_rows(period: "Period", span: "Period", team_ids: list[int] | None) -> list[CountRow]:
-    """One grouped query over the production deployments committed in the period or the span,
-    or requested in the period."""
+def count_rows(
+    period: "Period", span: "Period", team_ids: list[int] | None, environments: list[int]
+) -> list[CountRow]:
+    """One grouped query over the production deployments (to `environments`) committed in the
+    period or the span, or requested in the period."""
     committed = Q(status=DeploymentStatus.COMMITTED)
     requested = between("created_at", period)
     # The smallest stretch holding both, so a period outside the span is still counted.
     hull = type(period)(min(period.start, span.start), max(period.end, span.end))
-    month = ExtractYear("committed_at") * 100 + ExtractMonth("committed_at")
     rows = (
-        scoped(production_deployments(), team_ids)
+        # The environments as values: PostgreSQL then drops the other environments' rows as it
+        # reads them, instead of joining every row of the period to its environment first.
+        scoped(production_deployments(environments), team_ids)
         .filter((committed & between("committed_at", hull)) | requested)
-        .annotate(month=month)
+        .annotate(month=TruncMonth("committed_at"))
         .values_list("origin__team__name", "month")
         .annotate(
             committed=Count("pk", filter=committed & between("committed_at", period)),
@@ -95,7 +102,11 @@ def count_rows(period: "Period", span: "Period", team_ids: list[int] | None) -> 
         )
         .order_by()
     )
-    return [CountRow(*row) for row in rows]
+    return [CountRow(team, _label(month), *counts) for team, month, *counts in rows]
+
+
+def _label(month) -> str | None:
+    return None if month is None else timezone.localtime(month).strftime("%Y-%m")
 
 
 def recoveries(period: "Period", team_ids: list[int] | None) -> QuerySet:
@@ -140,16 +151,29 @@ def recovery_seconds(period: "Period", team_ids: list[int] | None) -> list[tuple
 class Delivery:
     """The production deployment aggregates of one period, for all teams or `team_ids`, with
     the months of `span` (the trend's months; the period when not given) counted too. Each
-    query runs on first use, once."""
+    query runs on first use, once; `environments` may be given when already read."""
 
     def __init__(
-        self, period: "Period", team_ids: list[int] | None = None, span: "Period | None" = None
+        self,
+        period: "Period",
+        team_ids: list[int] | None = None,
+        span: "Period | None" = None,
+        environments: list[int] | None = None,
     ):
         self.period, self.team_ids, self.span = period, team_ids, span or period
+        if environments is not None:
+            self.environments = environments
+
+    @cached_property
+    def environments(self) -> list[int]:
+        """The production environments' ids (read once, unless given)."""
+        return production_environment_ids()
 
     @cached_property
     def rows(self) -> list[CountRow]:
-        return count_rows(self.period, self.span, self.team_ids)
+        if not self.environments:
+            return []
+        return count_rows(self.period, self.span, self.team_ids, self.environments)
 
     @cached_property
     def recoveries(self) -> list[tuple[str, float]]:
@@ -177,5 +201,5 @@ class Delivery:
         months: dict[str, int] = defaultdict(int)
         for r in self.rows:
             if r.month is not None and r.committed_in_span:
-                months[f"{r.month // 100:04d}-{r.month % 100:02d}"] += r.committed_in_span
+                months[r.month] += r.committed_in_span
         return dict(months)

@@ -200,11 +200,12 @@ FIRST_PRODUCTION = (
 
 
 def time_to_first_production_deployment(
-    period: Period, team_ids: list[int] | None = None
+    period: Period, team_ids: list[int] | None = None, environments: list[int] | None = None
 ) -> Metric:
-    """Two queries: the production environments, then each service's first committed
-    production deployment, kept where it falls in the period."""
-    environments = production_environment_ids()
+    """Two queries: the production environments (unless given), then each service's first
+    committed production deployment, kept where it falls in the period."""
+    if environments is None:
+        environments = production_environment_ids()
     if not environments:
         return median_metric([], DAY, "days", FIRST_PRODUCTION, period)
     # One probe of deploy_committed (origin, environment, committed_at) per service: grouping
@@ -443,7 +444,9 @@ def platform_metrics(
 
     return {
         "onboarding_time": onboarding_time(period),
-        "time_to_first_production_deployment": time_to_first_production_deployment(period),
+        "time_to_first_production_deployment": time_to_first_production_deployment(
+            period, environments=delivery.environments
+        ),
         "provisioning_lead_time": provisioning_lead_time(period, lead_times=lead_times),
         "support_tickets_per_month": tickets.support_tickets_per_month(period.start, period.end),
         "deployment_frequency": deployment_frequency(period, delivery=delivery),
