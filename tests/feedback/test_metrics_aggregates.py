@@ -25,9 +25,10 @@ def test_one_read_serves_the_cards_the_team_table_and_the_trend(team, django_ass
     deploy(x, "prod", user, at(2, 2), committed=at(2, 3))  # recovers in 2 hours
     delivery = Delivery(MARCH, span=SPRING)
 
-    # the production environments, the counts, the recovery durations; then nothing
-    with django_assert_num_queries(3):
-        assert delivery.rows and delivery.recoveries
+    # the production environments, the counts per team, per month, the recovery durations;
+    # then nothing
+    with django_assert_num_queries(4):
+        assert delivery.rows and delivery.months and delivery.recoveries
     with django_assert_num_queries(0):
         frequency = d.deployment_frequency(MARCH, delivery=delivery)
         fail_rate = d.change_fail_rate(MARCH, delivery=delivery)

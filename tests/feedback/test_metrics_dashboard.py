@@ -16,9 +16,10 @@ from tests.feedback.metrics_helpers import deploy, make_origin, make_request
 URL = "/feedback/metrics/"
 # session, user, their teams; resource lead times (the card and the by-type table), onboarding
 # (two), first production deployment (two: the production environments first), coverage
-# (two), the production deployment counts (the DORA cards, the per-team table and the trend)
-# and the recovery durations (the card and the table), baselines, the lead-time trend
-QUERIES = 19  # with the ticket metrics (none imported), the verdict and the survey banner
+# (two), the production deployment counts per team (the DORA cards and the per-team table)
+# and per month (the trend), the recovery durations (the card and the table), baselines, the
+# lead-time trend
+QUERIES = 20  # with the ticket metrics (none imported), the verdict and the survey banner
 
 
 def recent(days: float):
