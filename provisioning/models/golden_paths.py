@@ -210,9 +210,19 @@ class Deployment(models.Model):
         indexes = [
             models.Index(fields=["origin", "environment", "-created_at"], name="deploy_env"),
             # The delivery metrics: "the next committed deployment of this service and
-            # environment" (recovery time) and "each person's first deployment" (onboarding).
-            models.Index(fields=["origin", "environment", "committed_at"], name="deploy_committed"),
-            models.Index(fields=["requested_by", "committed_at"], name="deploy_first_by_user"),
+            # environment" (recovery time, first production deployment) and "each person's
+            # first deployment" (onboarding). Committed ones only, so the answer comes from
+            # the index alone.
+            models.Index(
+                fields=["origin", "environment", "committed_at"],
+                condition=models.Q(status=DeploymentStatus.COMMITTED),
+                name="deploy_committed",
+            ),
+            models.Index(
+                fields=["requested_by", "committed_at"],
+                condition=models.Q(status=DeploymentStatus.COMMITTED),
+                name="deploy_first_by_user",
+            ),
             # The delivery metrics' counts: production deployments committed in a period (the
             # trend reads this index alone) or asked for in it.
             models.Index(
