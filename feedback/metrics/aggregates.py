@@ -190,22 +190,41 @@ class Delivery:
     def recoveries(self) -> list[tuple[str, float]]:
         return recovery_seconds(self.period, self.team_ids)
 
+    @cached_property
+    def _rows_by_team(self) -> dict[str, CountRow]:
+        return {r.team: r for r in self.rows}
+
+    @cached_property
+    def _recovered_by_team(self) -> dict[str, list[float]]:
+        by_team: dict[str, list[float]] = {}
+        for team, seconds in self.recoveries:
+            by_team.setdefault(team, []).append(seconds)
+        return by_team
+
+    def _rows(self, team: str | None) -> list[CountRow]:
+        if team is None:
+            return self.rows
+        row = self._rows_by_team.get(team)
+        return [row] if row else []
+
     def committed(self, team: str | None = None) -> int:
         """Deployments committed in the period (by `team` when given)."""
-        return sum(r.committed for r in self.rows if team is None or r.team == team)
+        return sum(r.committed for r in self._rows(team))
 
     def outcomes(self, team: str | None = None) -> tuple[int, int]:
         """(failed, committed) of the deployments requested in the period."""
-        rows = [r for r in self.rows if team is None or r.team == team]
+        rows = self._rows(team)
         return sum(r.failed for r in rows), sum(r.done for r in rows)
 
     def teams(self) -> list[str]:
         """Teams with a deployment committed or requested in the period, by name."""
-        return sorted({r.team for r in self.rows if r.committed or r.requested})
+        return sorted(r.team for r in self.rows if r.committed or r.requested)
 
     def recovered(self, team: str | None = None) -> list[float]:
         """Seconds to recover, fastest first (by `team` when given)."""
-        return [s for t, s in self.recoveries if team is None or t == team]
+        if team is None:
+            return [seconds for _, seconds in self.recoveries]
+        return self._recovered_by_team.get(team, [])
 
     def committed_by_month(self) -> dict[str, int]:
         """ "YYYY-MM" → deployments committed in that month of the span."""
