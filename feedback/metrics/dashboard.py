@@ -9,6 +9,7 @@ from decimal import Decimal
 from feedback import charts
 from feedback.metrics import definitions as d
 from feedback.metrics import trends
+from feedback.metrics.aggregates import Delivery
 from feedback.metrics.models import LeadTimeBaseline
 from feedback.tickets import metrics as tickets
 
@@ -106,15 +107,21 @@ def _hours(value: float | Decimal | None) -> str:
 def dashboard(period: d.Period | None = None) -> dict:
     """Everything the page shows: a fixed number of queries whatever the data."""
     period = period or d.Period.last_days()
-    metrics = d.platform_metrics(period)
-    cards = [Card(k, TITLES[k], number(m.value, share=k in SHARES), m) for k, m in metrics.items()]
     labels, year = trends.months_back(12)
+    # Read once, shown three times: the cards, the trend and the per-team table (delivery);
+    # the lead-time card and the per-type table (lead_times).
+    delivery = Delivery(period, span=year)
+    lead_times = d.resource_lead_times(period)
+    metrics = d.platform_metrics(period, delivery=delivery, lead_times=lead_times)
+    cards = [Card(k, TITLES[k], number(m.value, share=k in SHARES), m) for k, m in metrics.items()]
     lead = trends.lead_time_by_month(labels, year)
     monthly_tickets = tickets.monthly_ticket_counts(year.start, year.end)
     share = metrics["self_service_share"].value
     below = tickets.tickets_below_the_line(period.start, period.end) if share is not None else []
     said = verdict(share, below)
-    rows = baseline_rows(d.lead_time_by_type(period), list(LeadTimeBaseline.objects.all()))
+    rows = baseline_rows(
+        d.lead_time_by_type(period, lead_times), list(LeadTimeBaseline.objects.all())
+    )
     return {
         "period": period,
         "cards": cards,
@@ -124,7 +131,7 @@ def dashboard(period: d.Period | None = None) -> dict:
         "deploy_chart": charts.line_chart(
             "Production deployments per week, by month",
             labels,
-            {"per week": trends.deployments_per_week_by_month(labels, year)},
+            {"per week": trends.deployments_per_week_by_month(labels, year, delivery)},
         ),
         "tickets_chart": charts.line_chart(
             "Support tickets by month",
@@ -142,5 +149,5 @@ def dashboard(period: d.Period | None = None) -> dict:
         "adoption_line": round(d.ADOPTION_LINE * 100),
         "below": [(_type_title(slug), count) for slug, count in below],
         "baselines": rows,
-        "dora": d.dora_by_team(period),
+        "dora": d.dora_by_team(period, delivery),
     }

@@ -10,27 +10,32 @@ data answers value None and sample size 0, never a made-up number.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
-    Count,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
     Min,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from feedback.metrics.aggregates import (
+    Delivery,
+    between,
+    production_deployments,
+    production_environment_ids,
+    scoped,
+)
 from idp_portal.models import AuditEvent
 from provisioning.choices import RequestState
 from provisioning.golden_paths.choices import DeploymentStatus
 from provisioning.golden_paths.services import DEPLOY_TYPE, REQUEST_TYPE
 from provisioning.golden_paths.updates import ROLLOUT_TYPE, UPGRADE_TYPE
-from provisioning.models import Deployment, ProvisioningRequest
+from provisioning.models import Deployment, ProvisioningRequest, ServiceOrigin
 
 DAY, HOUR = 86400.0, 3600.0
 DEFAULT_DAYS = 90
@@ -125,21 +130,12 @@ def median_metric(durations: list[float], scale: float, unit: str, definition: s
     return Metric(value, unit, definition, period.bounds, len(durations))
 
 
-def _between(field: str, period: Period) -> Q:
-    return Q(**{f"{field}__gte": period.since, f"{field}__lt": period.until})
-
-
 def _sorted_durations(qs: QuerySet, end: str, start) -> list[float]:
     start_expr = F(start) if isinstance(start, str) else start
     duration = ExpressionWrapper(F(end) - start_expr, output_field=DurationField())
     return seconds(
         qs.annotate(duration=duration).order_by("duration").values_list("duration", flat=True)
     )
-
-
-def production_deployments() -> QuerySet:
-    """Deployments to an environment that requires approval: production."""
-    return Deployment.objects.filter(environment__requires_approval=True)
 
 
 # --- onboarding --------------------------------------------------------------------------------
@@ -153,20 +149,12 @@ ONBOARDING = (
 
 
 def onboarding_time(period: Period, team_ids: list[int] | None = None) -> Metric:
-    """Two queries: each engineer's first committed deployment (grouped in SQL, kept where it
-    falls in the period) with their date joined, then those engineers' first sign-in events;
-    the durations, one per such engineer, are then sorted here."""
-    firsts = Deployment.objects.filter(status=DeploymentStatus.COMMITTED)
-    if team_ids is not None:
-        firsts = firsts.filter(requested_by__team_memberships__team_id__in=team_ids)
-    rows = list(
-        firsts.values_list("requested_by", "requested_by__date_joined")
-        .annotate(first=Min("committed_at"))
-        .filter(_between("first", period))
-        .order_by()
-    )
-    # A sign-in subquery inside the grouped query ran once per deployment (it joins the
-    # GROUP BY); asked separately it runs once, for the few engineers kept.
+    """Two queries: each engineer's first committed deployment with their date joined, kept
+    where it falls in the period, then those engineers' first sign-in events; the durations,
+    one per such engineer, are then sorted here."""
+    rows = list(first_deployments(period, team_ids))
+    # A sign-in subquery inside the first query would run for every engineer; asked
+    # separately it runs once, for the few engineers kept.
     logins = dict(
         AuditEvent.objects.filter(action="auth.login", actor_id__in=[r[0] for r in rows])
         .values_list("actor_id")
@@ -180,6 +168,32 @@ def onboarding_time(period: Period, team_ids: list[int] | None = None) -> Metric
     return median_metric(durations, DAY, "days", ONBOARDING, period)
 
 
+def first_deployments(period: Period, team_ids: list[int] | None = None) -> QuerySet:
+    """(engineer, date joined, first committed deployment) for the engineers (members of
+    `team_ids` when given) whose first committed deployment falls in the period."""
+    # One probe of deploy_first_by_user (requested_by, committed_at) per engineer: grouping
+    # every deployment by engineer read the whole table (75-125 ms at 200,000 deployments).
+    first = (
+        Deployment.objects.filter(
+            requested_by=OuterRef("pk"),
+            status=DeploymentStatus.COMMITTED,
+            committed_at__isnull=False,
+        )
+        .order_by("committed_at")
+        .values("committed_at")[:1]
+    )
+    engineers = get_user_model().objects.all()
+    if team_ids is not None:
+        members = get_user_model().objects.filter(team_memberships__team_id__in=team_ids)
+        engineers = engineers.filter(pk__in=members.values("pk"))
+    return (
+        engineers.annotate(first=Subquery(first, output_field=DateTimeField()))
+        .filter(between("first", period))
+        .values_list("pk", "date_joined", "first")
+        .order_by()
+    )
+
+
 FIRST_PRODUCTION = (
     "Median days from a service's creation from a golden path to its first deployment "
     "committed to production (an environment that requires approval), over services whose "
@@ -188,18 +202,33 @@ FIRST_PRODUCTION = (
 
 
 def time_to_first_production_deployment(
-    period: Period, team_ids: list[int] | None = None
+    period: Period, team_ids: list[int] | None = None, environments: list[int] | None = None
 ) -> Metric:
-    """One query: committed production deployments grouped by service."""
-    firsts = production_deployments().filter(status=DeploymentStatus.COMMITTED)
-    if team_ids is not None:
-        firsts = firsts.filter(origin__team_id__in=team_ids)
-    firsts = (
-        firsts.values("origin", "origin__created_at")
-        .annotate(first=Min("committed_at"))
-        .filter(_between("first", period))
+    """Two queries: the production environments (unless given), then each service's first
+    committed production deployment, kept where it falls in the period."""
+    if environments is None:
+        environments = production_environment_ids()
+    if not environments:
+        return median_metric([], DAY, "days", FIRST_PRODUCTION, period)
+    # One probe of deploy_committed (origin, environment, committed_at) per service: grouping
+    # every production deployment by service read them all.
+    first = (
+        Deployment.objects.filter(
+            origin=OuterRef("pk"),
+            environment__in=environments,
+            status=DeploymentStatus.COMMITTED,
+            committed_at__isnull=False,
+        )
+        .order_by("committed_at")
+        .values("committed_at")[:1]
     )
-    durations = _sorted_durations(firsts, "first", "origin__created_at")
+    services = ServiceOrigin.objects.all()
+    if team_ids is not None:
+        services = services.filter(team_id__in=team_ids)
+    services = services.annotate(first=Subquery(first, output_field=DateTimeField())).filter(
+        between("first", period)
+    )
+    durations = _sorted_durations(services, "first", "created_at")
     return median_metric(durations, DAY, "days", FIRST_PRODUCTION, period)
 
 
@@ -215,15 +244,33 @@ LEAD_TIME = (
 
 def succeeded_requests(period: Period, team_ids: list[int] | None = None) -> QuerySet:
     qs = ProvisioningRequest.objects.filter(
-        _between("finished_at", period), state=RequestState.SUCCEEDED, submitted_at__isnull=False
+        between("finished_at", period), state=RequestState.SUCCEEDED, submitted_at__isnull=False
     ).exclude(type__in=NOT_RESOURCES)
     return qs if team_ids is None else qs.filter(team_id__in=team_ids)
 
 
-def provisioning_lead_time(period: Period, team_ids: list[int] | None = None) -> Metric:
-    durations = _sorted_durations(
-        succeeded_requests(period, team_ids), "finished_at", "submitted_at"
+def resource_lead_times(period: Period, team_ids: list[int] | None = None):
+    """(type, seconds) of each succeeded resource request in the period, quickest first: one
+    query, shared by the overall lead time and the per-type table."""
+    duration = ExpressionWrapper(F("finished_at") - F("submitted_at"), output_field=DurationField())
+    rows = (
+        succeeded_requests(period, team_ids)
+        .annotate(duration=duration)
+        .order_by("duration")
+        .values_list("type", "duration")
     )
+    return [(kind, d.total_seconds()) for kind, d in rows]
+
+
+def provisioning_lead_time(
+    period: Period,
+    team_ids: list[int] | None = None,
+    lead_times: list[tuple[str, float]] | None = None,
+) -> Metric:
+    """`lead_times`, when given, are resource_lead_times() of this period and teams."""
+    if lead_times is None:
+        lead_times = resource_lead_times(period, team_ids)
+    durations = [seconds for _, seconds in lead_times]
     return median_metric(durations, HOUR, "hours", LEAD_TIME, period)
 
 
@@ -237,18 +284,15 @@ class LeadTimeRow:
     sample_size: int
 
 
-def lead_time_by_type(period: Period) -> list[LeadTimeRow]:
-    """One query: (type, duration) sorted by type then duration, percentiles per type."""
-    duration = ExpressionWrapper(F("finished_at") - F("submitted_at"), output_field=DurationField())
-    rows = (
-        succeeded_requests(period)
-        .annotate(duration=duration)
-        .order_by("type", "duration")
-        .values_list("type", "duration")
-    )
+def lead_time_by_type(
+    period: Period, lead_times: list[tuple[str, float]] | None = None
+) -> list[LeadTimeRow]:
+    """Percentiles per type from resource_lead_times() (one query unless given)."""
+    if lead_times is None:
+        lead_times = resource_lead_times(period)
     by_type: dict[str, list[float]] = {}
-    for kind, d in rows:
-        by_type.setdefault(kind, []).append(d.total_seconds())
+    for kind, seconds in lead_times:
+        by_type.setdefault(kind, []).append(seconds)
     return [
         LeadTimeRow(kind, _hours(percentile(v, 0.5)), _hours(percentile(v, 0.9)), len(v))
         for kind, v in sorted(by_type.items())
@@ -306,28 +350,19 @@ RECOVERY = (
 )
 
 
-def _scoped(qs: QuerySet, team_ids: list[int] | None) -> QuerySet:
-    return qs if team_ids is None else qs.filter(origin__team_id__in=team_ids)
-
-
-def _failed() -> Q:
-    return Q(request__state=RequestState.FAILED) & ~Q(status=DeploymentStatus.COMMITTED)
-
-
-def deployment_frequency(period: Period, team_ids: list[int] | None = None) -> Metric:
-    count = (
-        _scoped(production_deployments(), team_ids)
-        .filter(_between("committed_at", period), status=DeploymentStatus.COMMITTED)
-        .count()
-    )
+def deployment_frequency(
+    period: Period, team_ids: list[int] | None = None, delivery: Delivery | None = None
+) -> Metric:
+    """`delivery`, when given, holds this period's aggregates for the same teams."""
+    count = (delivery or Delivery(period, team_ids)).committed()
     value = count / (period.days / 7) if count else None
     return Metric(value, "per week", FREQUENCY, period.bounds, count)
 
 
 def change_lead_time(period: Period, team_ids: list[int] | None = None) -> Metric:
     """One query: the sorted commit-to-production durations of the period's deployments."""
-    deployed = _scoped(production_deployments(), team_ids).filter(
-        _between("committed_at", period),
+    deployed = scoped(production_deployments(), team_ids).filter(
+        between("committed_at", period),
         status=DeploymentStatus.COMMITTED,
         change_committed_at__isnull=False,
     )
@@ -335,45 +370,19 @@ def change_lead_time(period: Period, team_ids: list[int] | None = None) -> Metri
     return median_metric(durations, HOUR, "hours", CHANGE_LEAD_TIME, period)
 
 
-def change_fail_rate(period: Period, team_ids: list[int] | None = None) -> Metric:
-    counts = (
-        _scoped(production_deployments(), team_ids)
-        .filter(_between("created_at", period))
-        .aggregate(
-            failed=Count("pk", filter=_failed()),
-            committed=Count("pk", filter=Q(status=DeploymentStatus.COMMITTED)),
-        )
-    )
-    done = counts["failed"] + counts["committed"]
-    value = counts["failed"] / done if done else None
+def change_fail_rate(
+    period: Period, team_ids: list[int] | None = None, delivery: Delivery | None = None
+) -> Metric:
+    failures, committed = (delivery or Delivery(period, team_ids)).outcomes()
+    done = failures + committed
+    value = failures / done if done else None
     return Metric(value, "share of deployments", FAIL_RATE, period.bounds, done)
 
 
-def _recoveries(period: Period, team_ids: list[int] | None) -> QuerySet:
-    """Failed production deployments in the period annotated with `failed_at` and
-    `recovered_at` (the next committed deployment of the same service and environment)."""
-    failed_at = Coalesce("request__finished_at", "created_at", output_field=DateTimeField())
-    following = (
-        Deployment.objects.filter(
-            origin=OuterRef("origin"),
-            environment=OuterRef("environment"),
-            status=DeploymentStatus.COMMITTED,
-            committed_at__gt=OuterRef("failed_at"),
-        )
-        .order_by("committed_at")
-        .values("committed_at")[:1]
-    )
-    return (
-        _scoped(production_deployments(), team_ids)
-        .filter(_failed(), _between("created_at", period))
-        .annotate(failed_at=failed_at)
-        .annotate(recovered_at=Subquery(following, output_field=DateTimeField()))
-        .filter(recovered_at__isnull=False)
-    )
-
-
-def recovery_time(period: Period, team_ids: list[int] | None = None) -> Metric:
-    durations = _sorted_durations(_recoveries(period, team_ids), "recovered_at", "failed_at")
+def recovery_time(
+    period: Period, team_ids: list[int] | None = None, delivery: Delivery | None = None
+) -> Metric:
+    durations = (delivery or Delivery(period, team_ids)).recovered()
     return median_metric(durations, HOUR, "hours", RECOVERY, period)
 
 
@@ -390,51 +399,25 @@ class TeamDora:
     recoveries: int
 
 
-def dora_by_team(period: Period) -> list[TeamDora]:
-    """Three queries whatever the number of teams: counts per team, failures and committed
-    per team, and the sorted recovery durations per team."""
-    prod = production_deployments()
-    committed = dict(
-        prod.filter(_between("committed_at", period), status=DeploymentStatus.COMMITTED)
-        .values_list("origin__team__name")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    outcomes = {
-        row["origin__team__name"]: row
-        for row in prod.filter(_between("created_at", period))
-        .values("origin__team__name")
-        .annotate(
-            failed=Count("pk", filter=_failed()),
-            done=Count("pk", filter=Q(status=DeploymentStatus.COMMITTED)),
-        )
-        .order_by()
-    }
-    duration = ExpressionWrapper(F("recovered_at") - F("failed_at"), output_field=DurationField())
-    recovered: dict[str, list[float]] = {}
-    rows = (
-        _recoveries(period, None)
-        .annotate(duration=duration)
-        .order_by("origin__team__name", "duration")
-        .values_list("origin__team__name", "duration")
-    )
-    for team, d in rows:
-        recovered.setdefault(team, []).append(d.total_seconds())
-    return [
-        _team_row(team, committed.get(team, 0), outcomes.get(team), recovered.get(team, []), period)
-        for team in sorted(set(committed) | set(outcomes))
-    ]
+def dora_by_team(period: Period, delivery: Delivery | None = None) -> list[TeamDora]:
+    """Two queries whatever the number of teams (none when `delivery`, this period's
+    aggregates for all teams, has already read them): counts per team and month, and the
+    sorted recovery durations."""
+    delivery = delivery or Delivery(period)
+    return [_team_row(team, delivery, period) for team in delivery.teams()]
 
 
-def _team_row(team: str, count: int, outcome: dict | None, recovered: list[float], period):
-    failed = outcome["failed"] if outcome else 0
-    done = failed + (outcome["done"] if outcome else 0)
+def _team_row(team: str, delivery: Delivery, period: Period) -> TeamDora:
+    count = delivery.committed(team)
+    failures, committed = delivery.outcomes(team)
+    done = failures + committed
+    recovered = delivery.recovered(team)
     return TeamDora(
         team=team,
         deployments=count,
         per_week=count / (period.days / 7) if count else None,
-        fail_rate=failed / done if done else None,
-        failures=failed,
+        fail_rate=failures / done if done else None,
+        failures=failures,
         recovery_hours=_hours(percentile(recovered, 0.5)),
         recoveries=len(recovered),
     )
@@ -456,20 +439,31 @@ PLATFORM_KEYS = (
 )
 
 
-def platform_metrics(period: Period, dora_team_ids: list[int] | None = None) -> dict[str, Metric]:
-    """Every platform metric over `period`, DORA scoped to `dora_team_ids` when given. A fixed
-    number of queries (one or two per metric, plus what the ticket audit's functions issue)."""
+def platform_metrics(
+    period: Period,
+    dora_team_ids: list[int] | None = None,
+    delivery: Delivery | None = None,
+    lead_times: list[tuple[str, float]] | None = None,
+) -> dict[str, Metric]:
+    """Every platform metric over `period`, DORA scoped to `dora_team_ids` when given (or read
+    from `delivery`, this period's aggregates for those teams, which a page shares with its
+    other views; `lead_times` likewise). A fixed number of queries (one per metric or fewer,
+    plus what the ticket audit's functions issue)."""
     from feedback.tickets import metrics as tickets
+
+    delivery = delivery or Delivery(period, dora_team_ids)
 
     return {
         "onboarding_time": onboarding_time(period),
-        "time_to_first_production_deployment": time_to_first_production_deployment(period),
-        "provisioning_lead_time": provisioning_lead_time(period),
+        "time_to_first_production_deployment": time_to_first_production_deployment(
+            period, environments=delivery.environments
+        ),
+        "provisioning_lead_time": provisioning_lead_time(period, lead_times=lead_times),
         "support_tickets_per_month": tickets.support_tickets_per_month(period.start, period.end),
-        "deployment_frequency": deployment_frequency(period, dora_team_ids),
+        "deployment_frequency": deployment_frequency(period, delivery=delivery),
         "change_lead_time": change_lead_time(period, dora_team_ids),
-        "change_fail_rate": change_fail_rate(period, dora_team_ids),
-        "recovery_time": recovery_time(period, dora_team_ids),
+        "change_fail_rate": change_fail_rate(period, delivery=delivery),
+        "recovery_time": recovery_time(period, delivery=delivery),
         "observability_coverage": observability_coverage(period),
         "self_service_share": tickets.self_service_share(period.start, period.end),
     }

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from feedback.metrics import definitions as d
+from feedback.metrics.aggregates import Delivery, production_environment_ids
 from feedback.metrics.dashboard import number
 from feedback.metrics.models import PilotProgramme
 from feedback.tickets import metrics as tickets
@@ -81,8 +82,16 @@ def comparison(
     if w is None:
         return None, []
 
+    environments = production_environment_ids()  # read once for both windows
+
     def both(title: str, unit: str, measure) -> Row:
         return Row(title, unit, measure(w.before), measure(w.after))
+
+    def first_production(p: d.Period) -> d.Metric:
+        return d.time_to_first_production_deployment(p, team_ids, environments)
+
+    def frequency(p: d.Period) -> d.Metric:
+        return d.deployment_frequency(p, team_ids, Delivery(p, team_ids, environments=environments))
 
     return w, [
         both(
@@ -90,12 +99,8 @@ def comparison(
         ),
         both("Support tickets", "tickets", lambda p: ticket_metric(p, names)),
         both("Time to first deployment", "days", lambda p: d.onboarding_time(p, team_ids)),
-        both(
-            "Time to first production deployment",
-            "days",
-            lambda p: d.time_to_first_production_deployment(p, team_ids),
-        ),
-        both("Deployment frequency", "per week", lambda p: d.deployment_frequency(p, team_ids)),
+        both("Time to first production deployment", "days", first_production),
+        both("Deployment frequency", "per week", frequency),
     ]
 
 

@@ -216,9 +216,35 @@ class Deployment(models.Model):
         indexes = [
             models.Index(fields=["origin", "environment", "-created_at"], name="deploy_env"),
             # The delivery metrics: "the next committed deployment of this service and
-            # environment" (recovery time) and "each person's first deployment" (onboarding).
-            models.Index(fields=["origin", "environment", "committed_at"], name="deploy_committed"),
-            models.Index(fields=["requested_by", "committed_at"], name="deploy_first_by_user"),
+            # environment" (recovery time, first production deployment) and "each person's
+            # first deployment" (onboarding). Committed ones only, so the answer comes from
+            # the index alone.
+            models.Index(
+                fields=["origin", "environment", "committed_at"],
+                condition=models.Q(status=DeploymentStatus.COMMITTED),
+                name="deploy_committed",
+            ),
+            models.Index(
+                fields=["requested_by", "committed_at"],
+                condition=models.Q(status=DeploymentStatus.COMMITTED),
+                name="deploy_first_by_user",
+            ),
+            # The delivery metrics' counts: production deployments committed in a period (the
+            # trend reads this index alone) or asked for in it.
+            models.Index(
+                fields=["environment", "committed_at"],
+                condition=models.Q(status=DeploymentStatus.COMMITTED),
+                name="deploy_prod_committed",
+            ),
+            models.Index(fields=["environment", "created_at"], name="deploy_env_created"),
+            # The failures of a period (recovery time): the few deployments never committed, in
+            # the order of their requests (PostgreSQL joins the failed requests along it), by
+            # when they were asked for, without reading the committed ones.
+            models.Index(
+                fields=["request", "created_at"],
+                condition=~models.Q(status=DeploymentStatus.COMMITTED),
+                name="deploy_not_committed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,8 +13,10 @@ from tests.feedback.metrics_helpers import deploy, make_origin
 
 URL = "/api/metrics/platform"
 # session, user; one per database metric and two for onboarding (first deployments, then
-# those engineers' first sign-ins); the observability roll-up (no components here, so no
-# on-call look-up); the placeholder ticket metrics issue none
+# those engineers' first sign-ins), but one for deployment frequency and change fail rate
+# together (the production deployment counts) and two for the first production deployments
+# (the production environments, then the services' first); the observability roll-up (no
+# components here, so no on-call look-up); change lead time
 QUERIES = 14  # with the ticket metrics (none imported: the share stops after one query)
 
 

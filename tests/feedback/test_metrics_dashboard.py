@@ -14,9 +14,12 @@ from tests.factories import make_user
 from tests.feedback.metrics_helpers import deploy, make_origin, make_request
 
 URL = "/feedback/metrics/"
-# session, user, their teams; 8 for the metrics (onboarding takes two), by-type lead times,
-# baselines, 2 trends, 3 for DORA; the header's approvals count
-QUERIES = 26  # with the ticket metrics (none imported), the verdict and the survey banner
+# session, user, their teams; resource lead times (the card and the by-type table), onboarding
+# (two), first production deployment (two: the production environments first), coverage
+# (two), the production deployment counts per team (the DORA cards and the per-team table)
+# and per month (the trend), the recovery durations (the card and the table), baselines, the
+# lead-time trend; change lead time; the header's approvals count
+QUERIES = 22  # with the ticket metrics (none imported), the verdict and the survey banner
 
 
 def recent(days: float):

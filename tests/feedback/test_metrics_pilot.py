@@ -17,8 +17,9 @@ from tests.feedback.metrics_helpers import make_request
 URL = "/feedback/pilot/"
 # session, user, their teams; programmes and their teams; the report's teams; 4 figures x 2
 # windows (tickets come from the ticket audit; no engineer deployed, so onboarding skips its
-# sign-in look-up); the form's team choices; the header's approvals count
-QUERIES = 21  # with the pilot teams' ticket counts and the survey banner
+# sign-in look-up), and the production environments once; the form's team choices; the
+# header's approvals count
+QUERIES = 22  # with the pilot teams' ticket counts and the survey banner
 
 
 NOW = timezone.now()

@@ -138,7 +138,7 @@ def test_a_repeat_load_reads_a_closed_cycles_figures_from_the_cache(
     _closed_cycle(shown_team=5, small_team=1, texts=5)
     cache.clear()
     first = owner_client.get(URL).content.decode()
-    with django_assert_num_queries(7):  # session, user, cycles, questions, accounts, teams, approvals count
+    with django_assert_num_queries(7):  # session, user, cycles, questions, accounts, teams, badge
         again = owner_client.get(URL).content.decode()
     assert _results_part(again) == _results_part(first)
     assert "Big 2026 Q3" in again and "More docs from" in again

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('provisioning', '0005_delivery_metric_indexes'),
+        ('provisioning', '0006_delivery_metric_partial_indexes'),
     ]
 
     operations = [
