@@ -205,13 +205,14 @@ def resource_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     resource = get_resource_for_user(request.user, pk)
     if action not in {"reconcile", "decommission"}:
         raise Http404("unknown action")
-    access.require(
-        request.user,
-        f"resource.{action}",
-        resource,
-        f"Only members of team {resource.team.display_name} or a platform admin can {action} "
-        f"{resource.name}.",
+    why = (
+        f"{resource.name} is part of {resource.component or 'its service'} itself: it goes only "
+        "with the whole service, never on its own. Ask the platform team to retire the service."
+        if action == "decommission" and resource.is_service_plumbing
+        else f"Only members of team {resource.team.display_name} or a platform admin can "
+        f"{action} {resource.name}."
     )
+    access.require(request.user, f"resource.{action}", resource, why)
     if resource.state == ResourceState.PENDING:
         messages.info(
             request, f"{resource.name} is still being created: wait for its request to finish."
