@@ -66,4 +66,9 @@ def test_create_a_service_from_the_home_page(
     page.get_by_role("link", name="Open checkout's page").click()
     page.wait_for_url("**/catalog/services/default/checkout/")
     assert "Promote to Prod" in page.content()
+    # The service's own plumbing is not ten "Decommission" buttons labelled "Staging".
+    expect(page.get_by_role("button", name="Decommission")).to_have_count(0)
+    page.get_by_text("checkout's own wiring").click()
+    overlay = page.get_by_role("row", name="gitops:apps/checkout/overlays/prod")
+    expect(overlay.get_by_role("cell").nth(2)).to_have_text("Production")
     shot(page, "5-service")
