@@ -31,6 +31,24 @@ class Outcome:
     made: list[ProvisionedResource] = field(default_factory=list)
 
 
+REQUEST_TITLES = {
+    "service": "New service",
+    "deploy": "Deployment",
+    "decommission": "Decommission",
+    "reconcile": "Reconcile",
+    "golden-path-upgrade": "Golden-path upgrade",
+    "pipeline-rollout": "Pipeline roll-out",
+    "observability-backfill": "Observability backfill",
+}
+
+
+def title(req: ProvisioningRequest) -> str:
+    """What the request is, in words: 'Object storage bucket', not 's3-bucket'."""
+    if resource_type := RESOURCE_TYPES.get(req.type):
+        return resource_type.title
+    return REQUEST_TITLES.get(req.type, req.type)
+
+
 def succeeded(req: ProvisioningRequest, resources: list[ProvisionedResource]) -> Outcome:
     """The headline and links for a succeeded request, by what kind of request it was."""
     if req.type == "service":

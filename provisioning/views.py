@@ -104,6 +104,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     waiting = req.state == RequestState.AWAITING_APPROVAL
     context = {
         "req": req,
+        "title": outcome.title(req),
         # A backfill's steps carry whole bundles; the live log polls every 2 s and never shows them.
         "steps": list(req.steps.defer("resource")),
         "events": list(req.events.all()),

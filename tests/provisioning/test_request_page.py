@@ -33,6 +33,7 @@ def test_a_succeeded_resource_request_says_what_is_ready_and_links_to_the_servic
     engine.apply(request.pk, "w1")
     html = member.get(request.get_absolute_url()).content.decode()
     assert "Object storage bucket for petstore is ready in dev" in html
+    assert f"Request #{request.pk}: Object storage bucket for petstore</h1>" in html
     assert 'href="/catalog/services/default/petstore/#section-resources"' in html
     assert "payments-petstore-dev-assets" in html
 
