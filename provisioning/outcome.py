@@ -94,7 +94,7 @@ def _service(req: ProvisioningRequest) -> Outcome:
     service_page = req.component.get_absolute_url() if req.component_id else ""
     next_steps = [
         Link(
-            f"Request a {RESOURCE_TYPES[slug].title.lower()}",
+            f"Request {_a(RESOURCE_TYPES[slug].title)}",
             f"{reverse('provisioning:request_form', args=[slug])}?service={name}",
         )
         for slug in ("postgres-database", "queue", "s3-bucket")
@@ -113,6 +113,14 @@ def _service(req: ProvisioningRequest) -> Outcome:
             ),
         ]
     return Outcome(f"{name} is deployed to {env}", links, next_steps)
+
+
+def _a(title: str) -> str:
+    """'an object storage bucket', 'a PostgreSQL database': the article, and the title in
+    lowercase unless its first word is a name."""
+    first = title.split()[0]
+    words = title if first[1:] != first[1:].lower() else title[0].lower() + title[1:]
+    return f"{'an' if words[0].lower() in 'aeiou' else 'a'} {words}"
 
 
 def approvers(req: ProvisioningRequest) -> list[str]:

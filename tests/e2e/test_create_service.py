@@ -61,7 +61,7 @@ def test_create_a_service_from_the_home_page(
     # Said in words, with where to go next: not just a "Succeeded" badge.
     expect(page.get_by_role("heading", name="checkout is deployed to staging")).to_be_visible()
     expect(page.get_by_role("link", name="Its repository")).to_be_visible()
-    expect(page.get_by_role("link", name="Request a postgresql database")).to_be_visible()
+    expect(page.get_by_role("link", name="Request a PostgreSQL database")).to_be_visible()
     expect(page.get_by_role("link", name="Promote it to production")).to_be_visible()
     page.get_by_role("link", name="Open checkout's page").click()
     page.wait_for_url("**/catalog/services/default/checkout/")
