@@ -22,6 +22,10 @@ def resources_section(request: HttpRequest, component) -> dict:
     return {
         "resources": [r for r in resources if not r.is_service_plumbing],
         "plumbing": [r for r in resources if r.is_service_plumbing],
+        "plumbing_to_reconcile": any(
+            r.is_service_plumbing and r.state in {ResourceState.DRIFTED, ResourceState.MISSING}
+            for r in resources
+        ),
         "has_aws": any(r.provider == "aws" for r in resources),
         "can_request": component.owner_id is not None
         and access.can(request.user, "request.create", component),

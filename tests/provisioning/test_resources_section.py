@@ -50,3 +50,10 @@ def test_decommissioning_wiring_by_url_is_refused_with_the_reason(owner_client, 
     assert response.status_code == 403
     assert "goes only with the whole service" in response.content.decode()
     assert not ProvisioningRequest.objects.exists()
+
+
+def test_drifted_wiring_can_still_be_reconciled(owner_client, petstore, service_rows):
+    overlay = service_rows["gitops:apps/petstore/overlays/prod"]
+    ProvisionedResource.objects.filter(pk=overlay.pk).update(state="drifted")
+    html = owner_client.get(petstore.get_absolute_url()).content.decode()
+    assert f'action="/provisioning/resources/{overlay.pk}/reconcile/"' in html

@@ -81,3 +81,15 @@ def test_a_json_mistake_says_its_line_column_and_what_to_do(admin_client, python
 def name_kept_as_typed(page: str) -> bool:
     """The textarea gives back what was typed, so the mistake can be fixed in place."""
     return "name: 'port'" in page
+
+
+def test_only_platform_admins_reach_the_preview(client, personas, golden_paths, python_http):
+    client.force_login(personas.owner)
+    response = client.post(PREVIEW.format(python_http.pk), change_data(python_http))
+    assert response.status_code in {302, 403}
+    assert "Nothing is saved" not in response.content.decode()
+
+
+def test_opening_the_preview_address_goes_back_to_the_form(admin_client, python_http):
+    response = admin_client.get(PREVIEW.format(python_http.pk))
+    assert response.status_code == 302 and response["Location"] == CHANGE.format(python_http.pk)
