@@ -193,3 +193,15 @@ def test_a_forged_plan_token_is_not_trusted(member):
     response = member.post(FORM, {**form_data(), "planned": "forged", "action": "create"})
     assert "read the plan first" in response.content.decode()
     assert not ProvisioningRequest.objects.exists()
+
+
+def test_a_plan_from_an_older_golden_path_version_is_shown_again(member, golden_paths):
+    from provisioning.golden_paths.services import get_published, save_new_golden_path_version
+
+    token = planned_token(member, form_data())
+    v1 = get_published("python-http")
+    files = [{"path": f.path, "content": f.content} for f in v1.files.all()]
+    save_new_golden_path_version(v1, {"name": v1.name}, files)
+    response = member.post(FORM, {**form_data(), "planned": token, "action": "create"})
+    assert "the platform team published Python HTTP service v2" in response.content.decode()
+    assert not ProvisioningRequest.objects.exists()
