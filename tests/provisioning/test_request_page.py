@@ -68,3 +68,11 @@ def test_the_log_and_the_message_say_what_happened_in_words(member, client, pers
     assert log[1].startswith(
         "Waiting for approval: Production requests need a team lead's approval"
     )
+
+
+def test_the_lead_is_told_they_can_approve(member, client, personas):
+    request = submit(member, "prod")
+    client.force_login(personas.owner)
+    html = client.get(request.get_absolute_url()).content.decode()
+    assert "You can: read the plan, then press Approve below." in html
+    assert ">Approve</button>" in html
