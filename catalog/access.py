@@ -155,7 +155,10 @@ RULES: dict[str, Callable] = {
     "request.cancel": _cancel,
     "request.retry": _retry,
     "resource.reconcile": _admin_or_member,
-    "resource.decommission": _admin_or_member,  # may wait: decommission_needs_approval()
+    # may wait: decommission_needs_approval(); a service's own wiring goes only with it
+    "resource.decommission": lambda user, resource: (
+        _admin_or_member(user, resource) and not getattr(resource, "is_service_plumbing", False)
+    ),
     # golden-path services
     "service.deploy": _deploy,
     "service.upgrade": _admin_or_member,

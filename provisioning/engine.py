@@ -270,7 +270,8 @@ def _finish(request, state: str, failure: str) -> None:
     ProvisioningRequest.objects.filter(pk=request.pk).update(
         state=state, failure=failure, finished_at=timezone.now(), heartbeat_at=None
     )
-    record(request, "worker", EventKind.TRANSITION, state if not failure else f"{state}: {failure}")
+    said = f"Failed: {failure}" if failure else f"{state.capitalize()}: every step is done"
+    record(request, "worker", EventKind.TRANSITION, said)
     after_request(request)
 
 

@@ -4,8 +4,9 @@ from django.http import HttpRequest
 
 from catalog import access
 from provisioning.choices import ResourceState
-from provisioning.models import ProvisionedResource
+from provisioning.models import Environment, ProvisionedResource
 from provisioning.resource_types import RESOURCE_TYPES
+from provisioning.services import environment_in_name
 
 
 def resources_section(request: HttpRequest, component) -> dict:
@@ -15,8 +16,16 @@ def resources_section(request: HttpRequest, component) -> dict:
         .select_related("environment")
     )
     resources = list(resources)
+    names = {e.name: str(e) for e in Environment.objects.all()} if resources else {}
+    for r in resources:
+        r.environment_label = _environment_label(r, names)
     return {
-        "resources": resources,
+        "resources": [r for r in resources if not r.is_service_plumbing],
+        "plumbing": [r for r in resources if r.is_service_plumbing],
+        "plumbing_to_reconcile": any(
+            r.is_service_plumbing and r.state in {ResourceState.DRIFTED, ResourceState.MISSING}
+            for r in resources
+        ),
         "has_aws": any(r.provider == "aws" for r in resources),
         "can_request": component.owner_id is not None
         and access.can(request.user, "request.create", component),
@@ -29,3 +38,14 @@ def resources_section(request: HttpRequest, component) -> dict:
         },
         "resource_types": RESOURCE_TYPES.values(),
     }
+
+
+def _environment_label(resource, names: dict[str, str]) -> str:
+    """The row's real environment: a GitOps overlay or deployment names its own, and the
+    repository, the base, the Argo CD applications and the catalog entry serve every one."""
+    if not resource.is_service_plumbing:
+        return str(resource.environment)
+    named = environment_in_name(resource.provider, resource.kind, resource.name)
+    if named is None:
+        return "every environment"
+    return names.get(named, named)

@@ -124,7 +124,12 @@ def submit_request(
                 )
                 for i, r in enumerate(plan.resources)
             )
-            record(request, user.get_username(), EventKind.TRANSITION, f"planned: {plan.summary}")
+            record(
+                request,
+                user.get_username(),
+                EventKind.TRANSITION,
+                f"Requested by {user.get_username()}: {plan.summary}",
+            )
             _queue_or_hold(request, user.get_username())
     except IntegrityError as exc:
         if key and (
@@ -211,12 +216,12 @@ def _queue_or_hold(request: ProvisioningRequest, actor: str) -> None:
         request.save(update_fields=["state"])
         record(
             request,
-            actor,
+            "portal",
             EventKind.TRANSITION,
-            f"awaiting approval: {request.needs_approval_reason}",
+            f"Waiting for approval: {request.needs_approval_reason}; nothing is made until then",
         )
     else:
-        enqueue(request, actor, "queued")
+        enqueue(request, "portal", "Queued: a worker starts on it next")
 
 
 def enqueue(request: ProvisioningRequest, actor: str, why: str) -> None:
@@ -246,7 +251,10 @@ def approve_request(request: ProvisioningRequest, approver) -> bool:
         return False
     request.refresh_from_db()
     enqueue(
-        request, approver.get_username(), f"approved (asked by {request.requester.get_username()})"
+        request,
+        approver.get_username(),
+        f"Approved by {approver.get_username()} (asked by {request.requester.get_username()}); "
+        "applying now",
     )
     _audit_transition(approver, "request.approve", request)
     return True
@@ -270,7 +278,12 @@ def cancel_request(request: ProvisioningRequest, user) -> bool:
     ).update(state=RequestState.CANCELLED, finished_at=timezone.now())
     if changed:
         ProvisionedResource.objects.filter(request=request, state=ResourceState.PENDING).delete()
-        record(request, user.get_username(), EventKind.TRANSITION, "cancelled")
+        record(
+            request,
+            user.get_username(),
+            EventKind.TRANSITION,
+            f"Cancelled by {user.get_username()}: nothing was made",
+        )
         request.state = RequestState.CANCELLED
         _audit_transition(user, "request.cancel", request)
     return bool(changed)
@@ -286,7 +299,11 @@ def retry_request(request: ProvisioningRequest, user) -> bool:
         return False
     request.refresh_from_db()
     request.steps.filter(state=StepState.FAILED).update(state=StepState.PENDING, attempts=0)
-    enqueue(request, user.get_username(), f"retried by {user.get_username()} from the failed step")
+    enqueue(
+        request,
+        user.get_username(),
+        f"Retried by {user.get_username()} from the failed step; applying now",
+    )
     _audit_transition(user, "request.retry", request)
     return True
 
@@ -365,7 +382,10 @@ def follow_up_request(user, resource: ProvisionedResource, action: str) -> Provi
         )
         ProvisionedResource.objects.filter(pk=resource.pk).update(request=request)
         record(
-            request, user.get_username(), EventKind.TRANSITION, f"planned: {action} {resource.name}"
+            request,
+            user.get_username(),
+            EventKind.TRANSITION,
+            f"Requested by {user.get_username()}: {action} {resource.kind} {resource.name}",
         )
         _queue_or_hold(request, user.get_username())
     return request
@@ -409,7 +429,12 @@ def submit_steps(
             )
             for i, r in enumerate(resources)
         )
-        record(request, user.get_username(), EventKind.TRANSITION, f"planned: {summary}")
+        record(
+            request,
+            user.get_username(),
+            EventKind.TRANSITION,
+            f"Requested by {user.get_username()}: {summary}",
+        )
         _queue_or_hold(request, user.get_username())
     return request
 
@@ -430,5 +455,5 @@ def start_planned_request(
         RequestStep(request=request, position=i, name=title[:200], resource=r.to_json())
         for i, (title, r) in enumerate(steps)
     )
-    record(request, actor, EventKind.TRANSITION, f"planned: {summary}")
+    record(request, actor, EventKind.TRANSITION, f"Requested by {actor}: {summary}")
     _queue_or_hold(request, actor)

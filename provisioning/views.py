@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog import access
 from catalog.access import get_entity_or_404
 from idp_portal.htmx import is_partial, vary_on_htmx
-from provisioning import services
+from provisioning import outcome, services
 from provisioning.choices import RequestState, ResourceState
 from provisioning.drivers.base import PlannedResource
 from provisioning.drivers.registry import connection_statuses
@@ -100,12 +100,21 @@ def request_form(request: HttpRequest, type_slug: str) -> HttpResponse:
 @require_GET
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     req = get_request_for_user(request.user, pk)
+    resources = list(req.resources.all())
+    waiting = req.state == RequestState.AWAITING_APPROVAL
     context = {
         "req": req,
+        "title": outcome.title(req),
         # A backfill's steps carry whole bundles; the live log polls every 2 s and never shows them.
         "steps": list(req.steps.defer("resource")),
         "events": list(req.events.all()),
-        "resources": list(req.resources.all()),
+        "resources": resources,
+        "outcome": outcome.succeeded(req, resources)
+        if req.state == RequestState.SUCCEEDED
+        else None,
+        "approvers": outcome.approvers(req) if waiting else [],
+        # Waiting on a person changes slowly; work in progress changes every second or two.
+        "poll_every": "" if req.is_terminal else ("10s" if waiting else "2s"),
         # The buttons are the policy's answers: a button shown is a button that works.
         "can_approve": access.can(request.user, "request.approve", req),
         "can_cancel": access.can(request.user, "request.cancel", req),
@@ -137,9 +146,9 @@ REQUEST_ACTIONS = {
     ),
 }
 DONE_MESSAGES = {
-    "approve": "approved: a worker picks it up now",
-    "cancel": "cancelled: nothing was made",
-    "retry": "retried from the failed step",
+    "approve": "Approved. A worker is applying it now: this page shows each step as it happens.",
+    "cancel": "Cancelled: nothing was made, and its names are free again.",
+    "retry": "Retrying from the failed step; the steps that succeeded are not run again.",
 }
 
 
@@ -152,13 +161,18 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     state = req.get_state_display().lower()
     # A second click (the request moved on) is a no-op with a message, not a 403.
     if req.state not in _ACTIONABLE[action]:
-        messages.info(request, f"Request #{req.pk} is {state}: nothing to {action}.")
+        messages.info(
+            request, f"There is nothing to {action}: this request is already {state} (see below)."
+        )
         return redirect(req)
     access.require(request.user, policy_action, req, why)
     if perform(req, request.user):
-        messages.success(request, f"Request #{req.pk} {DONE_MESSAGES[action]}.")
+        messages.success(request, DONE_MESSAGES[action])
     else:
-        messages.info(request, f"Request #{req.pk} changed meanwhile: nothing to {action}.")
+        messages.info(
+            request,
+            f"There is nothing to {action}: the request changed meanwhile (see its state below).",
+        )
     return redirect(req)
 
 
@@ -192,13 +206,14 @@ def resource_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     resource = get_resource_for_user(request.user, pk)
     if action not in {"reconcile", "decommission"}:
         raise Http404("unknown action")
-    access.require(
-        request.user,
-        f"resource.{action}",
-        resource,
-        f"Only members of team {resource.team.display_name} or a platform admin can {action} "
-        f"{resource.name}.",
+    why = (
+        f"{resource.name} is part of {resource.component or 'its service'} itself: it goes only "
+        "with the whole service, never on its own. Ask the platform team to retire the service."
+        if action == "decommission" and resource.is_service_plumbing
+        else f"Only members of team {resource.team.display_name} or a platform admin can "
+        f"{action} {resource.name}."
     )
+    access.require(request.user, f"resource.{action}", resource, why)
     if resource.state == ResourceState.PENDING:
         messages.info(
             request, f"{resource.name} is still being created: wait for its request to finish."

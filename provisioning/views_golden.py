@@ -3,6 +3,7 @@
 import uuid
 
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,6 +18,10 @@ from provisioning.models import Environment, ServiceOrigin
 from provisioning.planning import PlanError
 
 FORM_TEMPLATE = "provisioning/create_service_form.html"
+# The plan shown carries the answers it was made from, signed; Create compares them with the
+# answers it receives, so a plan for one name never creates another (or the old one).
+PLAN_SALT = "provisioning.create_service.plan"
+PLAN_MAX_AGE = 24 * 3600
 
 
 @require_GET
@@ -69,18 +74,49 @@ def _plan_or_create(request, gp, form: NewServiceForm, deploy_to, context: dict)
     args = (gp, data["name"], team, data["description"], form.values(), deploy_to)
     try:
         if request.POST.get("action") == "create":
-            created = services.submit_new_service(
-                request.user, *args, idempotency_key=data.get("idempotency_key", "")
-            )
-            messages.success(request, f"Creating {data['name']}: request #{created.pk}.")
-            return redirect(created)
+            if not (stale := _stale_plan(request.POST.get("planned", ""), gp, form)):
+                created = services.submit_new_service(
+                    request.user, *args, idempotency_key=data.get("idempotency_key", "")
+                )
+                messages.success(
+                    request,
+                    f"Creating {data['name']}: this page shows each step as it happens.",
+                )
+                return redirect(created)
+            context["stale"] = stale
         context["plan"] = services.plan_new_service(*args)
+        planned = {"golden_path": f"{gp.slug}@{gp.version}", "inputs": form.planned_inputs()}
+        context["planned"] = signing.dumps(planned, salt=PLAN_SALT)
     except PlanError as exc:
         for field, problems in exc.errors.items():
             form.add_error(field if field in form.fields else None, problems)
     except provisioning.NameTaken as exc:
         form.add_error("name", str(exc))
     return None
+
+
+def _stale_plan(token: str, gp, form: NewServiceForm) -> str:
+    """Why Create must not go ahead with these answers ("" when they are the plan's)."""
+    try:
+        planned = signing.loads(token, salt=PLAN_SALT, max_age=PLAN_MAX_AGE)
+    except signing.BadSignature:
+        return (
+            "Nothing was created yet: read the plan first. It is below; check it, then press "
+            f"Create {form.cleaned_data['name']}."
+        )
+    if planned.get("golden_path") != f"{gp.slug}@{gp.version}":
+        return (
+            f"Nothing was created: the platform team published {gp.name} v{gp.version} after "
+            "your plan was shown. Below is the plan from the new version; check it, then press "
+            f"Create {form.cleaned_data['name']}."
+        )
+    if changes := form.changes_since(planned.get("inputs") or {}):
+        return (
+            f"Nothing was created: you changed {', '.join(changes)} after the plan was shown. "
+            "Below is the plan for what the form says now; check it, then press "
+            f"Create {form.cleaned_data['name']}."
+        )
+    return ""
 
 
 @require_GET

@@ -25,3 +25,24 @@ document.addEventListener("click", (event) => {
     button.closest("dialog")?.close();
   }
 });
+
+// <form data-discards-plan="#plan">: a plan is shown for the answers it was made from, so the
+// moment an answer changes the plan (and its Create button) is taken away, with the region's
+// data-discarded-text saying why. The server refuses a stale Create as well.
+function discardPlan(event) {
+  const form = event.target.closest?.("form[data-discards-plan]");
+  if (!form || !event.target.name || event.target.type === "hidden") {
+    return;
+  }
+  const region = form.querySelector(form.dataset.discardsPlan);
+  if (!region || !region.querySelector("[name='planned']")) {
+    return;
+  }
+  const notice = document.createElement("p");
+  notice.className = "notice";
+  notice.setAttribute("role", "status");
+  notice.textContent = region.dataset.discardedText;
+  region.replaceChildren(notice);
+}
+document.addEventListener("input", discardPlan);
+document.addEventListener("change", discardPlan);

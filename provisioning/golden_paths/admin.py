@@ -9,9 +9,12 @@ A newest published version shows how many services are behind it, and the list's
 the upgrade (golden paths) or roll-out (pipelines) that brings them to it.
 """
 
+import difflib
+import json
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect
@@ -54,6 +57,44 @@ def preview_of(gp: GoldenPath, files: dict[str, str] | None = None):
     return preview(_spec(gp, files), gp.parameters or [], _environments())
 
 
+JSON_HINTS = {
+    "Expecting property name enclosed in double quotes": "a key must be in double quotes, and "
+    "there may be no comma after the last item",
+    "Expecting ',' delimiter": "a comma is missing between two items, or a quote is not closed",
+    "Expecting value": "a value is missing or not JSON (strings take double quotes; true, "
+    "false and null are lowercase; no comma after the last item)",
+    "Expecting ':' delimiter": "a colon is missing after a key",
+    "Extra data": "there is text after the end: the whole spec is one list or object",
+    "Unterminated string starting at": "a string's closing double quote is missing",
+    "Invalid control character at": "a line break inside a string: write it as \\n",
+}
+
+
+class PrettyJSONField(forms.JSONField):
+    """JSON shown indented on many lines; a syntax error says its line, column and the fix."""
+
+    widget = forms.Textarea(attrs={"rows": 16, "cols": 80, "class": "vLargeTextField json-spec"})
+
+    def to_python(self, value):
+        if self.disabled or value in self.empty_values:
+            return super().to_python(value)
+        try:
+            json.loads(value, cls=self.decoder)
+        except json.JSONDecodeError as exc:
+            hint = JSON_HINTS.get(exc.msg, "")
+            raise ValidationError(
+                f"Not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+                + (f" ({hint})." if hint else "."),
+                code="invalid",
+            ) from None
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+
+
 class GoldenPathForm(forms.ModelForm):
     class Meta:
         model = GoldenPath
@@ -70,6 +111,12 @@ class GoldenPathForm(forms.ModelForm):
             "deployment_defaults",
             "observability_defaults",
         ]
+        field_classes = {
+            "parameters": PrettyJSONField,
+            "pipeline_settings": PrettyJSONField,
+            "deployment_defaults": PrettyJSONField,
+            "observability_defaults": PrettyJSONField,
+        }
 
     def clean_deployment_defaults(self):
         defaults = self.cleaned_data["deployment_defaults"]
@@ -147,6 +194,15 @@ class VersionedAdmin(admin.ModelAdmin):
                 "action on the list, or on the Golden-path updates page.",
                 messages.INFO,
             )
+
+    def response_change(self, request, obj):
+        """ "Save and continue editing" opens the version just saved: the edit made a new one
+        (obj.pk is now its id), and going back to the URL posted to would show the old one."""
+        if getattr(request, "_new_version", False) and "_continue" in request.POST:
+            opts = self.opts
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+            return redirect(url)
+        return super().response_change(request, obj)
 
     @admin.display(description="Services behind")
     def services_behind(self, obj):
@@ -253,7 +309,42 @@ class GoldenPathAdmin(VersionedAdmin):
             self.admin_site.admin_view(self.preview_view),
             name="provisioning_goldenpath_preview",
         )
-        return [preview_url, *super().get_urls()]
+        unsaved_url = path(
+            "<int:pk>/preview-unsaved/",
+            self.admin_site.admin_view(self.preview_unsaved_view),
+            name="provisioning_goldenpath_preview_unsaved",
+        )
+        return [preview_url, unsaved_url, *super().get_urls()]
+
+    def preview_unsaved_view(self, request, pk: int):
+        """What the change form's values would make, and how they differ from what is saved;
+        nothing is saved (the change form's "Preview unsaved changes" posts here)."""
+        saved = get_object_or_404(GoldenPath.objects.select_related("pipeline"), pk=pk)
+        change_url = reverse("admin:provisioning_goldenpath_change", args=[pk])
+        if request.method != "POST":
+            return redirect(change_url)
+        if not self.has_change_permission(request, saved):
+            raise PermissionDenied("Only platform admins who may edit golden paths preview them.")
+        edited = GoldenPath.objects.select_related("pipeline").get(pk=pk)
+        form = self.get_form(request, edited, change=True)(request.POST, instance=edited)
+        formsets, _ = self._create_formsets(request, edited, change=True)
+        valid = form.is_valid() and all(f.is_valid() for f in formsets)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Preview of your unsaved edit to {saved.name}",
+            "opts": self.model._meta,
+            "saved": saved,
+            "change_url": change_url,
+            "errors": [] if valid else unsaved_errors(form, formsets),
+        }
+        if form.is_valid():
+            files = edited_files(formsets)
+            context |= {
+                "field_changes": field_changes(form, saved),
+                "file_changes": file_changes({f.path: f.content for f in saved.files.all()}, files),
+                "result": preview_of(edited, files),
+            }
+        return TemplateResponse(request, "provisioning/golden/admin_unsaved_preview.html", context)
 
     def preview_view(self, request, pk: int):
         gp = get_object_or_404(GoldenPath.objects.select_related("pipeline"), pk=pk)
@@ -273,6 +364,8 @@ class GoldenPathAdmin(VersionedAdmin):
         }
         return TemplateResponse(request, "provisioning/golden/admin_preview.html", context)
 
+    change_form_template = "provisioning/golden/admin_change_form.html"
+
     def save_related(self, request, form, formsets, change):
         if not getattr(request, "_new_version", False):
             return super().save_related(request, form, formsets, change)
@@ -291,3 +384,68 @@ class GoldenPathAdmin(VersionedAdmin):
         new = services.save_new_golden_path_version(current, fields, files)
         self._announce(request, current.version, new)
         form.instance.pk, form.instance.version = new.pk, new.version
+
+
+# --- the preview of an unsaved edit ----------------------------------------------------------
+
+
+def edited_files(formsets) -> dict[str, str]:
+    """The skeleton files as the inline forms hold them (deleted ones left out)."""
+    return {
+        f.cleaned_data["path"]: f.cleaned_data.get("content", "")
+        for formset in formsets
+        for f in formset.forms
+        if getattr(f, "cleaned_data", None)
+        and not f.cleaned_data.get("DELETE")
+        and f.cleaned_data.get("path")
+    }
+
+
+def unsaved_errors(form, formsets) -> list[str]:
+    """Every problem that would stop the save, as 'Field: what is wrong'."""
+    errors = [
+        f"{form.fields[name].label if name in form.fields else 'Golden path'}: {message}"
+        for name, messages_ in form.errors.items()
+        for message in messages_
+    ]
+    for formset in formsets:
+        errors += [str(e) for e in formset.non_form_errors()]
+        for f in formset.forms:
+            path_ = f.cleaned_data.get("path", "a file") if hasattr(f, "cleaned_data") else "a file"
+            errors += [f"{path_}: {m}" for messages_ in f.errors.values() for m in messages_]
+    return errors
+
+
+def _as_text(value) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, indent=2)
+    return "" if value is None else str(value)
+
+
+def _diff(before: str, after: str, name: str) -> str:
+    lines = difflib.unified_diff(
+        before.splitlines(), after.splitlines(), f"saved/{name}", f"edited/{name}", lineterm=""
+    )
+    return "\n".join(lines)
+
+
+def field_changes(form, saved: GoldenPath) -> list[tuple[str, str]]:
+    """(label, unified diff) for each field the edit changes."""
+    changes = []
+    for name in form.changed_data:
+        before, after = _as_text(getattr(saved, name)), _as_text(form.cleaned_data.get(name))
+        if before != after:
+            changes.append((str(form.fields[name].label), _diff(before, after, name)))
+    return changes
+
+
+def file_changes(before: dict[str, str], after: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(path, "added" | "removed" | "changed", unified diff) for each file the edit touches."""
+    changes = []
+    for path_ in sorted(before.keys() | after.keys()):
+        old, new = before.get(path_), after.get(path_)
+        if old == new:
+            continue
+        what = "added" if old is None else "removed" if new is None else "changed"
+        changes.append((path_, what, _diff(old or "", new or "", path_)))
+    return changes

@@ -54,6 +54,28 @@ class NewServiceForm(forms.Form):
         """The golden-path parameters, JSON-able, as templates read them ({{ values.x }})."""
         return {name: self.cleaned_data.get(name) for name in self.parameter_names}
 
+    def planned_inputs(self) -> dict:
+        """Every answer the plan depends on, JSON-able: what a shown plan was made from."""
+        keys = ["name", "owner", "description", *self.parameter_names]
+        return {key: self.cleaned_data.get(key) for key in keys}
+
+    def changes_since(self, planned: dict) -> list[str]:
+        """Each answer that differs from `planned`, in words: 'Service name (a → b)'."""
+        changes = []
+        for key, now in self.planned_inputs().items():
+            if key in planned and planned[key] != now:
+                label = self.fields[key].label or key
+                changes.append(f"{label} ({_shown(planned[key])} → {_shown(now)})")
+            elif key not in planned:
+                changes.append(str(self.fields[key].label or key))
+        return changes
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "empty" if value in ("", None) else str(value)
+
 
 def parameter_field(spec: dict) -> forms.Field:
     """A form field with the spec's label, help text, default and validation."""

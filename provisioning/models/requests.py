@@ -232,3 +232,9 @@ class ProvisionedResource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name}"
+
+    @property
+    def is_service_plumbing(self) -> bool:
+        """A service's own wiring (its repository, GitOps files, catalog entry, deployments):
+        made with the service and gone with it, never decommissioned one by one."""
+        return self.provider in {"git", "portal"}

@@ -121,8 +121,12 @@ class PortalClient:
             "description": f"Benchmark service {sample.name}",
             "idempotency_key": key[1] if key else uuid.uuid4().hex,
             "csrfmiddlewaretoken": self._csrf(),
-            "action": "create",
+            "action": "preview",
         }
+        # Create goes through only with the answers of a plan that was shown.
+        shown = self._send("POST", path, data=data).text
+        planned = re.search(r'name="planned" value="([^"]+)"', shown)
+        data.update(action="create", planned=planned[1] if planned else "")
         sample.clicked_at = time.time()
         response = self._send("POST", path, data=data, allow_redirects=False)
         sample.accepted_s = time.time() - sample.clicked_at

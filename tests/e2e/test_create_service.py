@@ -58,6 +58,17 @@ def test_create_a_service_from_the_home_page(
     expect(page.locator("#request-state")).to_contain_text("Succeeded", timeout=10_000)
     shot(page, "4-request")
     assert Component.objects.filter(name="checkout").exists()
-    page.goto(f"{live_server.url}/catalog/services/default/checkout/")
+    # Said in words, with where to go next: not just a "Succeeded" badge.
+    expect(page.get_by_role("heading", name="checkout is deployed to staging")).to_be_visible()
+    expect(page.get_by_role("link", name="Its repository")).to_be_visible()
+    expect(page.get_by_role("link", name="Request a PostgreSQL database")).to_be_visible()
+    expect(page.get_by_role("link", name="Promote it to production")).to_be_visible()
+    page.get_by_role("link", name="Open checkout's page").click()
+    page.wait_for_url("**/catalog/services/default/checkout/")
     assert "Promote to Prod" in page.content()
+    # The service's own plumbing is not ten "Decommission" buttons labelled "Staging".
+    expect(page.get_by_role("button", name="Decommission")).to_have_count(0)
+    page.get_by_text("checkout's own wiring").click()
+    overlay = page.get_by_role("row", name="gitops:apps/checkout/overlays/prod")
+    expect(overlay.get_by_role("cell").nth(2)).to_have_text("Production")
     shot(page, "5-service")

@@ -56,7 +56,7 @@ def test_apply_runs_every_step_and_records_the_log(personas, petstore, dev, reco
     assert set(request.resources.values_list("state", flat=True)) == {ResourceState.ACTIVE}
     log = [e.message for e in request.events.all()]
     assert any("ensure sqs-queue payments-petstore-dev-events-dlq" in m for m in log)
-    assert log[-1] == "succeeded"
+    assert log[-1] == "Succeeded: every step is done"
 
 
 def test_a_second_message_for_the_same_request_does_nothing(

@@ -1,5 +1,7 @@
 """Create a service: golden-path cards → parameters (live name check) → plan → create."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +26,18 @@ def form_data(**extra):
         "idempotency_key": "key-1",
         **extra,
     }
+
+
+def planned_token(client, data: dict) -> str:
+    """Show the plan as the page does and return the answers it was made from (signed)."""
+    html = client.post(FORM, {**data, "action": "preview"}, headers=HTMX).content.decode()
+    return re.search(r'name="planned" value="([^"]+)"', html)[1]
+
+
+def create(client, **extra):
+    """Show the plan, then press Create under it."""
+    data = form_data(**extra)
+    return client.post(FORM, {**data, "planned": planned_token(client, data), "action": "create"})
 
 
 @pytest.fixture
@@ -101,7 +115,7 @@ def test_a_bad_name_is_explained_next_to_the_field_and_nothing_is_made(member):
 
 
 def test_create_submits_the_request_and_lands_on_its_live_page(member):
-    response = member.post(FORM, {**form_data(), "action": "create"})
+    response = create(member)
     request = ProvisioningRequest.objects.get()
     assert response.status_code == 302 and response["Location"] == request.get_absolute_url()
     assert request.type == "service" and request.service_name == "checkout"
@@ -110,14 +124,18 @@ def test_create_submits_the_request_and_lands_on_its_live_page(member):
 
 
 def test_a_double_submit_makes_one_request(member):
-    member.post(FORM, {**form_data(), "action": "create"})
-    member.post(FORM, {**form_data(), "action": "create"})
+    data = {**form_data(), "planned": planned_token(member, form_data()), "action": "create"}
+    member.post(FORM, data)
+    member.post(FORM, data)
     assert ProvisioningRequest.objects.count() == 1
 
 
 def test_a_second_service_of_the_same_name_is_refused(member):
-    member.post(FORM, {**form_data(), "action": "create"})
-    response = member.post(FORM, {**form_data(idempotency_key="key-2"), "action": "create"})
+    token = planned_token(member, form_data())
+    member.post(FORM, {**form_data(), "planned": token, "action": "create"})
+    response = member.post(
+        FORM, {**form_data(idempotency_key="key-2"), "planned": token, "action": "create"}
+    )
     assert "is being created by team" in response.content.decode()
     assert ProvisioningRequest.objects.count() == 1
 
@@ -138,3 +156,52 @@ def test_an_unknown_golden_path_is_404(member):
 def test_wrong_method_is_refused(member):
     assert member.put(FORM).status_code == 405
     assert member.post(START).status_code == 405
+
+
+def test_create_under_the_plan_summary_comes_before_the_file_listings(member):
+    html = member.post(FORM, {**form_data(), "action": "preview"}, headers=HTMX).content.decode()
+    button = html.index(">Create checkout</button>")
+    assert html.index("<h2>The plan</h2>") < button < html.index("app/server.py")
+    assert html.index("<details") > button  # the 50 files are after it, behind a disclosure
+
+
+def test_a_stale_plan_never_creates_the_old_answers(member):
+    planned = form_data(name="stale-first")
+    token = planned_token(member, planned)
+    changed = form_data(name="stale-second", python_version="3.11")
+    response = member.post(FORM, {**changed, "planned": token, "action": "create"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not ProvisioningRequest.objects.exists() and not ServiceOrigin.objects.exists()
+    assert "Nothing was created: you changed Service name (stale-first → stale-second)" in html
+    assert "Python version (3.12 → 3.11)" in html
+    assert ">Create stale-second</button>" in html  # the plan for what the form says now
+    fresh = re.search(r'name="planned" value="([^"]+)"', html)[1]
+    member.post(FORM, {**changed, "planned": fresh, "action": "create"})
+    assert ProvisioningRequest.objects.get().service_name == "stale-second"
+    assert ServiceOrigin.objects.get().values["python_version"] == "3.11"
+
+
+def test_create_without_a_plan_shows_the_plan_first(member):
+    response = member.post(FORM, {**form_data(), "action": "create"})
+    html = response.content.decode()
+    assert "Nothing was created yet: read the plan first" in html
+    assert ">Create checkout</button>" in html and not ProvisioningRequest.objects.exists()
+
+
+def test_a_forged_plan_token_is_not_trusted(member):
+    response = member.post(FORM, {**form_data(), "planned": "forged", "action": "create"})
+    assert "read the plan first" in response.content.decode()
+    assert not ProvisioningRequest.objects.exists()
+
+
+def test_a_plan_from_an_older_golden_path_version_is_shown_again(member, golden_paths):
+    from provisioning.golden_paths.services import get_published, save_new_golden_path_version
+
+    token = planned_token(member, form_data())
+    v1 = get_published("python-http")
+    files = [{"path": f.path, "content": f.content} for f in v1.files.all()]
+    save_new_golden_path_version(v1, {"name": v1.name}, files)
+    response = member.post(FORM, {**form_data(), "planned": token, "action": "create"})
+    assert "the platform team published Python HTTP service v2" in response.content.decode()
+    assert not ProvisioningRequest.objects.exists()

@@ -1,0 +1,137 @@
+"""What a request did and who it waits for, in words, for the request page.
+
+A newcomer reads a finished request's page to learn what now exists and where to go next, and
+a waiting request's page to learn whom to ask; "Succeeded" or "Awaiting approval" alone says
+neither.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from catalog import access
+from catalog.choices import TeamRole
+from provisioning.models import ProvisionedResource, ProvisioningRequest
+from provisioning.resource_types import RESOURCE_TYPES
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    headline: str
+    links: list[Link] = field(default_factory=list)
+    next_steps: list[Link] = field(default_factory=list)
+    made: list[ProvisionedResource] = field(default_factory=list)
+
+
+REQUEST_TITLES = {
+    "service": "New service",
+    "deploy": "Deployment",
+    "decommission": "Decommission",
+    "reconcile": "Reconcile",
+    "golden-path-upgrade": "Golden-path upgrade",
+    "pipeline-rollout": "Pipeline roll-out",
+    "observability-backfill": "Observability backfill",
+}
+
+
+def title(req: ProvisioningRequest) -> str:
+    """What the request is, in words: 'Object storage bucket', not 's3-bucket'."""
+    if resource_type := RESOURCE_TYPES.get(req.type):
+        return resource_type.title
+    return REQUEST_TITLES.get(req.type, req.type)
+
+
+def succeeded(req: ProvisioningRequest, resources: list[ProvisionedResource]) -> Outcome:
+    """The headline and links for a succeeded request, by what kind of request it was."""
+    if req.type == "service":
+        return _service(req)
+    if req.type == "deploy":
+        tag = (req.parameters.get("tag") or "its first build")[:14]
+        env = _env(req)
+        return Outcome(f"{req.service_name}:{tag} is deployed to {env}", _service_links(req))
+    if req.type == "decommission":
+        return Outcome(
+            f"{_subject(req)} is decommissioned: it no longer exists", _service_links(req)
+        )
+    if req.type == "reconcile":
+        return Outcome(f"{_subject(req)} matches its plan again", _service_links(req))
+    if resource_type := RESOURCE_TYPES.get(req.type):
+        headline = f"{resource_type.title} for {req.service_name} is ready in {_env(req)}"
+        return Outcome(headline, _service_links(req, "#section-resources"), made=resources)
+    return Outcome(f"Done: {req.plan.get('summary') or req.type}", _service_links(req))
+
+
+def _env(req: ProvisioningRequest) -> str:
+    return req.environment.name if req.environment_id else "every environment"
+
+
+def _subject(req: ProvisioningRequest) -> str:
+    step = req.steps.first()
+    resource = (step.resource or {}) if step else {}
+    return f"{resource.get('kind', 'the resource')} {resource.get('name', '')}".strip()
+
+
+def _service_links(req: ProvisioningRequest, anchor: str = "") -> list[Link]:
+    if not req.component_id:
+        return []
+    return [Link(f"Open {req.component.name}'s page", req.component.get_absolute_url() + anchor)]
+
+
+def _service(req: ProvisioningRequest) -> Outcome:
+    name, env = req.service_name, req.plan.get("deploy_to") or _env(req)
+    links = _service_links(req)
+    if req.component_id and req.component.repository_url:
+        url = req.component.repository_url
+        links.append(Link("Its repository", url, f"clone it: git clone {url}"))
+    service_page = req.component.get_absolute_url() if req.component_id else ""
+    next_steps = [
+        Link(
+            f"Request {_a(RESOURCE_TYPES[slug].title)}",
+            f"{reverse('provisioning:request_form', args=[slug])}?service={name}",
+        )
+        for slug in ("postgres-database", "queue", "s3-bucket")
+        if slug in RESOURCE_TYPES
+    ]
+    if service_page:
+        next_steps += [
+            Link(
+                "Promote it to production",
+                f"{service_page}#section-deployments",
+                "from Environments & deployments; a team lead approves it",
+            ),
+            Link(
+                "See its dashboards, logs, metrics and alerts",
+                f"{service_page}#section-observability",
+            ),
+        ]
+    return Outcome(f"{name} is deployed to {env}", links, next_steps)
+
+
+def _a(title: str) -> str:
+    """'an object storage bucket', 'a PostgreSQL database': the article, and the title in
+    lowercase unless its first word is a name."""
+    first = title.split()[0]
+    words = title if first[1:] != first[1:].lower() else title[0].lower() + title[1:]
+    return f"{'an' if words[0].lower() in 'aeiou' else 'a'} {words}"
+
+
+def approvers(req: ProvisioningRequest) -> list[str]:
+    """Who may approve `req`, as the policy answers for the owning team's leads."""
+    if not req.team_id:
+        return []
+    leads = get_user_model().objects.filter(
+        team_memberships__team_id=req.team_id, team_memberships__role=TeamRole.LEAD
+    )
+    return [
+        user.get_full_name() or user.get_username()
+        for user in leads.order_by("username")
+        if access.can(user, "request.approve", req)
+    ]
