@@ -21,24 +21,33 @@ TAG_CHARS_RE = re.compile(r"^[\w +=.:/@-]*$")
 MAX_TAGS = 50
 
 
+MAX_PURPOSE_LENGTH = 20
+
+
 @dataclass(frozen=True)
 class NamingPolicy:
     pattern: str = "{team}-{service}-{env}-{purpose}"
     required_tags: tuple[str, ...] = ("team", "service", "environment", "cost-center", "managed-by")
     managed_by: str = "idp-portal"
-    max_purpose_length: int = 20
+    max_purpose_length: int = MAX_PURPOSE_LENGTH
 
 
-def purpose_problems(purpose: str, max_length: int = 20) -> list[str]:
+def purpose_rule(max_length: int = MAX_PURPOSE_LENGTH) -> str:
+    """The purpose rule in words: the form's help text and every purpose error quote it."""
+    return (
+        f"lowercase letters, digits and single hyphens, starting with a letter, "
+        f"at most {max_length} characters"
+    )
+
+
+def purpose_problems(purpose: str, max_length: int = MAX_PURPOSE_LENGTH) -> list[str]:
+    rule = purpose_rule(max_length)
     if not purpose:
-        return ["give the resource a purpose, e.g. assets, uploads, events"]
+        return [f"give the resource a purpose ({rule}), e.g. assets, uploads or events"]
     if len(purpose) > max_length:
-        return [f"'{purpose}' is {len(purpose)} characters: use at most {max_length}"]
+        return [f"'{purpose}' is {len(purpose)} characters: shorten it to {max_length} or fewer"]
     if not PURPOSE_RE.match(purpose):
-        return [
-            "use lowercase letters, digits and single hyphens, starting with a letter "
-            "(e.g. 'assets' or 'user-uploads')"
-        ]
+        return [f"'{purpose}' won't do: use {rule}, e.g. 'assets' or 'user-uploads'"]
     return []
 
 

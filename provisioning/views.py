@@ -40,19 +40,28 @@ def index(request: HttpRequest) -> HttpResponse:
 def _form_for(request: HttpRequest, resource_type, data=None):
     services_owned = list(owned_components(request.user).values_list("name", flat=True))
     environments = list(Environment.objects.all())
+    unavailable = resource_type.unavailable_environments(environments)
+    available = [e for e in environments if e.name not in unavailable]
     initial = {
         "service": request.GET.get("service", services_owned[0] if services_owned else ""),
-        "environment": environments[0].name if environments else "",
+        "environment": available[0].name if available else "",
         "idempotency_key": uuid.uuid4().hex,
     }
     form = resource_type.form(
-        data, initial=initial, services=services_owned, environments=environments
+        data,
+        initial=initial,
+        services=services_owned,
+        environments=environments,
+        unavailable=unavailable,
+        max_purpose_length=services.current_policy().max_purpose_length,
     )
-    return form, services_owned, environments
+    return form, services_owned, available
 
 
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest, type_slug: str) -> HttpResponse:
+    """The form, and its plan once asked for. An HTMX "Show the plan" re-renders the form with
+    the plan, so a field's error sits beside the field, not only under the button."""
     resource_type = RESOURCE_TYPES.get(type_slug)
     if resource_type is None:
         raise Http404("no such resource type")
@@ -66,35 +75,52 @@ def request_form(request: HttpRequest, type_slug: str) -> HttpResponse:
         "form": form,
         "has_services": bool(services_owned),
         "has_environments": bool(environments),
+        "unavailable": form.unavailable.values(),
     }
-    if request.method == "POST" and form.is_valid():
-        try:
-            component = get_component_for_request(request.user, form.cleaned_data["service"])
-            env = Environment.objects.get(name=form.cleaned_data["environment"])
-            if request.POST.get("action") == "submit":
-                created = services.submit_request(
-                    request.user,
-                    type_slug,
-                    component,
-                    env,
-                    form.parameters(),
-                    form.cleaned_data.get("idempotency_key", ""),
-                )
-                messages.success(request, f"Request #{created.pk} submitted.")
-                return redirect(created)
-            plan = services.plan_for(type_slug, component, env, form.parameters())
-            context.update(plan=plan, approval=services.approval_reason(env, plan))
-        except Environment.DoesNotExist:
-            form.add_error("environment", "no such environment: pick one from the list")
-        except PlanError as exc:
-            for field, problems in exc.errors.items():
-                form.add_error(field if field in form.fields else None, problems)
-        except services.NameTaken as exc:
-            form.add_error("purpose" if "purpose" in form.fields else None, str(exc))
+    posted = request.method == "POST" and form.is_valid()
+    if posted and (created := _plan_or_submit(request, type_slug, form, context)):
+        return created
     template = "provisioning/request_form.html"
     if is_partial(request):
-        template += "#preview"
+        template += "#request-form"
     return vary_on_htmx(render(request, template, context))
+
+
+def _plan_or_submit(request: HttpRequest, type_slug: str, form, context: dict):
+    """Plan (into `context`) or submit; every problem becomes an error on the field to change."""
+    try:
+        component = get_component_for_request(request.user, form.cleaned_data["service"])
+        env = Environment.objects.get(name=form.cleaned_data["environment"])
+        plan = services.plan_for(type_slug, component, env, form.parameters())
+        field = "purpose" if "purpose" in form.fields else "environment"
+        what_to_do = (
+            "pick another purpose"
+            if field == "purpose"
+            else f"{component.name} already has one in {env.display_name}: use it"
+        )
+        if taken := services.planned_name_taken(plan, what_to_do):
+            form.add_error(field, taken)
+        elif request.POST.get("action") == "submit":
+            created = services.submit_request(
+                request.user,
+                type_slug,
+                component,
+                env,
+                form.parameters(),
+                form.cleaned_data.get("idempotency_key", ""),
+            )
+            messages.success(request, f"Request #{created.pk} submitted.")
+            return redirect(created)
+        else:
+            context.update(plan=plan, approval=services.approval_reason(env, plan))
+    except Environment.DoesNotExist:
+        form.add_error("environment", "no such environment: pick one from the list")
+    except PlanError as exc:
+        for field, problems in exc.errors.items():
+            form.add_error(field if field in form.fields else None, problems)
+    except services.NameTaken as exc:
+        form.add_error("purpose" if "purpose" in form.fields else None, str(exc))
+    return None
 
 
 @require_GET
