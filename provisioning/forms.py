@@ -12,7 +12,8 @@ SIZE_CHOICES = [("small", "Small"), ("medium", "Medium"), ("large", "Large")]
 
 
 def plain_messages(field: forms.Field) -> forms.Field:
-    """Replace Django's stock error messages on `field` with ones that say what to do."""
+    """Replace Django's stock error messages on `field` with ones that say what to do; a
+    message the field's author wrote (`error_messages=`) is kept."""
     label = str(field.label or "this field")
     is_choice = isinstance(field, forms.ChoiceField) or isinstance(field.widget, forms.Select)
     messages = {
@@ -27,8 +28,19 @@ def plain_messages(field: forms.Field) -> forms.Field:
     }
     if isinstance(field, forms.IntegerField):
         messages.update(_number_messages(field))
-    field.error_messages.update(messages)
+    stock = _stock_messages(type(field))
+    for code, message in messages.items():
+        if field.error_messages.get(code, stock.get(code)) == stock.get(code):
+            field.error_messages[code] = message
     return field
+
+
+def _stock_messages(field_class: type) -> dict:
+    """Django's own messages for a field class, as Field.__init__ collects them."""
+    stock: dict = {}
+    for cls in reversed(field_class.__mro__):
+        stock.update(getattr(cls, "default_error_messages", {}))
+    return stock
 
 
 def _number_messages(field: forms.IntegerField) -> dict[str, str]:

@@ -51,6 +51,33 @@ def purpose_problems(purpose: str, max_length: int = MAX_PURPOSE_LENGTH) -> list
     return []
 
 
+SERVICE_NAME_MAX_LENGTH = 63
+# RFC 1035 labels: a service's name becomes its Kubernetes Deployment and Service.
+SERVICE_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+def service_name_rule() -> str:
+    """The service-name rule in words: the create form's help text and its errors quote it."""
+    return (
+        "lowercase letters, digits and '-', starting with a letter and ending with a letter or "
+        f"digit, at most {SERVICE_NAME_MAX_LENGTH} characters"
+    )
+
+
+def service_name_rule_problems(name: str) -> list[str]:
+    rule = service_name_rule()
+    if not name:
+        return [f"give the service a name: {rule}, e.g. checkout-api"]
+    if len(name) > SERVICE_NAME_MAX_LENGTH:
+        return [
+            f"'{name[:20]}…' is {len(name)} characters: shorten it to {SERVICE_NAME_MAX_LENGTH} "
+            "or fewer"
+        ]
+    if not SERVICE_NAME_RE.match(name):
+        return [f"'{name}' won't do: use {rule}, e.g. checkout-api"]
+    return []
+
+
 def render_name(policy: NamingPolicy, team: str, service: str, env: str, purpose: str = "") -> str:
     """The deterministic name of a resource; empty placeholders and their hyphens drop out."""
     values = {"team": team, "service": service, "env": env, "purpose": purpose}
