@@ -124,3 +124,15 @@ def test_the_plan_says_its_settings_in_words(newcomer, live_server):
     expect(plan).to_contain_text("Message retention: 4 days")
     expect(plan).to_contain_text("Dead-letter queue: payments-petstore-dev-events-dlq")
     expect(plan).not_to_contain_text("message_retention_seconds")
+
+
+def test_a_number_out_of_range_says_the_range_beside_the_field(newcomer, live_server):
+    open_form(newcomer, live_server, "Message queue")
+    newcomer.get_by_role("textbox", name="Purpose").fill("events")
+    days = newcomer.get_by_role("spinbutton", name="Keep messages for (days)")
+    days.fill("20")
+    newcomer.get_by_role("button", name="Show the plan").click()
+    expect(days).to_have_attribute("aria-invalid", "true")
+    expect(days).to_have_accessible_description(
+        re.compile(r"use a whole number from 1 to 14 \(you typed 20\)")
+    )
