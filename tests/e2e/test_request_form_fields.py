@@ -136,3 +136,16 @@ def test_a_number_out_of_range_says_the_range_beside_the_field(newcomer, live_se
     expect(days).to_have_accessible_description(
         re.compile(r"use a whole number from 1 to 14 \(you typed 20\)")
     )
+
+
+def test_changing_an_input_drops_the_plan_on_screen(newcomer, live_server):
+    open_form(newcomer, live_server, "Object storage bucket")
+    purpose = newcomer.get_by_role("textbox", name="Purpose")
+    purpose.fill("first")
+    newcomer.get_by_role("button", name="Show the plan").click()
+    expect(newcomer.get_by_role("button", name="Create 1 resource")).to_be_visible()
+    purpose.fill("second")
+    expect(newcomer.get_by_role("button", name="Create 1 resource")).to_have_count(0)
+    expect(newcomer.get_by_text("You changed the form: show the plan again")).to_be_visible()
+    newcomer.get_by_role("button", name="Show the plan").click()
+    expect(newcomer.get_by_role("table")).to_contain_text("payments-petstore-dev-second")

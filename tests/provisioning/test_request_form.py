@@ -169,3 +169,12 @@ def test_the_request_page_names_the_type_and_steps_in_words(member):
 def test_checkboxes_sit_inside_their_label(member):
     html = member.get(FORM).content.decode()
     assert re.search(r'<label for="id_versioning"><input type="checkbox"[^>]*> Keep old', html)
+
+
+def test_a_plan_on_screen_is_dropped_when_an_input_changes(member):
+    html = member.post(FORM, {**form_data(), "action": "preview"}, headers=HTMX).content.decode()
+    assert 'hx-trigger="input from:#request-inputs, change from:#request-inputs"' in html
+    dropped = member.post(FORM, {"action": "discard"}, headers=HTMX).content.decode()
+    assert dropped.lstrip().startswith('<section id="preview"')
+    assert "You changed the form: show the plan again" in dropped and "Create" not in dropped
+    assert not ProvisioningRequest.objects.exists()
