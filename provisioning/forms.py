@@ -108,11 +108,12 @@ class ResourceRequestForm(forms.Form):
                 choices=[(s, s) for s in services],
                 help_text=self.fields["service"].help_text,
             )
+        self.unavailable_note = unavailable_note(environments, self.unavailable)
         if environments:
             self.fields["environment"] = forms.ChoiceField(
                 label="Environment",
                 choices=[(e.name, _env_label(e, self.unavailable)) for e in environments],
-                help_text=_environment_help(environments, self.unavailable),
+                help_text=f"{ENVIRONMENT_HELP} {self.unavailable_note}".strip(),
                 widget=EnvironmentSelect(unavailable=self.unavailable),
             )
         for field in self.fields.values():
@@ -141,11 +142,19 @@ def _env_label(env, unavailable: dict[str, str]) -> str:
     return f"{env.display_name} (needs approval)" if env.requires_approval else env.display_name
 
 
-def _environment_help(environments: list, unavailable: dict[str, str]) -> str:
-    help_text = ENVIRONMENT_HELP
-    if unavailable:
-        help_text += " " + " ".join(f"{why}." for why in unavailable.values())
-    return help_text
+def unavailable_note(environments: list, unavailable: dict[str, str]) -> str:
+    """Why the greyed-out environments are: those refused for the same reason share one
+    sentence ("… in Staging and Production …")."""
+    titles = {e.name: e.display_name or e.name for e in environments}
+    groups: dict[str, list[str]] = {}
+    for name, why in unavailable.items():
+        groups.setdefault(why.replace(titles[name], "{env}"), []).append(titles[name])
+    reasons = [why.replace("{env}", _and(names)) for why, names in groups.items()]
+    return " ".join(f"{why[0].upper()}{why[1:]}." for why in reasons)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _purpose_help(max_length: int) -> str:

@@ -172,8 +172,8 @@ def network_placement_problem(env) -> str:
         return ""
     title = env.display_name or env.name
     return (
-        f"{title} is not set up for databases yet: it has no network placement (VPC and private "
-        f"subnets). Pick another environment, or ask the platform team to complete {title}"
+        f"not set up for databases yet in {title}: there is no network placement (VPC and "
+        f"private subnets). Pick another environment, or ask the platform team to complete {title}"
     )
 
 

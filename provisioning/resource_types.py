@@ -19,6 +19,11 @@ class ResourceType:
     # Why an environment cannot hold this type ("" when it can): the form marks it, the planner
     # refuses it, with the same words.
     placement_problem: Callable[[object], str] = lambda env: ""
+    noun: str = ""  # the title mid-sentence ("New PostgreSQL database"), when not just lowercase
+
+    @property
+    def in_a_sentence(self) -> str:
+        return self.noun or self.title.lower()
 
     def unavailable_environments(self, environments) -> dict[str, str]:
         """Environment name → why this type can't be requested there."""
@@ -51,6 +56,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             forms.PostgresDatabaseForm,
             planning.plan_postgres_database,
             planning.network_placement_problem,
+            "PostgreSQL database",
         ),
         ResourceType(
             "queue",
@@ -72,6 +78,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             ("kubernetes",),
             forms.KubernetesNamespaceForm,
             planning.plan_kubernetes_namespace,
+            noun="Kubernetes namespace",
         ),
         ResourceType(
             "secrets-path",

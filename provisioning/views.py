@@ -79,7 +79,7 @@ def request_form(request: HttpRequest, type_slug: str) -> HttpResponse:
         "form": form,
         "has_services": bool(services_owned),
         "has_environments": bool(environments),
-        "unavailable": form.unavailable.values(),
+        "unavailable": form.unavailable_note,
     }
     posted = request.method == "POST" and form.is_valid()
     if posted and (created := _plan_or_submit(request, type_slug, form, context)):
