@@ -15,6 +15,7 @@ from provisioning import services
 from provisioning.choices import RequestState, ResourceState
 from provisioning.drivers.base import PlannedResource
 from provisioning.drivers.registry import connection_statuses
+from provisioning.forms import unavailable_note
 from provisioning.lookups import (
     get_component_for_request,
     get_request_for_user,
@@ -30,8 +31,14 @@ from provisioning.resource_types import RESOURCE_TYPES
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     statuses = connection_statuses()
+    environments = list(Environment.objects.all())
     cards = [
-        {"type": t, "not_connected": [statuses[p][1] for p in t.providers if not statuses[p][0]]}
+        {
+            "type": t,
+            "not_connected": [statuses[p][1] for p in t.providers if not statuses[p][0]],
+            # Said on the card, before the form, so nobody picks what will be refused.
+            "unavailable": unavailable_note(environments, t.unavailable_environments(environments)),
+        }
         for t in RESOURCE_TYPES.values()
     ]
     return render(request, "provisioning/index.html", {"cards": cards})

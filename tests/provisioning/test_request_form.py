@@ -177,3 +177,10 @@ def test_a_plan_on_screen_is_dropped_when_an_input_changes(member):
     assert dropped.lstrip().startswith('<section id="preview"')
     assert "You changed the form: show the plan again" in dropped and "Create" not in dropped
     assert not ProvisioningRequest.objects.exists()
+
+
+def test_the_catalog_card_says_where_a_database_cannot_go(member, prod_and_dev):
+    place_databases_in(prod_and_dev[0])
+    html = member.get("/provisioning/").content.decode()
+    assert re.search("Not set up for databases yet in [^:]*Production", html)
+    assert "Development" not in re.search("Not set up for databases yet in [^:]*", html)[0]
