@@ -1,10 +1,81 @@
-"""Request forms: only compliant choices are offered; what can't be offered is checked."""
+"""Request forms: only compliant choices are offered; what can't be offered is checked.
+
+Every message a field can show is in the portal's voice and says what to do (`plain_messages`);
+Django's stock "This field is required." never reaches a person.
+"""
 
 from django import forms
 
-from provisioning.policy import purpose_problems
+from provisioning.policy import MAX_PURPOSE_LENGTH, purpose_problems, purpose_rule
 
 SIZE_CHOICES = [("small", "Small"), ("medium", "Medium"), ("large", "Large")]
+
+
+def plain_messages(field: forms.Field) -> forms.Field:
+    """Replace Django's stock error messages on `field` with ones that say what to do; a
+    message the field's author wrote (`error_messages=`) is kept."""
+    label = str(field.label or "this field")
+    is_choice = isinstance(field, forms.ChoiceField) or isinstance(field.widget, forms.Select)
+    messages = {
+        "required": f"{label} is empty: pick one from the list"
+        if is_choice
+        else f"{label} is empty: fill it in",
+        # Formatted with the chosen value as a parameter: a "%" in the label must stay literal.
+        "invalid_choice": f"that {label.lower().replace('%', '%%')} is not one of the options: "
+        "pick one from the list",
+        "max_length": "this is %(show_value)d characters long: shorten it to %(limit_value)d",
+        "min_length": "this is %(show_value)d characters long: use at least %(limit_value)d",
+    }
+    if isinstance(field, forms.IntegerField):
+        messages.update(_number_messages(field))
+    stock = _stock_messages(type(field))
+    for code, message in messages.items():
+        if field.error_messages.get(code, stock.get(code)) == stock.get(code):
+            field.error_messages[code] = message
+    return field
+
+
+def _stock_messages(field_class: type) -> dict:
+    """Django's own messages for a field class, as Field.__init__ collects them."""
+    stock: dict = {}
+    for cls in reversed(field_class.__mro__):
+        stock.update(getattr(cls, "default_error_messages", {}))
+    return stock
+
+
+def _number_messages(field: forms.IntegerField) -> dict[str, str]:
+    low, high = field.min_value, field.max_value
+    example = field.initial if field.initial is not None else (low if low is not None else 1)
+    if low is not None and high is not None:
+        between = f"use a whole number from {low} to {high} (you typed %(show_value)s)"
+        return {
+            "invalid": f"type a whole number, e.g. {example}",
+            "min_value": between,
+            "max_value": between,
+        }
+    return {
+        "invalid": f"type a whole number, e.g. {example}",
+        "min_value": "use %(limit_value)s or more (you typed %(show_value)s)",
+        "max_value": "use %(limit_value)s or less (you typed %(show_value)s)",
+    }
+
+
+class EnvironmentSelect(forms.Select):
+    """A list of environments where those this resource cannot be placed in are shown, greyed
+    out and saying why, instead of being offered and refused after "Show the plan"."""
+
+    def __init__(self, *args, unavailable: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unavailable = unavailable or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in self.unavailable:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+ENVIRONMENT_HELP = "Where it is created. Production requests wait for a team lead's approval."
 
 
 class ResourceRequestForm(forms.Form):
@@ -15,21 +86,49 @@ class ResourceRequestForm(forms.Form):
         max_length=63,
         help_text="The catalog service this resource belongs to; its owner team pays for it.",
     )
-    environment = forms.CharField(
-        label="Environment",
-        max_length=20,
-        help_text="Where it is created. Production requests wait for a team lead's approval.",
-    )
+    environment = forms.CharField(label="Environment", max_length=20, help_text=ENVIRONMENT_HELP)
     idempotency_key = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
-    def __init__(self, *args, services: list[str] = (), environments: list = (), **kwargs):
+    def __init__(
+        self,
+        *args,
+        services: list[str] = (),
+        environments: list = (),
+        unavailable: dict[str, str] | None = None,
+        max_purpose_length: int = MAX_PURPOSE_LENGTH,
+        **kwargs,
+    ):
+        """`unavailable` maps an environment's name to why this resource can't go there."""
+        self.max_purpose_length = max_purpose_length
+        self.unavailable = unavailable or {}
         super().__init__(*args, **kwargs)
         if services:
-            self.fields["service"].widget = forms.Select(choices=[(s, s) for s in services])
-        if environments:
-            self.fields["environment"].widget = forms.Select(
-                choices=[(e.name, _env_label(e)) for e in environments]
+            self.fields["service"] = forms.ChoiceField(
+                label="Service",
+                choices=[(s, s) for s in services],
+                help_text=self.fields["service"].help_text,
             )
+        self.unavailable_note = unavailable_note(environments, self.unavailable)
+        if environments:
+            self.fields["environment"] = forms.ChoiceField(
+                label="Environment",
+                choices=[(e.name, _env_label(e, self.unavailable)) for e in environments],
+                help_text=f"{ENVIRONMENT_HELP} {self.unavailable_note}".strip(),
+                widget=EnvironmentSelect(unavailable=self.unavailable),
+            )
+        for field in self.fields.values():
+            plain_messages(field)
+        if purpose := self.fields.get("purpose"):
+            # The length is the governance policy's, checked by purpose_problems with the rest.
+            purpose.widget.attrs["maxlength"] = str(max_purpose_length)
+            purpose.help_text = _purpose_help(max_purpose_length)
+            purpose.error_messages["required"] = purpose_problems("", max_purpose_length)[0]
+
+    def clean_environment(self) -> str:
+        name = self.cleaned_data["environment"]
+        if name in self.unavailable:
+            raise forms.ValidationError(self.unavailable[name])
+        return name
 
     def parameters(self) -> dict:
         """The type-specific values, JSON-able, as the planner takes them."""
@@ -37,21 +136,41 @@ class ResourceRequestForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k not in common}
 
 
-def _env_label(env) -> str:
+def _env_label(env, unavailable: dict[str, str]) -> str:
+    if env.name in unavailable:
+        return f"{env.display_name} (not available for this resource yet)"
     return f"{env.display_name} (needs approval)" if env.requires_approval else env.display_name
 
 
-class PurposeMixin(forms.Form):
-    purpose = forms.CharField(
-        label="Purpose",
-        max_length=40,
-        help_text="One or two words for what it holds, e.g. assets or user-uploads. It ends the "
-        "name: team-service-environment-purpose.",
+def unavailable_note(environments: list, unavailable: dict[str, str]) -> str:
+    """Why the greyed-out environments are: those refused for the same reason share one
+    sentence ("… in Staging and Production …")."""
+    titles = {e.name: e.display_name or e.name for e in environments}
+    groups: dict[str, list[str]] = {}
+    for name, why in unavailable.items():
+        groups.setdefault(why.replace(titles[name], "{env}"), []).append(titles[name])
+    reasons = [why.replace("{env}", _and(names)) for why, names in groups.items()]
+    return " ".join(f"{why[0].upper()}{why[1:]}." for why in reasons)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _purpose_help(max_length: int) -> str:
+    return (
+        f"One or two words for what it holds: {purpose_rule(max_length)}, e.g. assets or "
+        "user-uploads. It ends the name: team-service-environment-purpose."
     )
+
+
+class PurposeMixin(forms.Form):
+    purpose = forms.CharField(label="Purpose")
 
     def clean_purpose(self) -> str:
         purpose = self.cleaned_data["purpose"].strip()
-        if problems := purpose_problems(purpose):
+        max_length = getattr(self, "max_purpose_length", MAX_PURPOSE_LENGTH)
+        if problems := purpose_problems(purpose, max_length):
             raise forms.ValidationError(problems)
         return purpose
 

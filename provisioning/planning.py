@@ -41,6 +41,7 @@ class EnvironmentSpec:
     namespace_pattern: str = "{team}-{service}-{env}"
     vault_mount: str = "secret"
     cost_center: str = "engineering"
+    display_name: str = ""  # what people call it ("Production"); messages use it, names don't
 
 
 @dataclass(frozen=True)
@@ -162,18 +163,24 @@ def plan_queue(ctx: PlanContext, params: dict) -> Plan:
     return Plan(resources, 1, f"SQS {what} {name}{dlq_text}")
 
 
+def network_placement_problem(env) -> str:
+    """Why a database cannot be placed in `env` (an Environment row or an EnvironmentSpec), or "".
+
+    The request form uses it to mark environments it cannot offer; the planner refuses with it.
+    """
+    if env.vpc_id and env.subnet_ids:
+        return ""
+    title = env.display_name or env.name
+    return (
+        f"not set up for databases yet in {title}: there is no network placement (VPC and "
+        f"private subnets). Pick another environment, or ask the platform team to complete {title}"
+    )
+
+
 def plan_postgres_database(ctx: PlanContext, params: dict) -> Plan:
     env = ctx.environment
-    if not env.vpc_id or not env.subnet_ids:
-        raise PlanError(
-            {
-                "environment": [
-                    f"{env.name} has no network placement (VPC and subnets) yet: ask the platform "
-                    "team "
-                    "to complete the environment, or pick another environment"
-                ]
-            }
-        )
+    if problem := network_placement_problem(env):
+        raise PlanError({"environment": [problem]})
     identifier = _name(ctx, params.get("purpose") or "db")
     _check("purpose", rds_identifier_problems(identifier))
     size = DB_SIZES[params.get("size", "small")]

@@ -21,24 +21,60 @@ TAG_CHARS_RE = re.compile(r"^[\w +=.:/@-]*$")
 MAX_TAGS = 50
 
 
+MAX_PURPOSE_LENGTH = 20
+
+
 @dataclass(frozen=True)
 class NamingPolicy:
     pattern: str = "{team}-{service}-{env}-{purpose}"
     required_tags: tuple[str, ...] = ("team", "service", "environment", "cost-center", "managed-by")
     managed_by: str = "idp-portal"
-    max_purpose_length: int = 20
+    max_purpose_length: int = MAX_PURPOSE_LENGTH
 
 
-def purpose_problems(purpose: str, max_length: int = 20) -> list[str]:
+def purpose_rule(max_length: int = MAX_PURPOSE_LENGTH) -> str:
+    """The purpose rule in words: the form's help text and every purpose error quote it."""
+    return (
+        f"lowercase letters, digits and single hyphens, starting with a letter, "
+        f"at most {max_length} characters"
+    )
+
+
+def purpose_problems(purpose: str, max_length: int = MAX_PURPOSE_LENGTH) -> list[str]:
+    rule = purpose_rule(max_length)
     if not purpose:
-        return ["give the resource a purpose, e.g. assets, uploads, events"]
+        return [f"give the resource a purpose ({rule}), e.g. assets, uploads or events"]
     if len(purpose) > max_length:
-        return [f"'{purpose}' is {len(purpose)} characters: use at most {max_length}"]
+        return [f"'{purpose}' is {len(purpose)} characters: shorten it to {max_length} or fewer"]
     if not PURPOSE_RE.match(purpose):
+        return [f"'{purpose}' won't do: use {rule}, e.g. 'assets' or 'user-uploads'"]
+    return []
+
+
+SERVICE_NAME_MAX_LENGTH = 63
+# RFC 1035 labels: a service's name becomes its Kubernetes Deployment and Service.
+SERVICE_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+def service_name_rule() -> str:
+    """The service-name rule in words: the create form's help text and its errors quote it."""
+    return (
+        "lowercase letters, digits and '-', starting with a letter and ending with a letter or "
+        f"digit, at most {SERVICE_NAME_MAX_LENGTH} characters"
+    )
+
+
+def service_name_rule_problems(name: str) -> list[str]:
+    rule = service_name_rule()
+    if not name:
+        return [f"give the service a name: {rule}, e.g. checkout-api"]
+    if len(name) > SERVICE_NAME_MAX_LENGTH:
         return [
-            "use lowercase letters, digits and single hyphens, starting with a letter "
-            "(e.g. 'assets' or 'user-uploads')"
+            f"'{name[:20]}…' is {len(name)} characters: shorten it to {SERVICE_NAME_MAX_LENGTH} "
+            "or fewer"
         ]
+    if not SERVICE_NAME_RE.match(name):
+        return [f"'{name}' won't do: use {rule}, e.g. checkout-api"]
     return []
 
 

@@ -16,6 +16,19 @@ class ResourceType:
     providers: tuple[str, ...]
     form: type[forms.ResourceRequestForm]
     planner: Callable[[planning.PlanContext, dict], planning.Plan]
+    # Why an environment cannot hold this type ("" when it can): the form marks it, the planner
+    # refuses it, with the same words.
+    placement_problem: Callable[[object], str] = lambda env: ""
+    noun: str = ""  # the title mid-sentence ("New PostgreSQL database"), when not just lowercase
+
+    @property
+    def in_a_sentence(self) -> str:
+        return self.noun or self.title.lower()
+
+    def unavailable_environments(self, environments) -> dict[str, str]:
+        """Environment name → why this type can't be requested there."""
+        problems = {env.name: self.placement_problem(env) for env in environments}
+        return {name: why for name, why in problems.items() if why}
 
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
@@ -42,6 +55,8 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             ("aws", "vault"),
             forms.PostgresDatabaseForm,
             planning.plan_postgres_database,
+            planning.network_placement_problem,
+            "PostgreSQL database",
         ),
         ResourceType(
             "queue",
@@ -63,6 +78,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             ("kubernetes",),
             forms.KubernetesNamespaceForm,
             planning.plan_kubernetes_namespace,
+            noun="Kubernetes namespace",
         ),
         ResourceType(
             "secrets-path",

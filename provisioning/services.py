@@ -49,6 +49,7 @@ def environment_spec(env: Environment) -> EnvironmentSpec:
         namespace_pattern=env.namespace_pattern,
         vault_mount=env.vault_mount,
         cost_center=env.cost_center_default,
+        display_name=env.display_name,
     )
 
 
@@ -168,7 +169,11 @@ def _claim_names(request: ProvisioningRequest, plan: Plan) -> None:
     )
 
 
-def _taken_message(plan: Plan) -> str:
+def planned_name_taken(plan: Plan, what_to_do: str = "pick another purpose") -> str:
+    """Why one of the plan's names cannot be had because something already has it, or "".
+
+    Checked when the plan is shown, so a taken name is reported before Create, not after.
+    """
     for r in plan.resources:
         owner = (
             ProvisionedResource.objects.filter(provider=r.provider, kind=r.kind, name=r.name)
@@ -178,9 +183,16 @@ def _taken_message(plan: Plan) -> str:
         if owner:
             return (
                 f"the name {r.name} is already taken by team {owner.team.display_name} "
-                f"(request #{owner.request_id}): pick another purpose"
+                f"(request #{owner.request_id}): {what_to_do}"
             )
-    return "one of the planned names was just taken: submit again to get a fresh plan"
+    return ""
+
+
+def _taken_message(plan: Plan) -> str:
+    return (
+        planned_name_taken(plan)
+        or "one of the planned names was just taken: submit again to get a fresh plan"
+    )
 
 
 AUDIT_ACTIONS = {

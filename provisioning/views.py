@@ -15,6 +15,7 @@ from provisioning import outcome, services
 from provisioning.choices import RequestState, ResourceState
 from provisioning.drivers.base import PlannedResource
 from provisioning.drivers.registry import connection_statuses
+from provisioning.forms import unavailable_note
 from provisioning.lookups import (
     get_component_for_request,
     get_request_for_user,
@@ -30,8 +31,14 @@ from provisioning.resource_types import RESOURCE_TYPES
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     statuses = connection_statuses()
+    environments = list(Environment.objects.all())
     cards = [
-        {"type": t, "not_connected": [statuses[p][1] for p in t.providers if not statuses[p][0]]}
+        {
+            "type": t,
+            "not_connected": [statuses[p][1] for p in t.providers if not statuses[p][0]],
+            # Said on the card, before the form, so nobody picks what will be refused.
+            "unavailable": unavailable_note(environments, t.unavailable_environments(environments)),
+        }
         for t in RESOURCE_TYPES.values()
     ]
     return render(request, "provisioning/index.html", {"cards": cards})
@@ -40,22 +47,35 @@ def index(request: HttpRequest) -> HttpResponse:
 def _form_for(request: HttpRequest, resource_type, data=None):
     services_owned = list(owned_components(request.user).values_list("name", flat=True))
     environments = list(Environment.objects.all())
+    unavailable = resource_type.unavailable_environments(environments)
+    available = [e for e in environments if e.name not in unavailable]
     initial = {
         "service": request.GET.get("service", services_owned[0] if services_owned else ""),
-        "environment": environments[0].name if environments else "",
+        "environment": available[0].name if available else "",
         "idempotency_key": uuid.uuid4().hex,
     }
     form = resource_type.form(
-        data, initial=initial, services=services_owned, environments=environments
+        data,
+        initial=initial,
+        services=services_owned,
+        environments=environments,
+        unavailable=unavailable,
+        max_purpose_length=services.current_policy().max_purpose_length,
     )
-    return form, services_owned, environments
+    return form, services_owned, available
 
 
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest, type_slug: str) -> HttpResponse:
+    """The form, and its plan once asked for. An HTMX "Show the plan" re-renders the form with
+    the plan, so a field's error sits beside the field, not only under the button."""
     resource_type = RESOURCE_TYPES.get(type_slug)
     if resource_type is None:
         raise Http404("no such resource type")
+    if request.method == "POST" and request.POST.get("action") == "discard":
+        # An input changed under a plan: the plan goes, and the page says why.
+        context = {"resource_type": resource_type, "discarded": True}
+        return vary_on_htmx(render(request, "provisioning/request_form.html#preview", context))
     if request.method == "POST":
         refuse_another_teams_service(request.user, request.POST.get("service", ""))
     form, services_owned, environments = _form_for(
@@ -66,35 +86,52 @@ def request_form(request: HttpRequest, type_slug: str) -> HttpResponse:
         "form": form,
         "has_services": bool(services_owned),
         "has_environments": bool(environments),
+        "unavailable": form.unavailable_note,
     }
-    if request.method == "POST" and form.is_valid():
-        try:
-            component = get_component_for_request(request.user, form.cleaned_data["service"])
-            env = Environment.objects.get(name=form.cleaned_data["environment"])
-            if request.POST.get("action") == "submit":
-                created = services.submit_request(
-                    request.user,
-                    type_slug,
-                    component,
-                    env,
-                    form.parameters(),
-                    form.cleaned_data.get("idempotency_key", ""),
-                )
-                messages.success(request, f"Request #{created.pk} submitted.")
-                return redirect(created)
-            plan = services.plan_for(type_slug, component, env, form.parameters())
-            context.update(plan=plan, approval=services.approval_reason(env, plan))
-        except Environment.DoesNotExist:
-            form.add_error("environment", "no such environment: pick one from the list")
-        except PlanError as exc:
-            for field, problems in exc.errors.items():
-                form.add_error(field if field in form.fields else None, problems)
-        except services.NameTaken as exc:
-            form.add_error("purpose" if "purpose" in form.fields else None, str(exc))
+    posted = request.method == "POST" and form.is_valid()
+    if posted and (created := _plan_or_submit(request, type_slug, form, context)):
+        return created
     template = "provisioning/request_form.html"
     if is_partial(request):
-        template += "#preview"
+        template += "#request-form"
     return vary_on_htmx(render(request, template, context))
+
+
+def _plan_or_submit(request: HttpRequest, type_slug: str, form, context: dict):
+    """Plan (into `context`) or submit; every problem becomes an error on the field to change."""
+    try:
+        component = get_component_for_request(request.user, form.cleaned_data["service"])
+        env = Environment.objects.get(name=form.cleaned_data["environment"])
+        plan = services.plan_for(type_slug, component, env, form.parameters())
+        field = "purpose" if "purpose" in form.fields else "environment"
+        what_to_do = (
+            "pick another purpose"
+            if field == "purpose"
+            else f"{component.name} already has one in {env.display_name}: use it"
+        )
+        if taken := services.planned_name_taken(plan, what_to_do):
+            form.add_error(field, taken)
+        elif request.POST.get("action") == "submit":
+            created = services.submit_request(
+                request.user,
+                type_slug,
+                component,
+                env,
+                form.parameters(),
+                form.cleaned_data.get("idempotency_key", ""),
+            )
+            messages.success(request, f"Request #{created.pk} submitted.")
+            return redirect(created)
+        else:
+            context.update(plan=plan, approval=services.approval_reason(env, plan))
+    except Environment.DoesNotExist:
+        form.add_error("environment", "no such environment: pick one from the list")
+    except PlanError as exc:
+        for field, problems in exc.errors.items():
+            form.add_error(field if field in form.fields else None, problems)
+    except services.NameTaken as exc:
+        form.add_error("purpose" if "purpose" in form.fields else None, str(exc))
+    return None
 
 
 @require_GET

@@ -65,8 +65,14 @@ def create_service_form(request: HttpRequest, slug: str) -> HttpResponse:
         and (response := _plan_or_create(request, gp, form, deploy_to, context))
     ):
         return response
-    template = FORM_TEMPLATE + ("#plan" if is_partial(request) else "")
-    return vary_on_htmx(render(request, template, context))
+    # A field's error belongs beside the field, which the plan region does not hold: with errors,
+    # an HTMX "Show the plan" gets the whole page's content instead (fields marked, summary linked).
+    plan_only = is_partial(request) and not form.errors
+    response = render(request, FORM_TEMPLATE + ("#plan" if plan_only else ""), context)
+    if is_partial(request) and not plan_only:
+        response["HX-Retarget"] = response["HX-Reselect"] = "main"
+        response["HX-Reswap"] = "outerHTML"
+    return vary_on_htmx(response)
 
 
 def _plan_or_create(request, gp, form: NewServiceForm, deploy_to, context: dict):

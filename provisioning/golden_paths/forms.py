@@ -5,7 +5,9 @@ import re
 from django import forms
 from django.core.validators import RegexValidator
 
+from provisioning.forms import plain_messages
 from provisioning.golden_paths.parameters import BUILT_IN
+from provisioning.policy import service_name_rule
 
 
 class NewServiceForm(forms.Form):
@@ -14,9 +16,9 @@ class NewServiceForm(forms.Form):
     name = forms.CharField(
         label="Service name",
         max_length=63,
-        help_text="Lowercase letters, digits and '-', starting with a letter, e.g. "
-        "checkout-api. It names the repository, the catalog entry, the Kubernetes objects "
-        "and the namespaces; it cannot be changed later.",
+        help_text=f"{service_name_rule().capitalize()}, e.g. checkout-api. It names the "
+        "repository, the catalog entry, the Kubernetes objects and the namespaces; it cannot be "
+        "changed later.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         error_messages={"required": "give the service a name, e.g. checkout-api"},
     )
@@ -43,6 +45,8 @@ class NewServiceForm(forms.Form):
                 continue
             self.fields[spec["name"]] = parameter_field(spec)
             self.parameter_names.append(spec["name"])
+        for field in self.fields.values():
+            plain_messages(field)  # the portal's words, not Django's "This field is required."
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()

@@ -8,9 +8,8 @@ A golden path's `parameters` is a list of specs written in the admin:
 
 import re
 
-from catalog.validators import name_problem
 from provisioning.planning import EnvironmentSpec
-from provisioning.policy import namespace_problems, vault_path_problems
+from provisioning.policy import namespace_problems, service_name_rule_problems, vault_path_problems
 
 TYPES = {"string", "text", "integer", "boolean", "choice"}
 KEYS = {
@@ -29,8 +28,6 @@ KEYS = {
 # Asked for every service by the wizard itself; a golden path cannot redefine them.
 BUILT_IN = {"name", "owner", "description", "golden_path", "environment", "action"}
 IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-# Kubernetes Service names are RFC 1035 labels: the strictest name the service gets.
-DNS_1035_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
 def spec_problems(specs: object) -> list[str]:
@@ -87,19 +84,14 @@ def service_name_problems(name: str, team: str, environments: list[EnvironmentSp
     The name becomes the catalog entity, the repository, the Deployment and Service (RFC 1035
     labels: start with a letter), part of each environment's namespace and Vault path.
     """
-    if problem := name_problem(name):
-        return [problem]
-    problems = []
-    if len(name) > 63 or not DNS_1035_RE.match(name):
-        problems.append(
-            "use lowercase letters, digits and '-', starting with a letter and ending with a "
-            "letter or digit (it names the Kubernetes Deployment and Service)"
-        )
+    if problems := service_name_rule_problems(name):
         return problems
+    problems = []
     for env in environments:
         namespace = env.namespace_pattern.format(team=team, service=name, env=env.name).lower()
         problems += [
-            f"in {env.name}: {p}: use a shorter service name" for p in namespace_problems(namespace)
+            f"in {env.display_name or env.name}: {p}: use a shorter service name"
+            for p in namespace_problems(namespace)
         ]
         problems += vault_path_problems(f"{team}/{name}/{env.name}")
     return list(dict.fromkeys(problems))

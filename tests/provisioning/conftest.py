@@ -19,6 +19,13 @@ def recording_driver(monkeypatch):
 
 
 @pytest.fixture
+def member(client, personas, petstore, recording_driver):
+    """A client signed in as a member of petstore's team, with every provider recorded."""
+    client.force_login(personas.teammate)
+    return client
+
+
+@pytest.fixture
 def petstore(personas):
     return make_component("petstore", owner=personas.team)
 

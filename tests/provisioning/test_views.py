@@ -1,7 +1,5 @@
 """Provisioning pages: catalog of types, form → plan preview → submit, request page, approvals."""
 
-import pytest
-
 from provisioning import engine
 from provisioning.choices import RequestState
 from provisioning.models import ProvisioningRequest
@@ -21,12 +19,6 @@ def form_data(**extra):
         "idempotency_key": "key-1",
         **extra,
     }
-
-
-@pytest.fixture
-def member(client, personas, petstore, recording_driver):
-    client.force_login(personas.teammate)
-    return client
 
 
 def test_the_catalog_shows_each_type_with_what_you_get(member):
@@ -75,14 +67,14 @@ def test_preview_shows_the_exact_plan_without_creating_anything(member):
     assert not ProvisioningRequest.objects.exists()
 
 
-def test_htmx_preview_returns_the_preview_fragment(member):
+def test_htmx_preview_returns_the_form_with_its_plan(member):
+    """The swap carries the fields too, so their errors and aria-invalid can be shown."""
     response = member.post(
         FORM, {**form_data(), "action": "preview"}, headers={"HX-Request": "true"}
     )
     html = response.content.decode()
-    assert (
-        html.lstrip().startswith('<section id="preview"') and "payments-petstore-dev-assets" in html
-    )
+    assert html.lstrip().startswith('<div id="request-form">') and "<html" not in html
+    assert 'name="purpose"' in html and "payments-petstore-dev-assets" in html
 
 
 def test_submit_creates_the_request_and_lands_on_its_page(member):
@@ -102,6 +94,7 @@ def test_bad_purpose_is_explained_next_to_the_field(member):
         FORM, {**form_data(purpose="My Bucket!"), "action": "preview"}
     ).content.decode()
     assert "use lowercase letters, digits and single hyphens" in html
+    assert 'aria-invalid="true"' in html and 'id="id_purpose_error"' in html
     assert not ProvisioningRequest.objects.exists()
 
 
@@ -176,7 +169,8 @@ def test_service_page_lists_its_resources(member, petstore):
 
 def test_my_requests_lists_the_teams_requests(member):
     member.post(FORM, {**form_data(), "action": "submit"})
-    assert "s3-bucket" in member.get("/provisioning/requests/").content.decode()
+    html = member.get("/provisioning/requests/").content.decode()
+    assert "<td>Object storage bucket</td>" in html and "s3-bucket" not in html
 
 
 def _queries_for(client, url, django_assert_max_num_queries, limit):

@@ -45,12 +45,12 @@ def test_a_good_name_passes_every_rule():
 @pytest.mark.parametrize(
     ("name", "says"),
     [
-        ("", "a name is required"),
-        ("-checkout", "not a valid name"),  # Backstage
+        ("", "give the service a name"),
+        ("-checkout", "starting with a letter"),
         ("Checkout", "lowercase"),  # Kubernetes objects
         ("check_out", "lowercase letters, digits and '-'"),
         ("9lives", "starting with a letter"),  # RFC 1035 Service names
-        ("a" * 64, "at most 63"),
+        ("a" * 64, "shorten it to 63 or fewer"),
     ],
 )
 def test_a_bad_name_says_which_rule_and_what_to_type(name, says):
@@ -60,3 +60,15 @@ def test_a_bad_name_says_which_rule_and_what_to_type(name, says):
 def test_a_name_too_long_for_the_namespaces_says_so_per_environment():
     problems = service_name_problems("a" * 50, "payments", list(ENVIRONMENTS))
     assert any(p.startswith("in staging: the namespace name is") for p in problems)
+
+
+@pytest.mark.parametrize("name", ["", "-checkout", "Check_Out", "9lives", "a" * 64])
+def test_the_name_help_and_every_name_error_state_the_same_rule(name):
+    """One definition: the form's help text quotes the rule each refusal quotes."""
+    from provisioning.golden_paths.forms import NewServiceForm
+    from provisioning.policy import service_name_rule
+
+    help_text = str(NewServiceForm().fields["name"].help_text)
+    problems = service_name_problems(name, "payments", list(ENVIRONMENTS))
+    assert service_name_rule() in help_text.lower()
+    assert problems and (service_name_rule() in problems[0] or "shorten it to 63" in problems[0])

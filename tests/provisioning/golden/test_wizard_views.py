@@ -110,7 +110,7 @@ def test_the_plan_preview_shows_files_pipeline_manifests_steps_and_environments(
 def test_a_bad_name_is_explained_next_to_the_field_and_nothing_is_made(member):
     response = member.post(FORM, {**form_data(name="-bad-"), "action": "preview"})
     html = response.content.decode()
-    assert response.status_code == 200 and "not a valid name" in html
+    assert response.status_code == 200 and "&#x27;-bad-&#x27; won&#x27;t do" in html
     assert not ProvisioningRequest.objects.exists() and not ServiceOrigin.objects.exists()
 
 
