@@ -13,7 +13,7 @@ from django.urls import reverse
 from catalog import access
 from catalog.choices import TeamRole
 from provisioning.models import ProvisionedResource, ProvisioningRequest
-from provisioning.resource_types import RESOURCE_TYPES
+from provisioning.resource_types import RESOURCE_TYPES, request_title
 
 
 @dataclass(frozen=True)
@@ -31,22 +31,9 @@ class Outcome:
     made: list[ProvisionedResource] = field(default_factory=list)
 
 
-REQUEST_TITLES = {
-    "service": "New service",
-    "deploy": "Deployment",
-    "decommission": "Decommission",
-    "reconcile": "Reconcile",
-    "golden-path-upgrade": "Golden-path upgrade",
-    "pipeline-rollout": "Pipeline roll-out",
-    "observability-backfill": "Observability backfill",
-}
-
-
 def title(req: ProvisioningRequest) -> str:
     """What the request is, in words: 'Object storage bucket', not 's3-bucket'."""
-    if resource_type := RESOURCE_TYPES.get(req.type):
-        return resource_type.title
-    return REQUEST_TITLES.get(req.type, req.type)
+    return request_title(req.type)
 
 
 def succeeded(req: ProvisioningRequest, resources: list[ProvisionedResource]) -> Outcome:

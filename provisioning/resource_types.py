@@ -93,3 +93,26 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ),
     ]
 }
+
+
+# What the requests that are not a resource are called, in words (the request page's title,
+# the request lists, the plan): one definition, read through request_title().
+OTHER_REQUEST_TITLES = {
+    "service": "New service",
+    "deploy": "Deployment",
+    "decommission": "Decommission",
+    "reconcile": "Reconcile",
+    "golden-path-upgrade": "Golden-path upgrade",
+    "pipeline-rollout": "Pipeline roll-out",
+    "observability-backfill": "Observability backfill",
+}
+
+
+def request_titles() -> dict[str, str]:
+    """Every request type's name in words: resource types by their title, then the others."""
+    return {**{slug: t.title for slug, t in RESOURCE_TYPES.items()}, **OTHER_REQUEST_TITLES}
+
+
+def request_title(request_type: str) -> str:
+    """'Object storage bucket', not 's3-bucket'; an unknown type as it is."""
+    return request_titles().get(request_type, request_type)

@@ -12,20 +12,11 @@ from collections.abc import Callable
 
 from django import template
 
-from provisioning.resource_types import RESOURCE_TYPES
+from provisioning.resource_types import RESOURCE_TYPES, request_titles
 
 register = template.Library()
 
-REQUEST_TYPES = {
-    **{slug: t.title for slug, t in RESOURCE_TYPES.items()},
-    "service": "New service",
-    "deploy": "Deployment",
-    "decommission": "Decommission",
-    "reconcile": "Reconcile",
-    "golden-path-upgrade": "Golden-path upgrade",
-    "pipeline-rollout": "Pipeline roll-out",
-    "observability-backfill": "Observability backfill",
-}
+REQUEST_TYPES = request_titles()
 KINDS = {
     "s3-bucket": "object storage bucket",
     "sqs-queue": "message queue",
