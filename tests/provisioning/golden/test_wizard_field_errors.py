@@ -50,3 +50,15 @@ def test_a_valid_preview_still_swaps_only_the_plan(member_client, golden_paths, 
     response = member_client.post(FORM, {**form_data(), "action": "preview"}, headers=HTMX)
     assert "HX-Retarget" not in response
     assert response.content.decode().lstrip().startswith('<section id="plan"')
+
+
+def test_a_refused_name_is_marked_on_its_own_field(member_client, golden_paths, recording_driver):
+    response = member_client.post(FORM, {**form_data(name="Check_Out"), "action": "preview"})
+    html = unescape(response.content.decode())
+    name = field_tag(html, "id_name")
+    assert 'aria-invalid="true"' in name and "name-errors" in name
+    assert 'id="name-errors"' in html and "lowercase" in html
+    assert (
+        "<form" in html
+        and "novalidate" in re.search(r"<form[^>]*data-discards-plan[^>]*>", html)[0]
+    )
