@@ -25,7 +25,7 @@ from provisioning.lookups import (
 )
 from provisioning.models import Environment, ProvisionedResource, ProvisioningRequest
 from provisioning.planning import PlanError
-from provisioning.resource_types import RESOURCE_TYPES
+from provisioning.resource_types import RESOURCE_TYPES, request_title
 
 
 @require_GET
@@ -120,7 +120,17 @@ def _plan_or_submit(request: HttpRequest, type_slug: str, form, context: dict):
                 form.parameters(),
                 form.cleaned_data.get("idempotency_key", ""),
             )
-            messages.success(request, f"Request #{created.pk} submitted.")
+            waits = created.state == RequestState.AWAITING_APPROVAL
+            messages.success(
+                request,
+                f"Asked for {request_title(type_slug).lower()} for {component.name} in "
+                f"{env.display_name}: "
+                + (
+                    "it waits for a team lead's approval."
+                    if waits
+                    else "a worker is making it now."
+                ),
+            )
             return redirect(created)
         else:
             context.update(plan=plan, approval=services.approval_reason(env, plan))

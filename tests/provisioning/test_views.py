@@ -81,6 +81,10 @@ def test_submit_creates_the_request_and_lands_on_its_page(member):
     response = member.post(FORM, {**form_data(), "action": "submit"})
     request = ProvisioningRequest.objects.get()
     assert response.status_code == 302 and response["Location"] == request.get_absolute_url()
+    [message] = [str(m) for m in response.wsgi_request._messages]
+    assert message == (
+        "Asked for object storage bucket for petstore in Development: a worker is making it now."
+    )
 
 
 def test_double_submit_of_the_same_form_makes_one_request(member):
