@@ -1,6 +1,5 @@
 """The survey's results page and its CSV export (aggregates of closed cycles only)."""
 
-import csv
 from collections.abc import Iterator
 
 from django.http import HttpRequest, HttpResponse
@@ -8,9 +7,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from catalog import access
+from feedback.roadmap.services import survey_themes
 from feedback.survey import reports, results
 from feedback.survey.models import SurveyCycle
-from idp_portal.csv_export import escape_cell
+from idp_portal.csv_export import csv_download
 
 
 def _chosen(request: HttpRequest, cycles: list[SurveyCycle]) -> SurveyCycle | None:
@@ -35,6 +35,7 @@ def results_page(request: HttpRequest) -> HttpResponse:
         "nps_method": results.NPS_METHOD,
         "min_group": results.MIN_GROUP,
         "may_export": access.can(request.user, "survey.export"),
+        "themes": survey_themes(cycle) if cycle else [],
     }
     return render(request, "feedback/survey/results.html", context)
 
@@ -73,26 +74,10 @@ def csv_rows(report: reports.CycleResults) -> Iterator[list[str]]:
             yield [quarter, team.name, "", "NPS", _fmt(team.nps.score)]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "survey.export", None, "export the survey results")
     cycles = reports.closed_cycles()
     cycle = _chosen(request, cycles)
-    writer = csv.writer(_Echo())
-    body = ""
-    if cycle is not None:
-        body = "".join(
-            writer.writerow([escape_cell(cell) for cell in row])
-            for row in csv_rows(reports.cycle_results(cycle))
-        )
-    name = cycle.quarter if cycle else "none"
-    return HttpResponse(
-        body,
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="survey-{name}.csv"'},
-    )
+    rows = csv_rows(reports.cycle_results(cycle)) if cycle is not None else []
+    return csv_download(rows, f"survey-{cycle.quarter if cycle else 'none'}.csv")

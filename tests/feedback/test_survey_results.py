@@ -120,7 +120,7 @@ def test_the_page_reads_a_constant_number_of_queries(owner_client, django_assert
     _closed_cycle(shown_team=5, small_team=1, texts=5)
     owner_client.get(URL)
     cache.clear()
-    with django_assert_num_queries(11) as few:  # with the header's approvals count (a lead)
+    with django_assert_num_queries(12) as few:  # with the approvals count (a lead) and the themes
         owner_client.get(URL)
     _closed_cycle(shown_team=12, small_team=3, texts=7, quarter="2026-Q2")
     cache.clear()
@@ -138,7 +138,9 @@ def test_a_repeat_load_reads_a_closed_cycles_figures_from_the_cache(
     _closed_cycle(shown_team=5, small_team=1, texts=5)
     cache.clear()
     first = owner_client.get(URL).content.decode()
-    with django_assert_num_queries(7):  # session, user, cycles, questions, accounts, teams, badge
+    with django_assert_num_queries(
+        8
+    ):  # session, user, cycles, questions, accounts, teams, badge, themes
         again = owner_client.get(URL).content.decode()
     assert _results_part(again) == _results_part(first)
     assert "Big 2026 Q3" in again and "More docs from" in again
@@ -214,3 +216,26 @@ def test_a_question_fewer_than_five_answered_shows_no_figures(owner_client):
     assert "mean" not in likert_part and "Hidden: fewer than 5 answers (1 so far)" in likert_part
     team = html.split("<h3>Optional 2026 Q3</h3>")[1].split("</article>")[0]
     assert "hidden: fewer than 5 answers" in team and "1.00" not in team
+
+
+def test_the_themes_read_in_the_answers_link_to_the_roadmap(owner_client):
+    from feedback.roadmap.models import SurveyTheme
+    from tests.factories import make_roadmap_item
+
+    cycle = _closed_cycle(shown_team=5, small_team=1)
+    item = make_roadmap_item("Self-service DNS records", status="now")
+    SurveyTheme.objects.create(
+        cycle=cycle, title="DNS needs a ticket", mentions=12, roadmap_item=item
+    )
+    SurveyTheme.objects.create(cycle=cycle, title="Owners are hard to find", mentions=2)
+    body = owner_client.get(URL).content.decode()
+    section = body[body.index('id="survey-themes"') :]
+    assert "DNS needs a ticket" in section and "12 answers" in section
+    assert f'href="{item.get_absolute_url()}">Self-service DNS records</a> (now)' in section
+    assert "Owners are hard to find" in section and "fewer than 5 answers" in section
+    assert "not planned yet" in section
+
+
+def test_without_themes_the_page_says_they_come_later(owner_client):
+    _closed_cycle(shown_team=5, small_team=1)
+    assert "has not summarised this cycle's themes yet" in owner_client.get(URL).content.decode()
