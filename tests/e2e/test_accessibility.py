@@ -8,8 +8,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from catalog.models import Component
-from provisioning import services
-from provisioning.models import Environment
+from provisioning import engine, services
+from provisioning.models import Environment, ProvisioningRequest
 from tests.e2e.axe import assert_accessible, axe_violations
 from tests.provisioning.conftest import default_environment
 
@@ -52,6 +52,21 @@ def golden_path_form_with_plan(page, base):
     expect(page.get_by_role("button", name="Create invoice-api")).to_be_visible()
 
 
+def service_created(page, base):
+    """Journey 1's end: Create, the request run by the engine as a worker would, "Succeeded"."""
+    golden_path_form_with_plan(page, base)
+    page.get_by_role("button", name="Create invoice-api").click()
+    page.wait_for_url("**/provisioning/requests/*/")
+    engine.apply(int(page.url.rstrip("/").rsplit("/", 1)[1]), "e2e-worker")
+    page.reload()
+    expect(page.get_by_text("Succeeded").first).to_be_visible()
+
+
+def new_service_page(page, base):
+    service_created(page, base)
+    page.goto(f"{base}/catalog/services/default/invoice-api/")
+
+
 def request_form_with_errors(page, base):
     page.goto(f"{base}/provisioning/request/s3-bucket/")
     page.get_by_label("Purpose").fill("Not a valid purpose!")
@@ -68,8 +83,8 @@ def request_page(page, base):
     page.wait_for_url("**/provisioning/requests/*/")
 
 
-def approvals_with_one_waiting(page, base):
-    """A production bucket bob asked for waits for alice, so the list is not empty."""
+def bucket_waiting_for_approval() -> ProvisioningRequest:
+    """A production bucket bob asked for, waiting for a lead."""
     bob = get_user_model().objects.get(username="bob")
     parameters = {
         "purpose": "exports",
@@ -78,8 +93,17 @@ def approvals_with_one_waiting(page, base):
         "lifecycle": "none",
     }
     prod = Environment.objects.get(name="prod")
-    services.submit_request(bob, "s3-bucket", Component.objects.get(name=SERVICE), prod, parameters)
+    service = Component.objects.get(name=SERVICE)
+    return services.submit_request(bob, "s3-bucket", service, prod, parameters)
+
+
+def approvals_with_one_waiting(page, base):
+    bucket_waiting_for_approval()
     page.goto(f"{base}/provisioning/approvals/")
+
+
+def request_waiting_for_the_lead(page, base):
+    page.goto(f"{base}/provisioning/requests/{bucket_waiting_for_approval().pk}/")
 
 
 def visit(path):
@@ -98,9 +122,15 @@ PAGES = {
     "golden-path-form-with-plan": ("bob", golden_path_form_with_plan),
     "provision": ("bob", visit("/provisioning/")),
     "request-form-with-errors": ("bob", request_form_with_errors),
+    "service-created": ("bob", service_created),
+    "new-service-page": ("bob", new_service_page),
     "request-page": ("bob", request_page),
     "my-requests": ("bob", visit("/provisioning/requests/")),
     "approvals": ("alice", approvals_with_one_waiting),
+    "request-waiting-for-the-lead": ("alice", request_waiting_for_the_lead),
+    "on-call-form": ("alice", visit("/observability/teams/payments/on-call/")),
+    "golden-path-updates": ("admin", visit("/provisioning/updates/")),
+    "ticket-audit": ("admin", visit("/feedback/tickets/")),
     "observability-coverage": ("bob", visit("/observability/")),
     "survey": ("carol", visit("/feedback/survey/")),
     "survey-results": ("alice", visit("/feedback/survey/results/")),
@@ -109,6 +139,8 @@ PAGES = {
     "roadmap": ("carol", visit("/feedback/roadmap/")),
     "friction-form": ("bob", visit("/feedback/friction/new/?from=/catalog/")),
     "help-form": ("carol", visit("/feedback/help/")),
+    "office-hours": ("carol", visit("/feedback/office-hours/")),
+    "two-factor": ("admin", visit("/accounts/2fa/")),
     "audit": ("admin", visit("/audit/")),
     "tokens": ("carol", visit("/accounts/tokens/")),
 }
