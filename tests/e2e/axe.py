@@ -6,6 +6,7 @@ Content-Security-Policy (`script-src 'self'`) does not apply to it, so neither t
 the `page` fixture's check for policy errors in the console has to be weakened.
 """
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -77,8 +78,12 @@ def axe_violations(page) -> list[dict]:
 
 def assert_accessible(page, context: str = "") -> list[dict]:
     """Fail listing every serious or critical violation (rule, help, elements, page URL);
-    moderate and minor ones are in the message and returned, but do not fail."""
+    moderate and minor ones are in the message and returned, but do not fail. With AXE_REPORT
+    set to a file name, every page's violations are appended to it, failing or not."""
     violations = axe_violations(page)
+    if violations and (report := os.environ.get("AXE_REPORT")):  # e.g. a CI artefact
+        with open(report, "a", encoding="utf-8") as out:
+            out.write(describe(violations, page.url, context) + "\n\n")
     failing = [rule for rule in violations if rule["impact"] in FAILING_IMPACTS]
     if failing:
         raise AssertionError(describe(violations, page.url, context))
@@ -94,7 +99,7 @@ def describe(violations: list[dict], url: str, context: str = "") -> str:
         lines.append(f"- [{rule['impact']}] {rule['id']}: {rule['help']}{note}")
         lines.append(f"    {rule['helpUrl']}")
         for node in rule["nodes"]:
-            lines.append(f"    at {node['target']}: {node['html'][:160]}")
+            lines.append(f"    at {node['target']}: {' '.join(node['html'].split())[:160]}")
     return "\n".join(lines)
 
 
