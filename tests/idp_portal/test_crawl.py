@@ -218,3 +218,36 @@ def test_every_link_leads_somewhere_useful(username, demo, db, client, django_us
         f"{len(crawl.problems)} dead end(s) for {username}, after {crawl.pages} pages:\n"
         + "\n".join(crawl.problems)
     )
+
+
+def test_the_crawl_reads_links_get_forms_and_the_way_home():
+    parser = PageParser()
+    parser.feed(
+        '<header><nav><a href="/">Home</a></nav></header><main><a href="/catalog/?b=2&a=1">x</a>'
+        '<form action="/catalog/"><input name="q" value="pay"><select name="tier">'
+        '<option value="">Any</option><option value="1" selected>1</option></select>'
+        '<input type="checkbox" name="mine"><button>Filter</button></form>'
+        '<form method="post" action="/x/"><input name="y"></form>'
+        "<pre>TODO in a generated file</pre><p>Ready.</p></main>"
+    )
+    page = parser.page
+    assert page.home_link_in_nav
+    assert page.get_forms == ["/catalog/?q=pay&tier=1"]
+    assert normalise(page.links[1], "/") == "/catalog/?a=1&b=2"
+    assert not UNFINISHED.search(" ".join(page.text))
+
+
+def test_the_crawl_stays_on_the_portal():
+    assert normalise("https://github.com/org/repo", "/") is None
+    assert normalise("#plan", "/") is None
+    assert normalise("mailto:team@example.com", "/") is None
+    assert normalise("../requests/#log", "/provisioning/approvals/") == "/provisioning/requests/"
+
+
+def test_a_page_without_a_way_home_or_unfinished_is_reported():
+    crawl = Crawl(client=None)
+    crawl.read("/lost/", "/", 0, "<main><h1>Lost</h1><p>Coming soon.</p></main>")
+    assert [problem.split(" at ")[0] for problem in crawl.problems] == [
+        "no way back (no link home in a header or breadcrumb)",
+        "unfinished page ('Coming soon': …Lost Coming soon.…)",
+    ]
