@@ -4,26 +4,15 @@ reported on its own with its violations (tests/e2e/axe.py)."""
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from catalog.models import Component
+from idp_portal.demo import DEMO_PASSWORD
 from provisioning import engine, services
 from provisioning.models import Environment, ProvisioningRequest
 from tests.e2e.axe import assert_accessible, axe_violations
-from tests.provisioning.conftest import default_environment
 
-DEMO_PASSWORD = "platform-demo"  # noqa: S105 - the demo accounts seed_demo makes
 SERVICE = "payments-service"  # a demo service of bob's and alice's team, with dependencies
-
-
-@pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    """The `make dev` demo data, with git repositories in a throw-away folder."""
-    settings.GIT_DIR, settings.GIT_HOST = tmp_path / "git", "local"
-    for name in ("dev", "staging", "prod"):
-        default_environment(name)  # migration 0002's rows, which transactional tests flush
-    call_command("seed_demo", verbosity=0)
 
 
 def sign_in(page, base: str, username: str) -> None:

@@ -4,12 +4,8 @@ box-shadow), and each key press leads where its label promises."""
 
 import re
 
-import pytest
-from django.core.management import call_command
+from idp_portal.demo import DEMO_PASSWORD
 
-from tests.provisioning.conftest import default_environment
-
-DEMO_PASSWORD = "platform-demo"  # noqa: S105 - the demo accounts seed_demo makes
 MAX_TABS = 150  # far more than a person would press; past it the element is unreachable
 # "Create" sits right under the plan's summary, so a few Tabs after "Show the plan" reach it;
 # the file listings come after it (issue 12: it was 58 Tabs and 3,400 px further down).
@@ -35,14 +31,6 @@ FOCUSED = """async () => {
         html: el.outerHTML.slice(0, 160),
     };
 }"""
-
-
-@pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.GIT_DIR, settings.GIT_HOST = tmp_path / "git", "local"
-    for name in ("dev", "staging", "prod"):
-        default_environment(name)  # migration 0002's rows, which transactional tests flush
-    call_command("seed_demo", verbosity=0)
 
 
 class Keyboard:
