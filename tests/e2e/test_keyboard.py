@@ -42,10 +42,12 @@ class Keyboard:
         self.unseen_focus: list[str] = []
 
     def tab_to(self, kind: str, name: str | re.Pattern, backwards: bool = False) -> int:
-        """Press Tab (Shift+Tab) until the `kind` named `name` has focus; return the presses."""
-        for count in range(1, MAX_TABS + 1):
-            self.page.keyboard.press("Shift+Tab" if backwards else "Tab")
-            self.presses += 1
+        """Press Tab (Shift+Tab) until the `kind` named `name` has focus; return the presses
+        (0 when the page already put focus there, e.g. with autofocus)."""
+        for count in range(MAX_TABS + 1):
+            if count:
+                self.page.keyboard.press("Shift+Tab" if backwards else "Tab")
+                self.presses += 1
             focused = self.page.evaluate(FOCUSED)
             if focused is None:
                 continue
