@@ -95,5 +95,7 @@ def observability_section(request: HttpRequest, component) -> dict:
         if row.on_call_service
         else None,
         "can_backfill": access.can(request.user, "backfill.run", component),
+        # The on-call link is drawn only for those the form would not refuse with a 403.
+        "can_edit_on_call": access.can(request.user, "on_call.edit", component),
         "has_runbook": any(link.kind == "runbook" for link in component.links.all()),
     }

@@ -4,6 +4,7 @@ comments, two friction reports, and office hours this month and the next two."""
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 
 from feedback.roadmap import planning
@@ -91,10 +92,14 @@ ITEMS = [
         [],
     ),
 ]
+# The "what changed" link of each shipped item, as a URL name: a hand-written path went stale.
 SHIPPED_ON = {
-    "Observability by default": (date(2026, 9, 15), "/observability/"),
-    "API tokens for CI": (date(2026, 11, 3), "/tokens/"),
-    "Golden path: Python service": (date(2026, 5, 20), "/create/"),
+    "Observability by default": (date(2026, 9, 15), ("observability:index",)),
+    "API tokens for CI": (date(2026, 11, 3), ("tokens",)),
+    "Golden path: Python service": (
+        date(2026, 5, 20),
+        ("provisioning:create_service_form", "python-http"),
+    ),
 }
 COMMENTS = [
     (
@@ -131,7 +136,8 @@ _NAMES = ["admin", "alice", "bob", "carol"]
 
 
 def _item(title: str, status: str, quarter: str, description: str, _voters) -> RoadmapItem:
-    shipped_at, url = SHIPPED_ON.get(title, (None, ""))
+    shipped_at, (url_name, *args) = SHIPPED_ON.get(title, (None, (None,)))
+    url = reverse(url_name, args=args) if url_name else ""
     item, _ = RoadmapItem.objects.get_or_create(
         title=title,
         defaults={

@@ -59,3 +59,17 @@ def page(browser):
     yield page
     context.close()
     assert not policy_errors, f"the page broke the browser policies: {policy_errors}"
+
+
+@pytest.fixture
+def demo(transactional_db, settings, tmp_path):
+    """`make dev`'s demo data (seed_demo: alice, bob, carol, admin, the catalog, golden paths,
+    feedback history), with the environments transactional tests flush and git in tmp_path."""
+    from django.core.management import call_command
+
+    from tests.provisioning.conftest import default_environment
+
+    settings.GIT_DIR, settings.GIT_HOST = tmp_path / "git", "local"
+    for name in ("dev", "staging", "prod"):
+        default_environment(name)
+    call_command("seed_demo", verbosity=0)

@@ -54,8 +54,8 @@ def test_missing_fields_are_refused_with_errors_beside_them(owner_client):
     response = owner_client.post(NEW, {"page": "/", "trying_to": "", "what_happened": ""})
     body = response.content.decode()
     assert response.status_code == 200 and not FrictionReport.objects.exists()
-    assert 'id="id_trying_to-errors"' in body and "Say what you were trying to do" in body
-    assert 'id="id_what_happened-errors"' in body
+    assert 'id="id_trying_to_error"' in body and "Say what you were trying to do" in body
+    assert 'id="id_what_happened_error"' in body
 
 
 def test_with_htmx_the_form_comes_as_a_dialog_and_thanks_in_place(owner_client):

@@ -112,13 +112,13 @@ def test_an_invalid_comment_is_refused_with_the_error_beside_the_field(owner_cli
     response = owner_client.post(reverse("feedback:roadmap_item", args=[item.pk]), {"text": text})
     body = response.content.decode()
     assert response.status_code == 200 and not RoadmapComment.objects.exists()
-    assert 'id="id_text-errors"' in body and error in body
+    assert 'id="id_text_error"' in body and error in body
 
 
 def test_the_detail_page_labels_the_comment_field(owner_client):
     item = make_roadmap_item()
     body = owner_client.get(reverse("feedback:roadmap_item", args=[item.pk])).content.decode()
-    assert '<label for="id_text">Your comment</label>' in body and 'id="id_text-help"' in body
+    assert '<label for="id_text">Your comment</label>' in body and 'id="id_text_helptext"' in body
 
 
 def test_an_unknown_item_is_404(owner_client):

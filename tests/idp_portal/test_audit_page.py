@@ -1,6 +1,7 @@
 """The audit page: platform admins only, every filter, HTMX fragment, paging, query budget."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -181,3 +182,10 @@ def test_queries_do_not_grow_with_the_number_of_events(
         platform_client.get(URL + "?team=payments&page=2")
     with django_assert_num_queries(budget - 2):
         platform_client.get(URL, headers={"HX-Request": "true"})
+
+
+def test_every_filter_is_described_by_its_help(platform_client):
+    html = platform_client.get(URL).content.decode()
+    for described_by in re.findall(r'aria-describedby="([^"]+)"', html):
+        for element_id in described_by.split():
+            assert f'id="{element_id}"' in html, f"aria-describedby names no element {element_id}"

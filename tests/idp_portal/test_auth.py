@@ -32,6 +32,12 @@ def test_sign_in_page_renders_in_the_portal_layout(client, db):
     assert "Sign up" not in html  # self sign-up is off by default
 
 
+def test_the_password_field_is_described_by_the_reset_link(client, db):
+    html = client.get("/accounts/login/").content.decode()
+    assert 'aria-describedby="id_password_helptext"' in html
+    assert '<small id="id_password_helptext"><a href="/accounts/password/reset/"' in html
+
+
 def test_self_sign_up_is_closed_by_default(client, db):
     response = client.post(
         "/accounts/signup/",

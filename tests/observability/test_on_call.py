@@ -19,6 +19,9 @@ def test_the_lead_sees_a_form_with_labels_and_help(owner_client):
     html = owner_client.get(URL).content.decode()
     assert "PagerDuty service ID" in html and "Never the key itself" in html
     assert "its critical alerts page nobody" in html
+    for name in ("pagerduty_service", "routing_key_secret", "routing_key_secret_key"):
+        assert f'aria-describedby="id_{name}_helptext"' in html
+        assert f'<small id="id_{name}_helptext">' in html
 
 
 def test_the_lead_sets_the_target(owner_client, personas):

@@ -69,6 +69,16 @@ def test_the_on_call_target_or_its_gap_is_shown(owner_client, petstore, personas
     assert "PagerDuty service <code>P7XYZAB</code>" in page(owner_client, petstore)
 
 
+def test_only_who_may_set_the_on_call_target_gets_the_link(client, petstore, personas):
+    on_call_url = f"/observability/teams/{personas.team.name}/on-call/"
+    client.force_login(personas.owner)
+    assert on_call_url in page(client, petstore)
+    for reader in (personas.teammate, personas.outsider):
+        client.force_login(reader)
+        html = page(client, petstore)
+        assert on_call_url not in html and "A lead of team" in html
+
+
 def test_a_service_never_refreshed_says_so_and_has_no_links_yet(owner_client, petstore, settings):
     settings.GIT_HOST = "github"  # the GitOps repository cannot be read live either
     html = page(owner_client, petstore)
