@@ -46,3 +46,13 @@ function discardPlan(event) {
 }
 document.addEventListener("input", discardPlan);
 document.addEventListener("change", discardPlan);
+
+// A link drawn as a button (<a role="button">) answers Space as a button does, not only Enter
+// (WAI-ARIA: keyboard users press Space on anything announced as a button).
+document.addEventListener("keydown", (event) => {
+  const link = event.target.closest?.('a[role="button"]');
+  if (link && event.key === " " && !event.repeat) {
+    event.preventDefault();
+    link.click();
+  }
+});
