@@ -72,10 +72,6 @@ def request_form(request: HttpRequest, type_slug: str) -> HttpResponse:
     resource_type = RESOURCE_TYPES.get(type_slug)
     if resource_type is None:
         raise Http404("no such resource type")
-    if request.method == "POST" and request.POST.get("action") == "discard":
-        # An input changed under a plan: the plan goes, and the page says why.
-        context = {"resource_type": resource_type, "discarded": True}
-        return vary_on_htmx(render(request, "provisioning/request_form.html#preview", context))
     if request.method == "POST":
         refuse_another_teams_service(request.user, request.POST.get("service", ""))
     form, services_owned, environments = _form_for(

@@ -28,14 +28,17 @@ document.addEventListener("click", (event) => {
 
 // <form data-discards-plan="#plan">: a plan is shown for the answers it was made from, so the
 // moment an answer changes the plan (and its Create button) is taken away, with the region's
-// data-discarded-text saying why. The server refuses a stale Create as well.
+// data-discarded-text saying why. The region is inside the form or anywhere on the page; it
+// holds a plan when it has the plan's [name='planned'] token or a [data-plan] element. The
+// server refuses a stale Create as well.
 function discardPlan(event) {
   const form = event.target.closest?.("form[data-discards-plan]");
   if (!form || !event.target.name || event.target.type === "hidden") {
     return;
   }
-  const region = form.querySelector(form.dataset.discardsPlan);
-  if (!region || !region.querySelector("[name='planned']")) {
+  const selector = form.dataset.discardsPlan;
+  const region = form.querySelector(selector) || document.querySelector(selector);
+  if (!region || !region.querySelector("[name='planned'], [data-plan]")) {
     return;
   }
   const notice = document.createElement("p");
