@@ -106,6 +106,7 @@ def people(browser, stack, tmp_path):
             is_mobile=mobile,
             has_touch=mobile,
         )
+        page.set_default_timeout(20_000)  # CI shares its CPUs with the whole stack
         made.append(Person(page, stack, name, shots, label=f"{name}-{len(made) + 1}"))
         return made[-1]
 

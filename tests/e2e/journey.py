@@ -57,12 +57,15 @@ class Person:
         *,
         within: Locator | None = None,
         exact: bool = True,
-        timeout: float = 10_000,
+        first: bool = False,
+        timeout: float = 15_000,
     ) -> None:
         """Click the control called `name`; then `leads_to` must show (a heading's name, a
         locator), or without one, the address must change."""
         scope = within or self.page
         target = scope.get_by_role(role, name=name, exact=exact if isinstance(name, str) else None)
+        if first:  # e.g. the newest of a list of versions, listed newest first
+            target = target.first
         before = self.page.url
         self._act(f"click {role} {name!s}")
         target.click()
@@ -83,6 +86,12 @@ class Person:
     def press(self, label: str, key: str) -> None:
         self._act(f"press {key} in {label}")
         self.page.get_by_label(label, exact=True).press(key)
+
+    def open_user_menu(self) -> None:
+        """The header's menu under the person's own name."""
+        self._act("open the user menu")
+        menu = self.page.get_by_role("navigation", name="Main").get_by_text(self.name, exact=True)
+        menu.click()
 
     def press_in(self, field: Locator, key: str) -> None:
         self._act(f"press {key}")
@@ -129,13 +138,6 @@ class Person:
 
     def main(self) -> Locator:
         return self.page.get_by_role("main")
-
-    def section(self, heading: str) -> Locator:
-        """The part of the page under the level-2 heading `heading`, up to the next one."""
-        return self.main().locator(
-            "xpath=./*[preceding-sibling::h2[1][normalize-space()="
-            f"{_xpath_literal(heading)}]][not(self::h2)]"
-        )
 
     # --- steps and screenshots ------------------------------------------------------------
 
@@ -196,13 +198,6 @@ def verdict(*people: Person) -> None:
     assert not failures, "the journey went through, but:\n" + "\n".join(failures)
 
 
-def _xpath_literal(text: str) -> str:
-    if "'" not in text:
-        return f"'{text}'"
-    parts = text.split("'")
-    return "concat(" + ', "\'", '.join(f"'{p}'" for p in parts) + ")"
-
-
 def unique(prefix: str) -> str:
     """A fresh, valid service name, so journeys can run in any order and more than once."""
     return f"{prefix}-{int(time.time() * 1000) % 10_000_000:07d}"
@@ -232,7 +227,7 @@ def walk_to_staging(person: Person, name: str, description: str) -> None:
     with person.step("answer the questions"):
         person.fill("Service name", name)
         person.fill("What it does", description)
-        person.sees(f"{name} is free")
+        person.sees(f"{name} is free", timeout=20_000)
     with person.step("show the plan"):
         person.click("button", "Show the plan", person.heading("The plan"))
     with person.check("the Create button sits right under the plan summary"):
@@ -270,7 +265,7 @@ def create_service(person: Person, name: str) -> str:
         person.click("button", f"Use {GOLDEN_PATH}", h1(person, f"Create a {GOLDEN_PATH}"))
         person.fill("Service name", name)
         person.fill("What it does", f"Made by the journeys: {name}.")
-        person.sees(f"{name} is free")
+        person.sees(f"{name} is free", timeout=20_000)
         person.click("button", "Show the plan", person.heading("The plan"))
         person.click("button", f"Create {name}", h1(person, re.compile(r"^Request #\d+")))
         state_is(person, "Succeeded")
