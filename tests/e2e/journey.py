@@ -226,8 +226,8 @@ def walk_to_staging(person: Person, name: str, description: str) -> None:
         person.click("button", f"Use {GOLDEN_PATH}", h1(person, f"Create a {GOLDEN_PATH}"))
     with person.step("answer the questions"):
         person.fill("Service name", name)
+        person.sees(f"{name} is free", timeout=20_000)  # the live check, before moving on
         person.fill("What it does", description)
-        person.sees(f"{name} is free", timeout=20_000)
     with person.step("show the plan"):
         person.click("button", "Show the plan", person.heading("The plan"))
     with person.check("the Create button sits right under the plan summary"):
@@ -264,8 +264,8 @@ def create_service(person: Person, name: str) -> str:
         person.open("/provisioning/create-service/")
         person.click("button", f"Use {GOLDEN_PATH}", h1(person, f"Create a {GOLDEN_PATH}"))
         person.fill("Service name", name)
-        person.fill("What it does", f"Made by the journeys: {name}.")
         person.sees(f"{name} is free", timeout=20_000)
+        person.fill("What it does", f"Made by the journeys: {name}.")
         person.click("button", "Show the plan", person.heading("The plan"))
         person.click("button", f"Create {name}", h1(person, re.compile(r"^Request #\d+")))
         state_is(person, "Succeeded")
