@@ -98,14 +98,11 @@ def people(browser, stack, tmp_path):
     made: list[Person] = []
 
     def person(name: str, viewport: dict | None = None) -> Person:
-        mobile = viewport == MOBILE
-        page = open_page(
-            browser,
-            policy_errors,
-            viewport=viewport or DESKTOP,
-            is_mobile=mobile,
-            has_touch=mobile,
-        )
+        # A plain 390 px viewport, not Chromium's mobile emulation: with it, a page wider than
+        # the screen widens the layout viewport and Playwright's clicks then land on the wrong
+        # element, so one overflow would hide every later step. The journeys check the
+        # overflow itself (no sideways scrolling) instead.
+        page = open_page(browser, policy_errors, viewport=viewport or DESKTOP)
         page.set_default_timeout(20_000)  # CI shares its CPUs with the whole stack
         made.append(Person(page, stack, name, shots, label=f"{name}-{len(made) + 1}"))
         return made[-1]

@@ -70,6 +70,9 @@ class Person:
         self._act(f"click {role} {name!s}")
         target.click()
         self.expect_arrival(leads_to, before, f"{role} '{name}'", timeout)
+        # A person reads before typing; a fill before the deferred scripts ran (a slow first
+        # load of htmx on a busy machine) would go unseen by the live checks.
+        self.page.wait_for_load_state("load")
 
     def fill(self, label: str | re.Pattern, value: str, *, within: Locator | None = None) -> None:
         self._act(f"fill {label!s}")

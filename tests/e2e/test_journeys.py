@@ -204,6 +204,9 @@ def test_journey_4_survey_friction_and_help(people, stack, viewport):
         newcomer.click("link", "your friction reports", h1(newcomer, "Your friction reports"))
         expect(newcomer.main()).to_contain_text("Find who owns the ledger")
         expect(newcomer.main()).to_contain_text("/catalog/")
+    if viewport == MOBILE:
+        with newcomer.check("nothing scrolls sideways at 390 px"):
+            no_sideways_scrolling(newcomer)
     with newcomer.step("ask the platform team for help from a help link"):
         newcomer.open("/catalog/")
         help_link = newcomer.page.get_by_role(
@@ -218,9 +221,6 @@ def test_journey_4_survey_friction_and_help(people, stack, viewport):
             "Send to the platform team",
             your_requests.get_by_text("rotate my database password"),
         )
-    if viewport == MOBILE:
-        with newcomer.check("nothing scrolls sideways at 390 px"):
-            no_sideways_scrolling(newcomer)
     verdict(newcomer)
 
 
