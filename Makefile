@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Local runs default to development mode; CI and production set their own environment.
 export DEBUG ?= true
 
-.PHONY: install dev test lint format security deploy-check bandit audit bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-all lock clean
+.PHONY: install dev test lint format security deploy-check bandit audit bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-newcomer bench-all lock clean
 
 install: $(STAMP)
 
@@ -70,6 +70,11 @@ bench-golden-paths: install
 
 bench-feedback: install
 	$(BIN)/python -m tests.bench.feedback_bench $(BENCH_ARGS)
+
+# Journey 1 timed in Chromium on the whole portal (actions and seconds, sign-in to "deployed to
+# staging"); BENCH_ARGS="--screenshots docs/screenshots" also saves the README's pictures.
+bench-newcomer: install
+	$(BIN)/python -m tests.bench.newcomer_bench $(BENCH_ARGS)
 
 bench-all: bench bench-provisioning bench-observability bench-golden-paths bench-feedback
 
