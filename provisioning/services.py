@@ -144,12 +144,13 @@ def submit_request(
 
 
 def _claim_names(request: ProvisioningRequest, plan: Plan) -> None:
-    """Reserve every planned name; a GitOps overlay or deployment row is recorded under the
-    environment its name places it in (a new service's prod overlay is prod's, not staging's)."""
+    """Reserve every planned name, each under the environment it belongs to: a GitOps overlay
+    or deployment row where its name places it, a cloud or Vault resource where its cost tag
+    says (a new service's prod overlay and prod secrets path are prod's, not staging's)."""
     by_name = {e.name: e for e in Environment.objects.all()}
 
     def environment_of(r) -> Environment:
-        named = environment_in_name(r.provider, r.kind, r.name)
+        named = environment_in_name(r.provider, r.kind, r.name) or r.tags.get("environment")
         return by_name.get(named or "", request.environment)
 
     ProvisionedResource.objects.bulk_create(

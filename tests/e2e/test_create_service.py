@@ -65,7 +65,7 @@ def test_create_a_service_from_the_home_page(
     expect(page.get_by_role("link", name="Promote it to production")).to_be_visible()
     page.get_by_role("link", name="Open checkout's page").click()
     page.wait_for_url("**/catalog/services/default/checkout/")
-    assert "Promote to Prod" in page.content()
+    assert "Promote to Production" in page.content()
     # The service's own plumbing is not ten "Decommission" buttons labelled "Staging".
     expect(page.get_by_role("button", name="Decommission")).to_have_count(0)
     page.get_by_text("checkout's own wiring").click()

@@ -133,7 +133,10 @@ def test_a_help_request_without_a_description_says_what_to_do(owner_client):
 def test_a_user_sees_only_their_own_help_requests(owner_client, personas):
     HelpRequest.objects.create(user=personas.outsider, category="how-to", description="theirs")
     HelpRequest.objects.create(user=personas.owner, category="how-to", description="mine")
-    assert [h.description for h in owner_client.get(HELP).context["mine"]] == ["mine"]
+    response = owner_client.get(HELP)
+    assert [h.description for h in response.context["mine"]] == ["mine"]
+    assert "<td>mine</td>" in response.content.decode()  # each asker reads back their question
+    assert "theirs" not in response.content.decode()
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, db):

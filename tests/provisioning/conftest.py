@@ -35,7 +35,9 @@ def default_environment(name: str) -> Environment:
     env, _ = Environment.objects.get_or_create(
         name=name,
         defaults={
-            "display_name": name.title(),
+            "display_name": {"dev": "Development", "staging": "Staging", "prod": "Production"}[
+                name
+            ],
             "requires_approval": name == "prod",
             "order": {"dev": 10, "staging": 20, "prod": 30}[name],
         },

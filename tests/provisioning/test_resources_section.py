@@ -57,3 +57,28 @@ def test_drifted_wiring_can_still_be_reconciled(owner_client, petstore, service_
     ProvisionedResource.objects.filter(pk=overlay.pk).update(state="drifted")
     html = owner_client.get(petstore.get_absolute_url()).content.decode()
     assert f'action="/provisioning/resources/{overlay.pk}/reconcile/"' in html
+
+
+def test_a_planned_secrets_path_is_recorded_under_the_environment_its_tags_name(
+    personas, petstore, dev, prod
+):
+    from provisioning.drivers.base import PlannedResource
+    from provisioning.planning import Plan
+    from provisioning.services import _claim_names
+
+    request = ProvisioningRequest.objects.create(
+        requester=personas.owner, team=personas.team, component=petstore, environment=dev,
+        type="service",
+    )  # fmt: skip
+    tags = {"team": "payments", "service": "petstore"}
+    paths = [
+        PlannedResource("vault", "kv-path", f"secret/payments/petstore/{env.name}",
+                        {**tags, "environment": env.name}, {})
+        for env in (dev, prod)
+    ]  # fmt: skip
+    _claim_names(request, Plan(paths, 0, "secrets paths"))
+    recorded = dict(ProvisionedResource.objects.values_list("name", "environment__name"))
+    assert recorded == {
+        "secret/payments/petstore/dev": "dev",
+        "secret/payments/petstore/prod": "prod",
+    }
