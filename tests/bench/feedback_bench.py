@@ -304,8 +304,9 @@ def section(args, results: list[dict], notes: list[str]) -> str:
         f"services, {args.deployments:,} deployments (a quarter to production, 5% of those "
         f"failing), {args.requests:,} succeeded resource requests. Server time is the wall time "
         "of `django.test.Client.get` in-process (no network), DEBUG=false, signed in as a "
-        f"platform admin; p50/p95 over the stated loads after {WARMUP} warm-up loads. Nothing "
-        "is cached: every load recomputes every metric.",
+        f"platform admin; p50/p95 over the stated loads after {WARMUP} warm-up loads. The "
+        "metrics are not cached: every load recomputes every one; only the survey's closed "
+        "cycles are (see the cold and warm rows).",
         "",
         "| Measurement | Loads | p50 | p95 | SQL queries | Target | Result |",
         "|---|---:|---:|---:|---:|---|---|",
