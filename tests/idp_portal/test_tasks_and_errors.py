@@ -54,4 +54,5 @@ def test_forbidden_page_says_whom_to_ask(rf, personas):
     request.user = personas.outsider
     response = views.permission_denied(request)
     assert response.status_code == 403
-    assert "ask the owning team" in response.content.decode()
+    body = response.content.decode()
+    assert "its team lead can add you to the team" in body and "ask the platform team" in body
