@@ -76,7 +76,7 @@ bench-feedback: install
 bench-newcomer: install
 	$(BIN)/python -m tests.bench.newcomer_bench $(BENCH_ARGS)
 
-bench-all: bench bench-provisioning bench-observability bench-golden-paths bench-feedback
+bench-all: bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-newcomer
 
 # Re-resolve the pinned, hashed lock file after editing pyproject.toml.
 lock: install

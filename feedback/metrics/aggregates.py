@@ -153,6 +153,28 @@ def recovery_seconds(period: "Period", team_ids: list[int] | None) -> list[tuple
     return [(team, d.total_seconds()) for team, d in rows]
 
 
+def change_lead_seconds(
+    period: "Period", team_ids: list[int] | None, environments: list[int]
+) -> list[tuple[str, float]]:
+    """(team, seconds from the change's commit to production) per production deployment
+    committed in the period whose commit time is known, fastest first: one query."""
+    duration = ExpressionWrapper(
+        F("committed_at") - F("change_committed_at"), output_field=DurationField()
+    )
+    rows = (
+        scoped(production_deployments(environments), team_ids)
+        .filter(
+            between("committed_at", period),
+            status=DeploymentStatus.COMMITTED,
+            change_committed_at__isnull=False,
+        )
+        .annotate(duration=duration)
+        .order_by("duration")
+        .values_list("origin__team__name", "duration")
+    )
+    return [(team, d.total_seconds()) for team, d in rows]
+
+
 class Delivery:
     """The production deployment aggregates of one period, for all teams or `team_ids`, and
     the months of `span` (the trend's months; the period when not given). Each query runs on
@@ -189,6 +211,16 @@ class Delivery:
     @cached_property
     def recoveries(self) -> list[tuple[str, float]]:
         return recovery_seconds(self.period, self.team_ids)
+
+    @cached_property
+    def change_leads(self) -> list[tuple[str, float]]:
+        if not self.environments:
+            return []
+        return change_lead_seconds(self.period, self.team_ids, self.environments)
+
+    def change_led(self, team: str | None = None) -> list[float]:
+        """Seconds from a change's commit to production, fastest first (by `team` if given)."""
+        return [seconds for t, seconds in self.change_leads if team is None or t == team]
 
     @cached_property
     def _rows_by_team(self) -> dict[str, CountRow]:

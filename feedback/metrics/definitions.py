@@ -26,9 +26,7 @@ from django.utils import timezone
 from feedback.metrics.aggregates import (
     Delivery,
     between,
-    production_deployments,
     production_environment_ids,
-    scoped,
 )
 from idp_portal.models import AuditEvent
 from provisioning.choices import RequestState
@@ -359,14 +357,12 @@ def deployment_frequency(
     return Metric(value, "per week", FREQUENCY, period.bounds, count)
 
 
-def change_lead_time(period: Period, team_ids: list[int] | None = None) -> Metric:
-    """One query: the sorted commit-to-production durations of the period's deployments."""
-    deployed = scoped(production_deployments(), team_ids).filter(
-        between("committed_at", period),
-        status=DeploymentStatus.COMMITTED,
-        change_committed_at__isnull=False,
-    )
-    durations = _sorted_durations(deployed, "committed_at", "change_committed_at")
+def change_lead_time(
+    period: Period, team_ids: list[int] | None = None, delivery: Delivery | None = None
+) -> Metric:
+    """One query (none when `delivery` has read it): the sorted commit-to-production
+    durations of the period's production deployments whose commit time is known."""
+    durations = (delivery or Delivery(period, team_ids)).change_led()
     return median_metric(durations, HOUR, "hours", CHANGE_LEAD_TIME, period)
 
 
@@ -397,6 +393,8 @@ class TeamDora:
     failures: int
     recovery_hours: float | None
     recoveries: int
+    change_lead_hours: float | None = None
+    change_leads: int = 0
 
 
 def dora_by_team(period: Period, delivery: Delivery | None = None) -> list[TeamDora]:
@@ -420,6 +418,8 @@ def _team_row(team: str, delivery: Delivery, period: Period) -> TeamDora:
         failures=failures,
         recovery_hours=_hours(percentile(recovered, 0.5)),
         recoveries=len(recovered),
+        change_lead_hours=_hours(percentile(led := delivery.change_led(team), 0.5)),
+        change_leads=len(led),
     )
 
 
@@ -461,7 +461,7 @@ def platform_metrics(
         "provisioning_lead_time": provisioning_lead_time(period, lead_times=lead_times),
         "support_tickets_per_month": tickets.support_tickets_per_month(period.start, period.end),
         "deployment_frequency": deployment_frequency(period, delivery=delivery),
-        "change_lead_time": change_lead_time(period, dora_team_ids),
+        "change_lead_time": change_lead_time(period, delivery=delivery),
         "change_fail_rate": change_fail_rate(period, delivery=delivery),
         "recovery_time": recovery_time(period, delivery=delivery),
         "observability_coverage": observability_coverage(period),

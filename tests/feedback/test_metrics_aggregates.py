@@ -25,18 +25,21 @@ def test_one_read_serves_the_cards_the_team_table_and_the_trend(team, django_ass
     deploy(x, "prod", user, at(2, 2), committed=at(2, 3))  # recovers in 2 hours
     delivery = Delivery(MARCH, span=SPRING)
 
-    # the production environments, the counts per team, per month, the recovery durations;
-    # then nothing
-    with django_assert_num_queries(4):
+    # the production environments, the counts per team, per month, the recovery durations,
+    # the change lead times; then nothing
+    with django_assert_num_queries(5):
         assert delivery.rows and delivery.months and delivery.recoveries
+        assert delivery.change_leads == []  # no commit time known here
     with django_assert_num_queries(0):
         frequency = d.deployment_frequency(MARCH, delivery=delivery)
         fail_rate = d.change_fail_rate(MARCH, delivery=delivery)
         recovery = d.recovery_time(MARCH, delivery=delivery)
+        change_lead = d.change_lead_time(MARCH, delivery=delivery)
         (row,) = d.dora_by_team(MARCH, delivery)
         trend = deployments_per_week_by_month(["2026-02", "2026-03"], SPRING, delivery)
 
     assert (frequency.sample_size, fail_rate.value, recovery.value) == (2, 1 / 3, 2.0)
+    assert (change_lead.value, change_lead.sample_size) == (None, 0)
     assert row == d.TeamDora("payments", 2, 2 / (31 / 7), 1 / 3, 1, 2.0, 1)
     assert trend == [1 / (28 / 7), 2 / (31 / 7)]
 

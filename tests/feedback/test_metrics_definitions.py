@@ -146,6 +146,9 @@ def test_change_lead_time_runs_from_the_change_commit_to_production_where_known(
     assert (metric.value, metric.sample_size, metric.unit) == (6.0, 2, "hours")
     assert d.change_lead_time(MARCH, [dora_history.pk]).sample_size == 0
     assert "whose commit time is known" in metric.definition
+    payments, search = d.dora_by_team(MARCH)
+    assert (payments.change_lead_hours, payments.change_leads) == (6.0, 2)
+    assert (search.change_lead_hours, search.change_leads) == (None, 0)
 
 
 def test_change_lead_time_without_known_commit_times_is_null(dora_history):
