@@ -44,7 +44,7 @@ BASELINES = {
 
 
 @contextmanager
-def _dated(*models):
+def dated(*models):
     """Let the seeder back-date `created_at` (auto_now_add would stamp today on every row)."""
     fields = [m._meta.get_field("created_at") for m in models]
     for f in fields:
@@ -97,7 +97,7 @@ def _history() -> list[str]:
         return ["  metrics: no history seeded (needs the demo golden paths, teams and users)"]
     rng = random.Random(42)  # noqa: S311 -- demo data, not security
     now = timezone.now()
-    with _dated(ServiceOrigin, Deployment, ProvisioningRequest):
+    with dated(ServiceOrigin, Deployment, ProvisioningRequest):
         origins = _origins(rng, gp, teams, now)
         deployments, failures = _deployments(rng, origins, users, envs, now)
         requests = _requests(rng, teams, users, envs["dev"], now)
@@ -129,7 +129,7 @@ def _newcomers() -> list[str]:
             continue
         first = joined + timedelta(days=max(0.5, 9 - n * 1.5 + rng.uniform(-1, 1)))
         rows.append(_committed(origin, dev, user, first, first - timedelta(hours=3)))
-    with _dated(Deployment):
+    with dated(Deployment):
         Deployment.objects.bulk_create(rows)
     return [f"  metrics: first deployments of {len(rows)} newcomer(s)"] if rows else []
 

@@ -1,7 +1,6 @@
 """Every write for golden paths: new versions, new services, deployments, catalog entries."""
 
 import posixpath
-import subprocess
 from dataclasses import replace
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from provisioning.drivers.base import (
 )
 from provisioning.drivers.git import (
     GitDriver,
+    branch_head,
     commit_files,
     commit_time,
     ensure_repository,
@@ -334,16 +334,6 @@ def latest_committed(origin: ServiceOrigin, env: Environment) -> Deployment | No
     )
 
 
-def _head(repo) -> str:
-    result = subprocess.run(
-        ["git", f"--git-dir={repo}", "rev-parse", "--verify", "--quiet", "refs/heads/main"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout.strip()
-
-
 def apply_deployment(deployment_id: int, components: tuple[str, ...] = ()) -> EnsureResult:
     """Commit the deployment's image tag to its overlay and record the commit (idempotent).
 
@@ -365,7 +355,7 @@ def apply_deployment(deployment_id: int, components: tuple[str, ...] = ()) -> En
         raise PermanentError(
             f"deployment #{deployment_id} no longer exists: submit the deployment again"
         )
-    tag = d.tag or _head(repo_path(d.origin.name))
+    tag = d.tag or branch_head(repo_path(d.origin.name), "main")
     if not tag:
         raise PermanentError(
             f"repository {d.origin.name} has no commit to deploy yet: retry after it is created"

@@ -20,7 +20,6 @@ import random
 import statistics
 import sys
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -78,19 +77,6 @@ def use_database(url: str) -> str:
     connection.settings_dict["NAME"] = name
     call_command("migrate", verbosity=0, interactive=False)
     return name
-
-
-@contextmanager
-def dated(*models):
-    """Let bulk inserts back-date `created_at` (auto_now_add would stamp now)."""
-    fields = [m._meta.get_field("created_at") for m in models]
-    for f in fields:
-        f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f in fields:
-            f.auto_now_add = True
 
 
 def populate(args) -> None:
@@ -154,6 +140,8 @@ def populate(args) -> None:
         ),
         batch_size=2000,
     )  # fmt: skip
+    from feedback.metrics.demo import dated  # the demo seeder back-dates the same way
+
     with dated(ServiceOrigin, Deployment, ProvisioningRequest):
         origins = ServiceOrigin.objects.bulk_create(
             (
