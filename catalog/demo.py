@@ -7,7 +7,7 @@ references, a dependency cycle, every link kind and tier.
 
 from pathlib import Path
 
-from catalog.importing import ImportReport, import_descriptors
+from catalog.backstage.importing import ImportReport, import_descriptors
 
 DEMO_CATALOG = Path(__file__).resolve().parent / "demo_catalog"
 

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.template.defaultfilters import filesizeformat
 
-from catalog.descriptors import MAX_FILE_BYTES
-from catalog.import_sources import DESCRIPTOR_SUFFIXES, SKIPPED_FOLDERS
+from catalog.backstage.descriptors import MAX_FILE_BYTES
+from catalog.backstage.import_sources import DESCRIPTOR_SUFFIXES, SKIPPED_FOLDERS
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_FILES = 100  # Django's own limit on files per request

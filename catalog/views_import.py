@@ -6,8 +6,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from catalog import access
+from catalog.backstage.importing import import_descriptors
 from catalog.forms_import import MAX_UPLOAD_BYTES, ImportUploadForm, UploadSizeGuard
-from catalog.importing import import_descriptors
 
 ADMINS_ONLY = (
     "Importing descriptors changes the whole catalog, so only platform admins can do it: "

@@ -21,7 +21,7 @@ urlpatterns = [
     path("audit/", include((audit_patterns, "audit"))),
     path("catalog/", include("catalog.urls")),
     path("api/schema", openapi.schema_view, name="api_schema"),
-    path("api/catalog/", include("catalog.api")),
+    path("api/catalog/", include("catalog.backstage.api")),
     path("api/provisioning/", include("provisioning.api")),
     path("api/observability/", include("observability.api")),
     path("api/metrics/", include("feedback.api")),

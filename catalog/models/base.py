@@ -2,7 +2,7 @@ import uuid
 
 from django.db import models
 
-from catalog.refs import DEFAULT_NAMESPACE, format_ref
+from catalog.backstage.refs import DEFAULT_NAMESPACE, format_ref
 from catalog.validators import validate_entity_name, validate_namespace
 
 

@@ -17,8 +17,8 @@ import yaml
 from django.conf import settings
 from django.test import Client
 
+from catalog.backstage.exporting import export_catalog
 from catalog.demo import seed_demo_catalog
-from catalog.exporting import export_catalog
 from catalog.models import Team
 from tests.factories import add_member, make_user
 

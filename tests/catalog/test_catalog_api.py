@@ -6,8 +6,8 @@ import json
 import pytest
 from django.test import Client
 
+from catalog.backstage.descriptor_output import user_uid
 from catalog.demo import seed_demo_catalog
-from catalog.descriptor_output import user_uid
 from catalog.models import Component, Team
 from tests.factories import add_member, make_user
 
@@ -212,13 +212,13 @@ def test_entities_answers_50_by_default_with_a_link_to_the_rest(reader):
 
 
 def test_entities_never_answers_more_than_the_maximum(reader, monkeypatch):
-    monkeypatch.setattr("catalog.api.MAX_QUERY_LIMIT", 7)
+    monkeypatch.setattr("catalog.backstage.api.MAX_QUERY_LIMIT", 7)
     response = reader.get(f"{API}/entities?limit=5000")
     assert len(names(response)) == 7 and 'rel="next"' in response["Link"]
 
 
 def test_an_after_cursor_cannot_raise_the_maximum(reader, monkeypatch):
-    monkeypatch.setattr("catalog.api.MAX_QUERY_LIMIT", 7)
+    monkeypatch.setattr("catalog.backstage.api.MAX_QUERY_LIMIT", 7)
     after = base64.b64encode(json.dumps({"limit": 5000, "offset": 0}).encode()).decode()
     assert len(names(reader.get(f"{API}/entities", {"after": after}))) == 7
 
@@ -231,7 +231,7 @@ def test_by_query_answers_50_by_default(reader):
 
 
 def test_by_query_never_answers_more_than_the_maximum(reader, monkeypatch):
-    monkeypatch.setattr("catalog.api.MAX_QUERY_LIMIT", 7)
+    monkeypatch.setattr("catalog.backstage.api.MAX_QUERY_LIMIT", 7)
     body = reader.get(f"{API}/entities/by-query?limit=5000").json()
     assert len(body["items"]) == 7 and "nextCursor" in body["pageInfo"]
 

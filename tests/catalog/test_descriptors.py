@@ -2,7 +2,7 @@
 
 import time
 
-from catalog.descriptors import (
+from catalog.backstage.descriptors import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
     EntitySpec,

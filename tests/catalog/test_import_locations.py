@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from catalog.import_sources import TargetProblem, resolve_target
-from catalog.importing import import_descriptors
+from catalog.backstage.import_sources import TargetProblem, resolve_target
+from catalog.backstage.importing import import_descriptors
 from catalog.models import Component
 from tests.factories import descriptor_yaml, make_descriptor
 

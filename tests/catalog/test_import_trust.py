@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
-from catalog.import_report import OwnerChange
-from catalog.importing import ImportReport, import_descriptors
+from catalog.backstage.import_report import OwnerChange
+from catalog.backstage.importing import ImportReport, import_descriptors
 from catalog.models import Api, Component, Domain, Link, Resource, System, TeamMembership
 from idp_portal.models import AuditEvent
 from tests.factories import descriptor_yaml, make_component, make_descriptor, make_team, make_user

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from catalog import views_import
-from catalog.descriptors import MAX_FILE_BYTES
+from catalog.backstage.descriptors import MAX_FILE_BYTES
 from catalog.models import Component, TeamMembership
 from idp_portal.models import AuditEvent
 from tests.factories import descriptor_yaml, make_descriptor, make_team, make_user

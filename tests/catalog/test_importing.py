@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from catalog import importing
-from catalog.importing import import_descriptors
+from catalog.backstage import importing
+from catalog.backstage.importing import import_descriptors
 from catalog.models import (
     Api,
     ApiRelation,

@@ -1,6 +1,6 @@
 import pytest
 
-from catalog.refs import EntityRef, parse_ref
+from catalog.backstage.refs import EntityRef, parse_ref
 from catalog.validators import name_problem, namespace_problem
 
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.exporting import INDEX_FILE, export_catalog
+from catalog.backstage.exporting import INDEX_FILE, export_catalog
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.importing import ImportReport, import_descriptors
+from catalog.backstage.importing import ImportReport, import_descriptors
 from idp_portal import audit
 
 # Files on the server are the operator's own, e.g. an all-in-one export: allow far more than

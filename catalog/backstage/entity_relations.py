@@ -1,15 +1,15 @@
 """`relations.<type>=<ref>` filters: which rows of a kind have that relation to those entities.
 
 Outgoing relations are read from the written reference columns, incoming ones from the rows
-that point here, exactly as catalog/descriptor_output.py lists them.
+that point here, exactly as catalog/backstage/descriptor_output.py lists them.
 """
 
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.db.models.lookups import In
 
-from catalog.entity_filters import ref_match
-from catalog.entity_kinds import OWNED_MODELS, KindInfo
+from catalog.backstage.entity_kinds import OWNED_MODELS, KindInfo
+from catalog.backstage.refs import parse_ref
 from catalog.models import (
     Api,
     ApiRelation,
@@ -131,3 +131,33 @@ def relation_q(kind: KindInfo, relation: str, refs: tuple[str, ...]) -> Q | None
     """Rows of `kind` with a `relation` (lower-cased) to any of `refs`, or to anything."""
     handler = RELATIONS.get(kind.name, {}).get(relation)
     return handler(refs) if handler else None
+
+
+def ref_match(model_kind: str, refs: tuple[str, ...], prefix: str = "") -> Q | None:
+    """Rows of one kind whose own reference is among `refs` (all of them when `refs` is empty).
+
+    `prefix` reaches the row through a relation, e.g. "source__" for a dependency's source.
+    Names are grouped by namespace, so a thousand references stay one short condition.
+    """
+    if not refs:
+        return Q()
+    names: dict[str, set[str]] = {}
+    for value in refs:
+        try:
+            ref = parse_ref(value)
+        except ValueError:
+            continue
+        if ref.kind == model_kind:
+            names.setdefault(ref.namespace, set()).add(ref.name.lower())
+    if not names:
+        return None
+    name_column = f"{prefix}username" if model_kind == "user" else f"{prefix}name"
+    found = Q()
+    for namespace, in_namespace in names.items():
+        part = Q(In(Lower(name_column), sorted(in_namespace)))
+        if model_kind != "user":
+            part &= Q(In(Lower(f"{prefix}namespace"), [namespace]))
+        elif namespace != "default":
+            continue
+        found |= part
+    return found if found else None

@@ -1,7 +1,7 @@
 """Import Backstage descriptors into the catalog: the service behind `import_catalog` and the
 upload form.
 
-1. Read every file (catalog/import_sources.py); Locations add the files they point at.
+1. Read every file (catalog/backstage/import_sources.py); Locations add the files they point at.
 2. Keep the first definition of each entity; later ones are rejected, naming the first.
 3. Write kind by kind, groups first and users last, in batches of BATCH_SIZE: existing rows are
    looked up by name in one query per batch, rows whose content hash (`etag`) matches are left
@@ -14,7 +14,7 @@ upload form.
 An entity a team owns is not moved to another owner unless the import confirms owner changes:
 it is held, left exactly as it was, and listed in the report. User documents add team
 memberships only when the import trusts them. Every import leaves an audit event
-(catalog/import_report.py).
+(catalog/backstage/import_report.py).
 
 Each batch is written in a savepoint. If it fails, its documents are written again one by one,
 each in its own savepoint, and only the failing ones are rejected: nothing is half-made and one
@@ -32,11 +32,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from catalog import access
+from catalog.backstage.descriptors import MAX_FILE_BYTES, EntitySpec, Rejection
+from catalog.backstage.import_report import ImportReport, OwnerChange, Unresolved, record_import
+from catalog.backstage.import_sources import ReadResult, open_sources, read_tree
+from catalog.backstage.refs import format_ref, parse_ref
 from catalog.bulk_insert import create_rows, insert_rows
 from catalog.choices import TeamRole
-from catalog.descriptors import MAX_FILE_BYTES, EntitySpec, Rejection
-from catalog.import_report import ImportReport, OwnerChange, Unresolved, record_import
-from catalog.import_sources import ReadResult, open_sources, read_tree
 from catalog.models import (
     Api,
     ApiRelation,
@@ -51,7 +52,6 @@ from catalog.models import (
     Team,
     TeamMembership,
 )
-from catalog.refs import format_ref, parse_ref
 from catalog.services import search_text_for
 
 BATCH_SIZE = 500

@@ -14,17 +14,23 @@ from django.db.models.expressions import Case, When
 from django.db.models.functions import Cast, Coalesce, Lower
 from django.db.models.lookups import Exact, IsNull
 
-from catalog.descriptor_output import user_uid
-from catalog.entity_filters import (
+from catalog.backstage.descriptor_output import user_uid
+from catalog.backstage.entity_filters import (
     Condition,
     field_expr,
     kind_q,
-    ref_match,
     text_q,
 )
-from catalog.entity_kinds import KIND_ORDER, KINDS, OWNED_MODELS, KindInfo, with_related
+from catalog.backstage.entity_kinds import (
+    KIND_ORDER,
+    KINDS,
+    KindInfo,
+    attach_owned_refs,
+    with_related,
+)
+from catalog.backstage.entity_relations import ref_match
+from catalog.backstage.refs import parse_ref
 from catalog.models import Component
-from catalog.refs import format_ref, parse_ref
 
 LOAD_CHUNK = 1000
 
@@ -106,18 +112,6 @@ def page_keys(parts, order: tuple[Order, ...], offset: int = 0, limit: int | Non
     rows = combined.order_by(*ordering, "ek", "eid")
     rows = rows[offset : offset + limit] if limit is not None else rows[offset:]
     return [(KIND_ORDER[row["ek"]], row["eid"]) for row in rows]
-
-
-def attach_owned_refs(teams: list) -> None:
-    """Set `owned_refs` on each team: what it owns, in one query per owned kind."""
-    owned = defaultdict(list)
-    ids = [team.pk for team in teams]
-    for model in OWNED_MODELS:
-        rows = model.objects.filter(owner_id__in=ids).values_list("owner_id", "namespace", "name")
-        for owner_id, namespace, name in rows:
-            owned[owner_id].append(format_ref(model.KIND, namespace, name))
-    for team in teams:
-        team.owned_refs = sorted(owned[team.pk])
 
 
 def load_rows(kind: str, qs: QuerySet) -> list:

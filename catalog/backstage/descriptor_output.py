@@ -1,21 +1,22 @@
 """Catalog rows back into Backstage descriptors, with relations and processing status.
 
 The functions read a row and its related rows; the caller prefetches them
-(catalog/entity_query.py does) so that a page of entities costs a fixed number of queries.
-The encoding of portal-only fields is described in catalog/descriptors.py.
+(catalog/backstage/entity_query.py does) so that a page of entities costs a fixed number of queries.
+The encoding of portal-only fields is described in catalog/backstage/descriptors.py.
 """
 
 import hashlib
 import json
 import uuid
 
-from catalog.descriptor_kinds import (
+from catalog.backstage.descriptor_kinds import (
     ANNOTATION_CONTACT,
     ANNOTATION_LANGUAGE,
     ANNOTATION_SOURCE,
     ANNOTATION_TIER,
 )
-from catalog.refs import format_ref, parse_ref
+from catalog.backstage.entity_kinds import attach_owned_refs
+from catalog.backstage.refs import format_ref, parse_ref
 from catalog.validators import name_problem
 
 API_VERSION = "backstage.io/v1alpha1"
@@ -286,8 +287,6 @@ def _group_relations(team) -> list[tuple[str, str]]:
     ]
     owned = getattr(team, "owned_refs", None)
     if owned is None:
-        from catalog.entity_query import attach_owned_refs
-
         attach_owned_refs([team])
         owned = team.owned_refs
     return found + [("ownerOf", ref) for ref in owned]

@@ -10,7 +10,7 @@ import and one `catalog.owner_change` event per confirmed move.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from catalog.descriptors import Rejection
+from catalog.backstage.descriptors import Rejection
 from idp_portal import audit
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from catalog.backstage.refs import format_ref, parse_ref
 from catalog.choices import LinkKind
-from catalog.refs import format_ref, parse_ref
 from catalog.validators import name_problem, namespace_problem
 
-# Portal fields Backstage has no field for travel as annotations (see catalog/descriptors.py).
+# Portal fields Backstage has no field for travel as annotations (see backstage/descriptors.py).
 ANNOTATION_TIER = "portal.internal/tier"
 ANNOTATION_LANGUAGE = "portal.internal/language"
 ANNOTATION_CONTACT = "portal.internal/contact-channel"

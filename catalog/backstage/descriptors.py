@@ -3,7 +3,7 @@
 `parse_file(name, data)` turns the bytes of one catalog-info.yaml into `EntitySpec`s (plain
 values the import service writes) and `Rejection`s that say which file, document, field and
 what to write instead. `entity_to_descriptor(entity)` turns a catalog row back into a
-descriptor with Backstage `relations` (see catalog/descriptor_output.py).
+descriptor with Backstage `relations` (see catalog/backstage/descriptor_output.py).
 
 Portal fields with no Backstage field travel as annotations, so a round trip keeps them:
 
@@ -20,12 +20,12 @@ and links of kinds other than Component, unknown metadata or spec keys, apiVersi
 kept in `Entity.extra` as {"apiVersion", "metadata": {}, "spec": {}} and merged back on export.
 `metadata.uid` and `metadata.etag` are the portal's to set: values in a file are ignored.
 A User becomes a portal account, which keeps only its name, email, display name and team
-memberships (granted only by a trusted import: catalog/importing.py). A Group's spec.members is
+memberships (granted only by a trusted import: backstage/importing.py). A Group's spec.members is
 kept in `extra` and never adds anyone to a team.
 
 Files over MAX_FILE_BYTES are refused unread (1 MiB: uploads use it; the server-side import
 command allows more for the operator's own all-in-one files). YAML is read safely and as
-Backstage reads it, with guards against hostile documents: see catalog/descriptor_yaml.py.
+Backstage reads it, with guards against hostile documents: see catalog/backstage/descriptor_yaml.py.
 """
 
 import hashlib
@@ -35,7 +35,7 @@ from functools import cached_property
 
 import yaml
 
-from catalog.descriptor_kinds import (
+from catalog.backstage.descriptor_kinds import (
     ANNOTATION_CONTACT,
     LINK_KINDS,
     READERS,
@@ -48,9 +48,9 @@ from catalog.descriptor_kinds import (
     take_tags,
     take_text,
 )
-from catalog.descriptor_output import entity_to_descriptor  # noqa: F401 - part of this API
-from catalog.descriptor_yaml import MAX_DEPTH, BadDocument, load_documents  # noqa: F401
-from catalog.refs import DEFAULT_NAMESPACE, format_ref
+from catalog.backstage.descriptor_output import entity_to_descriptor  # noqa: F401 - part of this API
+from catalog.backstage.descriptor_yaml import MAX_DEPTH, BadDocument, load_documents  # noqa: F401
+from catalog.backstage.refs import DEFAULT_NAMESPACE, format_ref
 from catalog.validators import name_problem, namespace_problem
 
 MAX_FILE_BYTES = 1024 * 1024

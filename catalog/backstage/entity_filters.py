@@ -18,10 +18,11 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.db.models.lookups import Exact, IContains, In, IsNull
 
-from catalog.descriptor_output import API_VERSION
-from catalog.entity_kinds import REF_DEFAULT_KINDS, KindInfo
+from catalog.backstage.descriptor_output import API_VERSION
+from catalog.backstage.entity_kinds import REF_DEFAULT_KINDS, KindInfo
+from catalog.backstage.entity_relations import relation_q
+from catalog.backstage.refs import parse_ref
 from catalog.models import Component
-from catalog.refs import parse_ref
 
 DEFAULT_TEXT_FIELDS = ("metadata.name", "metadata.title")
 
@@ -174,8 +175,6 @@ def condition_q(kind: KindInfo, condition: Condition) -> Q | None:
     if lowered == "kind":
         return Q() if not values or kind.name in values else None
     if lowered.startswith("relations."):
-        from catalog.entity_relations import relation_q
-
         return relation_q(kind, lowered.removeprefix("relations."), values)
     if lowered == "metadata.uid":
         return _uid_q(kind, values)
@@ -225,33 +224,3 @@ def text_q(kind: KindInfo, term: str, fields: list[str]) -> Q | None:
         if part is not None:
             found = part if found is None else found | part
     return found
-
-
-def ref_match(model_kind: str, refs: tuple[str, ...], prefix: str = "") -> Q | None:
-    """Rows of one kind whose own reference is among `refs` (all of them when `refs` is empty).
-
-    `prefix` reaches the row through a relation, e.g. "source__" for a dependency's source.
-    Names are grouped by namespace, so a thousand references stay one short condition.
-    """
-    if not refs:
-        return Q()
-    names: dict[str, set[str]] = {}
-    for value in refs:
-        try:
-            ref = parse_ref(value)
-        except ValueError:
-            continue
-        if ref.kind == model_kind:
-            names.setdefault(ref.namespace, set()).add(ref.name.lower())
-    if not names:
-        return None
-    name_column = f"{prefix}username" if model_kind == "user" else f"{prefix}name"
-    found = Q()
-    for namespace, in_namespace in names.items():
-        part = Q(In(Lower(name_column), sorted(in_namespace)))
-        if model_kind != "user":
-            part &= Q(In(Lower(f"{prefix}namespace"), [namespace]))
-        elif namespace != "default":
-            continue
-        found |= part
-    return found if found else None

@@ -19,7 +19,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from catalog.api_schema import (
+from catalog.backstage.api_schema import (
     BAD_INPUT,
     BY_REFS,
     BY_REFS_BODY,
@@ -34,10 +34,10 @@ from catalog.api_schema import (
     PAGE,
     STRINGS,
 )
-from catalog.descriptor_output import entity_to_descriptor, status_of
-from catalog.entity_filters import FilterError, parse_filters, ref_match
-from catalog.entity_kinds import KINDS
-from catalog.entity_query import (
+from catalog.backstage.descriptor_output import entity_to_descriptor, status_of
+from catalog.backstage.entity_filters import FilterError, parse_filters
+from catalog.backstage.entity_kinds import KINDS
+from catalog.backstage.entity_query import (
     DEFAULT_ORDER,
     EntityQuery,
     Order,
@@ -50,6 +50,7 @@ from catalog.entity_query import (
     matching,
     page_keys,
 )
+from catalog.backstage.entity_relations import ref_match
 from catalog.pagination import API_DEFAULT_PAGE_SIZE, API_MAX_PAGE_SIZE
 from idp_portal.openapi import STRING, operation, query
 

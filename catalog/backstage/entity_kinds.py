@@ -4,17 +4,19 @@ Users are the Django accounts that belong to at least one team and whose usernam
 entity name; every other kind has its own catalog model.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 
-from catalog.descriptor_kinds import (
+from catalog.backstage.descriptor_kinds import (
     ANNOTATION_CONTACT,
     ANNOTATION_LANGUAGE,
     ANNOTATION_SOURCE,
     ANNOTATION_TIER,
 )
+from catalog.backstage.refs import format_ref
 from catalog.models import (
     Api,
     ApiRelation,
@@ -182,3 +184,15 @@ def with_related(kind: str, qs: QuerySet) -> QuerySet:
         )
     memberships = TeamMembership.objects.select_related("team").order_by("pk")
     return qs.prefetch_related(Prefetch("team_memberships", memberships))
+
+
+def attach_owned_refs(teams: list) -> None:
+    """Set `owned_refs` on each team: what it owns, in one query per owned kind."""
+    owned = defaultdict(list)
+    ids = [team.pk for team in teams]
+    for model in OWNED_MODELS:
+        rows = model.objects.filter(owner_id__in=ids).values_list("owner_id", "namespace", "name")
+        for owner_id, namespace, name in rows:
+            owned[owner_id].append(format_ref(model.KIND, namespace, name))
+    for team in teams:
+        team.owned_refs = sorted(owned[team.pk])

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from catalog.descriptor_output import entity_to_descriptor
-from catalog.entity_kinds import KIND_ORDER, KINDS
-from catalog.entity_query import LOAD_CHUNK, load_rows
+from catalog.backstage.descriptor_output import entity_to_descriptor
+from catalog.backstage.entity_kinds import KIND_ORDER, KINDS
+from catalog.backstage.entity_query import LOAD_CHUNK, load_rows
 
 INDEX_FILE = "catalog-info.yaml"
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.descriptors import (
+from catalog.backstage.descriptors import (
     MAX_FILE_BYTES,
     EntitySpec,
     LocationSpec,
