@@ -29,3 +29,18 @@ class CappedPaginator(Paginator):
     @property
     def is_capped(self) -> bool:
         return not self.exact and self.count > self.CAP
+
+
+class CountedPaginator(Paginator):
+    """Pages over rows whose exact count is already known (the catalog list gets it with its
+    filter counts), so paging costs no COUNT query of its own."""
+
+    is_capped = False
+
+    def __init__(self, object_list, per_page: int, count: int):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count

@@ -7,7 +7,6 @@ from django.views.decorators.http import require_GET
 from catalog import facets, graph
 from catalog.access import get_entity_or_404
 from catalog.choices import ApiRelationKind, TeamRole
-from catalog.facets import facet_counts
 from catalog.filtersets import FACETS, ComponentFilterSet
 from catalog.models import (
     Api,
@@ -20,7 +19,7 @@ from catalog.models import (
     Team,
     TeamMembership,
 )
-from catalog.pagination import CappedPaginator
+from catalog.pagination import CountedPaginator
 from catalog.querysets import memberships_of
 from catalog.sections import render_service_sections
 from idp_portal.htmx import is_partial, vary_on_htmx
@@ -63,13 +62,16 @@ def service_list(request: HttpRequest) -> HttpResponse:
     results = filterset.qs
     if not data.get("sort"):
         results = results.order_by("name")
-    paginator = CappedPaginator(results.for_list(), _page_size(data))
+    view = facets.View.of(
+        team_names if scope == "mine" else None, filterset.search_text(), filterset.active()
+    )
+    counted = facets.counts(view)
+    paginator = CountedPaginator(results.for_list(), _page_size(data), counted["total"])
     page = paginator.get_page(data.get("page"))
     context = {
         "filterset": filterset,
         "page": page,
-        "facets": facet_counts(data, base, paginator.count),
-        "facet_sample": facets.FACET_SAMPLE,
+        "facets": counted["facets"],
         "scope": scope,
         "team_names": team_names,
         "query_without_page": without(data, "page").urlencode(),

@@ -11,10 +11,12 @@ from catalog.models.entities import (
     Tag,
 )
 from catalog.models.teams import Team, TeamMembership
+from catalog.models.version import CatalogVersion
 
 __all__ = [
     "Api",
     "ApiRelation",
+    "CatalogVersion",
     "Component",
     "Dependency",
     "Domain",
