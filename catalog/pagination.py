@@ -31,6 +31,23 @@ class CappedPaginator(Paginator):
         return not self.exact and self.count > self.CAP
 
 
+class IdsFirst:
+    """A page's rows in two steps: the ids of the slice from the ordered (and filtered) rows,
+    which an index that ends in the id answers alone however deep the page, then the rows
+    themselves by id with whatever they show. Stands in for a queryset in a Paginator."""
+
+    ordered = True
+
+    def __init__(self, rows: QuerySet, load):
+        self.rows = rows
+        self.load = load  # ids -> the rows to show, in any order
+
+    def __getitem__(self, item: slice) -> list:
+        ids = list(self.rows.values_list("id", flat=True)[item])
+        loaded = {row.pk: row for row in self.load(ids)} if ids else {}
+        return [loaded[pk] for pk in ids if pk in loaded]
+
+
 class CountedPaginator(Paginator):
     """Pages over rows whose exact count is already known (the catalog list gets it with its
     filter counts), so paging costs no COUNT query of its own."""

@@ -19,13 +19,28 @@ from catalog.models import (
     Team,
     TeamMembership,
 )
-from catalog.pagination import CountedPaginator
+from catalog.pagination import CountedPaginator, IdsFirst
 from catalog.querysets import memberships_of
 from catalog.sections import render_service_sections
 from idp_portal.htmx import is_partial, vary_on_htmx
 from idp_portal.querystrings import without
 
 PAGE_SIZES = (25, 50, 100)
+# Each sort, with the columns that make it total: every one is an index (catalog/models).
+LIST_ORDERS = {
+    "name": ("name", "id"),
+    "tier": ("tier", "name", "id"),
+    "updated": ("updated_at", "id"),
+}
+
+
+def _ordering(filterset: ComponentFilterSet) -> list[str]:
+    """The columns to order by; descending sorts reverse every column, so the index serves them
+    read backwards."""
+    filterset.form.is_valid()
+    sort = (filterset.form.cleaned_data.get("sort") or ["name"])[0]
+    columns = LIST_ORDERS.get(sort.lstrip("-"), LIST_ORDERS["name"])
+    return [f"-{column}" if sort.startswith("-") else column for column in columns]
 
 
 def _list_scope(request: HttpRequest, data: QueryDict, team_names: list[str]) -> str:
@@ -59,14 +74,13 @@ def service_list(request: HttpRequest) -> HttpResponse:
         base = base.filter(owner__name__in=team_names)
     filterset = ComponentFilterSet(data, queryset=base)
     # An invalid value (tier=x) is reported on the page; the other filters still apply.
-    results = filterset.qs
-    if not data.get("sort"):
-        results = results.order_by("name")
+    results = filterset.qs.order_by(*_ordering(filterset))
     view = facets.View.of(
         team_names if scope == "mine" else None, filterset.search_text(), filterset.active()
     )
     counted = facets.counts(view)
-    paginator = CountedPaginator(results.for_list(), _page_size(data), counted["total"])
+    rows = IdsFirst(results, lambda ids: Component.objects.filter(pk__in=ids).for_list())
+    paginator = CountedPaginator(rows, _page_size(data), counted["total"])
     page = paginator.get_page(data.get("page"))
     context = {
         "filterset": filterset,

@@ -98,10 +98,13 @@ class Component(OwnedEntity):
         ordering = ["name"]
         constraints = _unique_name("component")
         indexes = [
-            # The list's default order: the first page of 100,000 is read off the index.
-            models.Index(fields=["name"], name="component_name"),
-            models.Index(fields=["owner", "name"], name="component_owner_name"),
-            models.Index(fields=["system", "name"], name="component_system_name"),
+            # The list's orders, each ending in the id: the ids of any page, however deep, are
+            # read off the index alone (catalog/pagination.py PageOfIds), then 25 rows by id.
+            models.Index(fields=["name", "id"], name="component_name_id"),
+            models.Index(fields=["tier", "name", "id"], name="component_tier_name_id"),
+            models.Index(fields=["updated_at", "id"], name="component_updated_id"),
+            models.Index(fields=["owner", "name", "id"], name="component_owner_name_id"),
+            models.Index(fields=["system", "name", "id"], name="component_system_name_id"),
         ]
 
     def get_absolute_url(self) -> str:

@@ -94,12 +94,17 @@ def percentile(samples: list[float], pct: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[pct - 1]
 
 
-def timed_gets(client: Client, urls: list[str], warmup: int = WARMUP) -> list[float]:
-    """Milliseconds per request, after `warmup` untimed requests."""
+def timed_gets(
+    client: Client, urls: list[str], warmup: int = WARMUP, before_each=None
+) -> list[float]:
+    """Milliseconds per request, after `warmup` untimed requests; `before_each()` runs untimed
+    before every timed request (to empty a cache, say)."""
     for url in urls[:warmup]:
         _get(client, url)
     samples = []
     for url in urls:
+        if before_each is not None:
+            before_each()
         started = time.perf_counter()
         _get(client, url)
         samples.append((time.perf_counter() - started) * 1000)
@@ -171,12 +176,14 @@ def measure(client: Client, name: str, size: int, urls: list[str], **labels) -> 
         return Result(name, size, **labels)
 
 
-def _measure(client: Client, name: str, size: int, urls: list[str], **labels) -> Result:
+def _measure(
+    client: Client, name: str, size: int, urls: list[str], before_each=None, **labels
+) -> Result:
     # Small batches (the slow 1,000,000 list) profile and warm up on fewer requests.
     share = max(3, len(urls) // 6)
     counts, profile, slowest = profile_queries(client, urls[: min(PROFILE_SAMPLE, share)])
     busy = wait_for_quiet()
-    samples = timed_gets(client, urls, warmup=min(WARMUP, share))
+    samples = timed_gets(client, urls, warmup=min(WARMUP, share), before_each=before_each)
     if busy > 0.3:
         labels["note"] = f"{labels.get('note', '')}, other load {busy:.1f} CPUs".lstrip(", ")
     return Result(
@@ -219,6 +226,15 @@ class CatalogUrls:
             params = {"q": self.rng.choice(TERMS), **self.two_filters(), "per_page": per_page}
             urls.append(f"/catalog/?{urlencode(params)}")
         return urls
+
+    def deep_pages(self, n: int, size: int, per_page: int = 25) -> list[str]:
+        """All services, a page in the second half of the catalog (page 2,000–4,000 of 4,000
+        at 100,000), in name order."""
+        last = max(1, size // per_page)
+        return [
+            "/catalog/?" + urlencode({"view": "all", "page": self.rng.randint(last // 2, last)})
+            for _ in range(n)
+        ]
 
     def unfiltered(self, n: int, per_page: int = 25) -> list[str]:
         sorts = ["", "-tier", "-updated"]

@@ -177,3 +177,18 @@ def test_narrow_results_have_exact_counts(owner_client, personas):
     languages = {f["name"]: f for f in response.context["facets"]}["language"]
     assert languages["options"][0]["count"] == 3
     assert "≈" not in response.content.decode()
+
+
+@pytest.mark.parametrize("sort", ["", "name", "-name", "tier", "-tier", "updated", "-updated"])
+def test_every_sort_pages_through_each_service_once(owner_client, personas, sort):
+    for index in range(40):
+        make_component(f"svc-{index:02}", owner=personas.team, tier=1 + index % 2)
+    seen = []
+    for page in (1, 2):
+        response = owner_client.get(f"{URL}?view=all&sort={sort}&page={page}")
+        seen += [c.name for c in response.context["page"].object_list]
+    assert sorted(seen) == [f"svc-{index:02}" for index in range(40)]
+    if sort == "tier":
+        assert seen[:20] == [f"svc-{index:02}" for index in range(0, 40, 2)]
+    if sort == "-name":
+        assert seen[0] == "svc-39"
