@@ -2,17 +2,21 @@
 
 The check reads each module outside catalog/ (migrations and tests aside) and reports a call of
 a write method (WRITE_METHODS) on anything that reaches a catalog model:
-- a catalog model class imported from catalog.models (`Component.objects.create(...)`);
-- a name assigned from one in the same function (`c = Component.objects.get(...)`,
-  `for c in Component.objects.all()`, `draft = Component(...)`);
+- a catalog model class (`Component.objects.create(...)`, `models.Team.objects...`);
+- a name assigned from one in the same function or at module level
+  (`c = Component.objects.get(...)`, `for c in Component.objects.all()`, `draft = Component()`);
+- a parameter typed as a catalog model or named as a relation to one (`component: Component`,
+  `team`);
 - a relation that leads to catalog rows, taken from the model registry: a foreign key to a
   catalog model (`origin.component.save()`), a catalog model's reverse relation or many-to-many
-  (`component.tags.add(...)`, `user.teams.add(...)`).
+  (`component.tags.add(...)`, `user.team_memberships.create(...)`).
 Reads (filter, get, exists, values, ...) are allowed. It cannot see a queryset handed over by a
-function (`helper().update(...)`) nor `apps.get_model`: review those by eye.
+function (`helper().update(...)`), `apps.get_model`, or a relation name another app uses too
+(`user.teams`): review those by eye.
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -116,6 +120,7 @@ def _assignments(scope: ast.AST):
 
 
 def _scopes(tree: ast.Module):
+    """The module's own statements first, then each function (nested ones too)."""
     yield ast.Module(
         body=[
             s
@@ -125,6 +130,29 @@ def _scopes(tree: ast.Module):
         type_ignores=[],
     )
     yield from (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+
+
+def _catalog_parameters(scope: ast.AST, relations: frozenset[str]) -> set[str]:
+    """Parameters that hold catalog rows: annotated with a catalog model (`c: Component`,
+    `teams: list[Team]`) or named as a relation to one (`component`, `team`)."""
+    if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+        return set()
+    a = scope.args
+    params = [*a.posonlyargs, *a.args, *a.kwonlyargs]
+    return {
+        p.arg
+        for p in params
+        if p.arg in relations
+        or any(
+            (isinstance(n, ast.Name) and n.id in CATALOG_CLASSES)
+            or (isinstance(n, ast.Attribute) and n.attr in CATALOG_CLASSES)
+            or (
+                isinstance(n, ast.Constant)
+                and set(re.findall(r"\w+", str(n.value))) & CATALOG_CLASSES
+            )
+            for n in ast.walk(p.annotation or ast.Constant(None))
+        )
+    }
 
 
 def _imported_classes(tree: ast.Module) -> set[str]:
@@ -141,9 +169,9 @@ def catalog_writes(source: str, relations: frozenset[str] | None = None) -> list
     """Line numbers of the calls in `source` that write catalog rows directly."""
     relations = catalog_relations() if relations is None else relations
     tree, found = ast.parse(source), set()
-    classes = _imported_classes(tree)
+    module_names = _imported_classes(tree)
     for scope in _scopes(tree):
-        names = set(classes)
+        names = module_names | _catalog_parameters(scope, relations)
         while True:  # until no assignment makes another name a catalog row
             more = {
                 name
@@ -154,6 +182,8 @@ def catalog_writes(source: str, relations: frozenset[str] | None = None) -> list
             if more <= names:
                 break
             names |= more
+        if isinstance(scope, ast.Module):
+            module_names = names  # module-level rows and models are seen from every function
         found |= {
             node.lineno
             for node in ast.walk(scope)
@@ -225,6 +255,13 @@ def test_the_relations_followed_come_from_the_model_registry():
         "def f(user, team):\n    user.team_memberships.create(team=team)\n",
         "def f(request):\n    request.component.links.create(url='https://x')\n",
         "def f(coverage):\n    coverage.component.tags.clear()\n",
+        # a parameter typed or named as a catalog row, a model kept at module level
+        "from catalog.models import Component\ndef f(c: 'Component | None'):\n    c.delete()\n",
+        "def f(team):\n    team.save()\n",
+        "from catalog import models\n"
+        "COMPONENTS = models.Component.objects\n"
+        "def f():\n"
+        "    COMPONENTS.bulk_create([])\n",
     ],
 )
 def test_it_reports_a_direct_write(source):
@@ -251,6 +288,9 @@ def test_it_reports_a_direct_write(source):
         "    names = set()\n"
         "    for c in Component.objects.all():\n"
         "        names.add(c.name)\n",
+        "from catalog.models import Component\n"
+        "def f(components: list[Component], plan):\n"
+        "    plan.update(names=[c.name for c in components])\n",
         "from catalog import services as catalog\n"
         "def f(team):\n"
         "    catalog.register_component('x', owner=team)\n",
