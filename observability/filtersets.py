@@ -77,12 +77,18 @@ class CoverageFilterSet(django_filters.FilterSet):
 class CoverageRowFilterSet(CoverageFilterSet):
     """The same filters, same parameters, on the coverage rows themselves: the page's order
     is an index on that table (querysets.coverage_order), which a query starting from the
-    services cannot use. Tier is the row's copy, as of the last refresh like the order, so
-    that a tier's gaps are one range of that index."""
+    services cannot use. Every filter reads the service as it is now, tier included: a
+    service whose tier changed since the last refresh is filtered by its new tier."""
 
     team = ValuesFilter(field_name="component__owner__name")
     system = ValuesFilter(field_name="component__system__name")
-    tier = TierFilter(field_name="tier")
+    # Today's tier, not the row's copy: the copy (as of the last refresh) only orders the
+    # page, through the index coverage_order, so a service whose tier changed since sorts by
+    # its old tier until the next refresh but is never filtered in or out by it. The price:
+    # PostgreSQL joins the tier's services (their tier index) to the rows and sorts the match
+    # instead of reading one range of coverage_order; which rows' copies are stale cannot be
+    # known without reading them all.
+    tier = TierFilter(field_name="component__tier")
     lifecycle = ValuesFilter(field_name="component__lifecycle")
     signals_prefix = ""
 

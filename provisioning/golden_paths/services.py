@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from catalog.models import Component, Tag
-from catalog.services import search_text_for
+from catalog import services as catalog
+from catalog.models import Component
 from provisioning import extensions
 from provisioning import services as provisioning
 from provisioning.choices import RequestState
@@ -455,24 +455,19 @@ def register_component(name: str) -> EnsureResult:
             "make: rename one of them, then retry"
         )
     description = (origin.request.parameters.get("description", "") if origin.request else "") or ""
-    fields = {
-        "title": "",
-        "description": description,
-        "owner": team,
-        "owner_ref": f"group:default/{team.name}",
-        "type": "service",
-        "lifecycle": "experimental",
-        "language": gp.language,
-        "repository_url": repository_url(git_base_url(), name),
-        "annotations": {ANNOTATION_GOLDEN_PATH: f"{gp.slug}@{gp.version}"},
-        "search_text": search_text_for(name, "", description, [gp.language]),
-    }
     with transaction.atomic():
-        component, created = Component.objects.update_or_create(
-            namespace="default", name=name, defaults=fields
+        component, created = catalog.register_component(
+            name,
+            owner=team,
+            tags=[gp.language],
+            title="",
+            description=description,
+            type="service",
+            lifecycle="experimental",
+            language=gp.language,
+            repository_url=repository_url(git_base_url(), name),
+            annotations={ANNOTATION_GOLDEN_PATH: f"{gp.slug}@{gp.version}"},
         )
-        if gp.language:
-            component.tags.add(Tag.objects.get_or_create(name=gp.language)[0])
         ServiceOrigin.objects.filter(pk=origin.pk).update(component=component)
         requests = ProvisioningRequest.objects.filter(
             service_name=name, type__in=[REQUEST_TYPE, DEPLOY_TYPE], component=None

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from django.db import transaction
 
+from catalog import services as catalog
 from provisioning import services as provisioning
 from provisioning.drivers.base import EnsureResult, NotConnectedError, PermanentError
 from provisioning.drivers.git import GitDriver, branch_head, commit_files, read_files, repo_path
@@ -225,9 +226,7 @@ def _record(origin: ServiceOrigin, at: Versions) -> None:
     )
     if component := origin.component:
         ref = f"{at.golden_path.slug}@{at.golden_path.version}"
-        if (component.annotations or {}).get(ANNOTATION_GOLDEN_PATH) != ref:
-            component.annotations = {**(component.annotations or {}), ANNOTATION_GOLDEN_PATH: ref}
-            component.save(update_fields=["annotations"])
+        catalog.annotate_component(component, {ANNOTATION_GOLDEN_PATH: ref})
 
 
 def _to_branch(origin, repo, branch: str, merged: MergeResult, what: str) -> EnsureResult:
