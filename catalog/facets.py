@@ -225,5 +225,14 @@ def counts(view: View, using: str = "default") -> dict:
     return result
 
 
+def warm(view: View, using: str = "default") -> bool:
+    """Count `view` into the cache unless it is there for the current version already."""
+    version = versioning.current()
+    if version is None or cache.get(view.key(version)) is not None:
+        return False
+    counts(view, using)
+    return True
+
+
 def base_queryset() -> QuerySet:
     return Component.objects.all()

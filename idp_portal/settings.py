@@ -206,6 +206,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.check_resource_drift",
         "schedule": envint("DRIFT_CHECK_SECONDS", 900, minimum=60),
     },
+    # Counts the unfiltered catalog after a catalog change, before its first visitor does.
+    "warm-catalog-counts": {
+        "task": "catalog.tasks.warm_counts",
+        "schedule": 20.0,
+    },
     # Reads the GitOps repository and the observability stack: every service's five signals.
     "refresh-observability-coverage": {
         "task": "observability.tasks.refresh_coverage",

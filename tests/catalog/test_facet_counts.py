@@ -10,7 +10,8 @@ from urllib.parse import parse_qs
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from catalog import facets, versioning
 from catalog.models import Component, System, Tag, Team
@@ -229,3 +230,18 @@ def test_a_member_of_several_teams_counts_only_their_teams(client, personas):
     assert page.context["scope"] == "mine" and page.context["page"].paginator.count == 2
     languages = {f["name"]: f for f in page.context["facets"]}["language"]["options"]
     assert languages[0]["count"] == 2
+
+
+@pytest.mark.django_db
+def test_beat_counts_the_unfiltered_catalog_after_a_change(owner_client, personas):
+    from catalog.tasks import warm_counts
+
+    make_component("one", owner=personas.team, language="go")
+    cache.clear()
+    assert warm_counts() is True
+    assert warm_counts() is False  # nothing changed since
+    with CaptureQueriesContext(connection) as ctx:
+        owner_client.get(URL + "?view=all")
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("WITH m AS")]
+    make_component("two", owner=personas.team, language="go")
+    assert warm_counts() is True
