@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
+from django.db.models.sql import DeleteQuery, InsertQuery, UpdateQuery
 from django.utils import timezone
 
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
@@ -29,8 +29,13 @@ from provisioning.drivers.base import (
 )
 from provisioning.drivers.registry import get_driver
 from provisioning.extensions import after_request, rendered
-from provisioning.models import ProvisionedResource, ProvisioningRequest, RequestStep
-from provisioning.services import enqueue, record
+from provisioning.models import (
+    ProvisionedResource,
+    ProvisioningRequest,
+    RequestEvent,
+    RequestStep,
+)
+from provisioning.services import enqueue, new_event
 
 logger = logging.getLogger(__name__)
 
@@ -60,17 +65,64 @@ def backoff(attempt: int) -> float:
     return random.uniform(BACKOFF_BASE / 2, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
 
 
-def claim(request_id: int, worker: str) -> bool:
-    """Take a queued request; exactly one worker wins, duplicates of the message do nothing."""
-    now = timezone.now()
-    return bool(
-        ProvisioningRequest.objects.filter(pk=request_id, state=RequestState.QUEUED).update(
-            state=RequestState.RUNNING,
-            worker=worker,
-            heartbeat_at=now,
-            started_at=Coalesce(F("started_at"), now),
-        )
-    )
+def claim(request_id: int, worker: str) -> ProvisioningRequest | None:
+    """Take a queued request with one `UPDATE … RETURNING`: exactly one worker gets the row
+    back, a duplicate of the message gets None."""
+    meta, quote = ProvisioningRequest._meta, connection.ops.quote_name
+    now = meta.get_field("heartbeat_at").get_db_prep_value(timezone.now(), connection)
+    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+    table, where = quote(meta.db_table), "WHERE id = %s AND state = %s"
+    values = "state = %s, worker = %s, heartbeat_at = %s, started_at = COALESCE(started_at, %s)"
+    sql = f"UPDATE {table} SET {values} {where} RETURNING {columns}"  # noqa: S608 - names only
+    params = [RequestState.RUNNING, worker, now, now, request_id, RequestState.QUEUED]
+    return next(iter(ProvisioningRequest.objects.raw(sql, params)), None)
+
+
+class Writes:
+    """The writes of one moment of a request (a step's start, its end, the finish), sent as one
+    transaction: on PostgreSQL as one round trip (several statements in one simple query, which
+    the server runs as a single transaction), elsewhere statement by statement in `atomic`."""
+
+    def __init__(self, request: ProvisioningRequest) -> None:
+        self.request = request
+        self.statements: list[tuple[str, tuple]] = []
+        self.events: list[RequestEvent] = []
+
+    def update(self, model, where: Q, **values) -> "Writes":
+        query = UpdateQuery(model)
+        query.add_q(where)
+        query.add_update_values(values)
+        self.statements.append(query.get_compiler(connection=connection).as_sql())
+        return self
+
+    def delete(self, model, where: Q) -> "Writes":
+        query = DeleteQuery(model)
+        query.add_q(where)
+        self.statements.append(query.get_compiler(connection=connection).as_sql())
+        return self
+
+    def event(self, kind: str, message: str) -> "Writes":
+        self.events.append(new_event(self.request, "worker", kind, message))
+        return self
+
+    def send(self) -> None:
+        statements = [s for s in self.statements if s[0]]
+        if self.events:
+            query = InsertQuery(RequestEvent)
+            fields = [f for f in RequestEvent._meta.concrete_fields if not f.primary_key]
+            query.insert_values(fields, self.events)
+            statements += query.get_compiler(connection=connection).as_sql()
+        self.statements, self.events = [], []
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    ";\n".join(sql for sql, _ in statements),
+                    [p for _, params in statements for p in params],
+                )
+            return
+        with transaction.atomic(), connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
 
 
 class Heartbeat:
@@ -108,68 +160,72 @@ class Heartbeat:
 def apply(request_id: int, worker: str) -> Outcome:
     """Run a queued request to the end, to a retry, or to a readable failure.
 
+    Two round trips before the first call (the claim, the steps), then one per step's start
+    and one per step's end; the claim's event goes with the first step's start, the finish
+    with the last step's end.
+
     Stale database connections are Celery's to recycle (its Django fixup closes them around
     every task), not ours: closing here would also break a caller's open transaction.
     """
-    if not claim(request_id, worker):
+    request = claim(request_id, worker)
+    if request is None:
         return Outcome("nothing to do")
-    request = ProvisioningRequest.objects.get(pk=request_id)
-    record(request, "worker", EventKind.TRANSITION, f"running on {worker}")
+    writes = Writes(request).event(EventKind.TRANSITION, f"running on {worker}")
     started, ran = time.monotonic(), False
     with Heartbeat(request_id, worker):
         for step in request.steps.order_by("position"):
             if step.state == StepState.SUCCEEDED:
                 continue
             if ran and time.monotonic() - started > SLICE_SECONDS:
-                return _next_slice(request, step)
-            outcome, ran = _run_step(request, step), True
+                return _next_slice(writes, step)
+            outcome, ran = _run_step(writes, step), True
             if outcome is not None:
                 return outcome
-    _finish(request, RequestState.SUCCEEDED, "")
+    _finish(writes, RequestState.SUCCEEDED, "")
     return Outcome(RequestState.SUCCEEDED)
 
 
-def _run_step(request: ProvisioningRequest, step: RequestStep) -> Outcome | None:
+def _run_step(writes: Writes, step: RequestStep) -> Outcome | None:
+    """Start the step (one transaction with the writes before it: the claim's event, the
+    previous step's end), ensure, then leave its end to go with the next write."""
     if step.state == StepState.RUNNING:
-        record(
-            request,
-            "worker",
+        writes.event(
             EventKind.INFO,
             f"step {step.position + 1} was interrupted (attempt {step.attempts}); running it again",
         )
     if step.attempts >= MAX_ATTEMPTS:
         return _fail(
-            request,
+            writes,
             step,
             f"gave up after {step.attempts} attempts: the last one said "
             f"'{step.message or 'no answer (the worker stopped)'}'. Retry when the cause is fixed.",
         )
     step.attempts += 1
     step.state, step.started_at = StepState.RUNNING, timezone.now()
-    step.save(update_fields=["attempts", "state", "started_at"])
     resource = PlannedResource.from_json(step.resource)
-    record(
-        request,
-        "worker",
+    writes.update(
+        RequestStep, Q(pk=step.pk), attempts=step.attempts, state=step.state,
+        started_at=step.started_at,
+    ).event(
         EventKind.CALL,
         f"{resource.provider}: ensure {resource.kind} {resource.name} (attempt {step.attempts})",
-    )
+    ).send()  # fmt: skip
     try:
         resource = rendered(resource)  # a step stored as inputs becomes the whole resource now
         result = _decommission(resource) if step.action == "decommission" else _ensure(resource)
     except TransientError as exc:
-        return _retry_later(request, step, str(exc))
+        return _retry_later(writes, step, str(exc))
     except DriverError as exc:
-        return _fail(request, step, str(exc))
+        return _fail(writes, step, str(exc))
     except Exception as exc:  # a bug must fail the step visibly, not kill the worker in a loop
-        logger.exception("unexpected error in request %s step %s", request.pk, step.position)
+        logger.exception("unexpected error in request %s step %s", step.request_id, step.position)
         return _fail(
-            request,
+            writes,
             step,
             f"unexpected error in the portal ({exc.__class__.__name__}); "
             "the platform team has the details in the worker log",
         )
-    _succeed(request, step, resource, result)
+    _succeed(writes, step, resource, result)  # sent with the next step's start or the finish
     return None
 
 
@@ -204,74 +260,71 @@ def _new_credentials(resource: PlannedResource) -> dict:
     }
 
 
-def _succeed(request, step: RequestStep, resource: PlannedResource, result: EnsureResult) -> None:
+def _succeed(writes: Writes, step: RequestStep, resource: PlannedResource, result) -> None:
     step.state, step.finished_at = StepState.SUCCEEDED, timezone.now()
     step.outcome, step.identifier = result.outcome, result.identifier
     step.message = result.message or f"{result.outcome} {resource.kind} {resource.name}"
-    step.save(update_fields=["state", "finished_at", "outcome", "identifier", "message"])
-    inventory = ProvisionedResource.objects.filter(
-        provider=resource.provider, kind=resource.kind, name=resource.name
-    )
+    writes.update(
+        RequestStep, Q(pk=step.pk), state=step.state, finished_at=step.finished_at,
+        outcome=step.outcome, identifier=step.identifier, message=step.message,
+    )  # fmt: skip
+    inventory = Q(provider=resource.provider, kind=resource.kind, name=resource.name)
     if step.action == "decommission":
-        inventory.delete()  # the name is free for a new request again
+        writes.delete(ProvisionedResource, inventory)  # the name is free for a new request again
     else:
-        inventory.update(
-            state=ResourceState.ACTIVE,
-            identifier=result.identifier,
-            tags=resource.tags,
-            config=resource.config,
-            drift=[],
+        writes.update(
+            ProvisionedResource, inventory, state=ResourceState.ACTIVE,
+            identifier=result.identifier, tags=resource.tags, config=resource.config, drift=[],
             last_checked_at=timezone.now(),
-        )
-    record(request, "worker", EventKind.CALL, f"{resource.provider}: {step.message}")
+        )  # fmt: skip
+    writes.event(EventKind.CALL, f"{resource.provider}: {step.message}")
 
 
-def _retry_later(request, step: RequestStep, message: str) -> Outcome:
+def _retry_later(writes: Writes, step: RequestStep, message: str) -> Outcome:
     delay = backoff(step.attempts)
-    step.state, step.message = StepState.PENDING, message
-    step.save(update_fields=["state", "message"])
     # Queued again; the heartbeat is set to when the retry is due so the reconciler waits for it.
-    ProvisioningRequest.objects.filter(pk=request.pk).update(
-        state=RequestState.QUEUED, heartbeat_at=timezone.now() + timedelta(seconds=delay)
-    )
-    record(
-        request,
-        "worker",
+    writes.update(RequestStep, Q(pk=step.pk), state=StepState.PENDING, message=message).update(
+        ProvisioningRequest, Q(pk=step.request_id), state=RequestState.QUEUED,
+        heartbeat_at=timezone.now() + timedelta(seconds=delay),
+    ).event(
         EventKind.RETRY,
         f"temporary error: {message}; retrying in {delay:.0f}s "
         f"(attempt {step.attempts} of {MAX_ATTEMPTS})",
-    )
+    ).send()  # fmt: skip
     return Outcome(RequestState.QUEUED, retry_in=delay)
 
 
-def _next_slice(request, step: RequestStep) -> Outcome:
+def _next_slice(writes: Writes, step: RequestStep) -> Outcome:
     """Queue the request again from `step`; the task sends itself again at once."""
-    ProvisioningRequest.objects.filter(pk=request.pk).update(
-        state=RequestState.QUEUED, heartbeat_at=timezone.now()
-    )
-    record(
-        request,
-        "worker",
+    writes.update(
+        ProvisioningRequest, Q(pk=step.request_id), state=RequestState.QUEUED,
+        heartbeat_at=timezone.now(),
+    ).event(
         EventKind.INFO,
         f"ran {SLICE_SECONDS:.0f}s: continuing from step {step.position + 1} in a new task",
-    )
+    ).send()  # fmt: skip
     return Outcome(RequestState.QUEUED, retry_in=0)
 
 
-def _fail(request, step: RequestStep, message: str) -> Outcome:
+def _fail(writes: Writes, step: RequestStep, message: str) -> Outcome:
     step.state, step.message, step.finished_at = StepState.FAILED, message, timezone.now()
-    step.save(update_fields=["state", "message", "finished_at"])
-    record(request, "worker", EventKind.ERROR, f"step {step.position + 1} failed: {message}")
-    _finish(request, RequestState.FAILED, message)
+    writes.update(
+        RequestStep, Q(pk=step.pk), state=step.state, message=message,
+        finished_at=step.finished_at,
+    ).event(EventKind.ERROR, f"step {step.position + 1} failed: {message}")  # fmt: skip
+    _finish(writes, RequestState.FAILED, message)
     return Outcome(RequestState.FAILED)
 
 
-def _finish(request, state: str, failure: str) -> None:
-    ProvisioningRequest.objects.filter(pk=request.pk).update(
-        state=state, failure=failure, finished_at=timezone.now(), heartbeat_at=None
-    )
+def _finish(writes: Writes, state: str, failure: str) -> None:
+    request = writes.request
+    request.state, request.failure, request.finished_at = state, failure, timezone.now()
+    request.heartbeat_at = None
     said = f"Failed: {failure}" if failure else f"{state.capitalize()}: every step is done"
-    record(request, "worker", EventKind.TRANSITION, said)
+    writes.update(
+        ProvisioningRequest, Q(pk=request.pk), state=state, failure=failure,
+        finished_at=request.finished_at, heartbeat_at=None,
+    ).event(EventKind.TRANSITION, said).send()  # fmt: skip
     after_request(request)
 
 

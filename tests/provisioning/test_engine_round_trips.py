@@ -1,0 +1,119 @@
+"""The engine's own cost, in round trips to the database (its time is measured by
+tests/bench/provisioning_bench.py): a claim that returns the row, one transaction per step's
+start and per step's end, the claim's event sent with the first start, the finish with the
+last end. On PostgreSQL each of those transactions is one round trip; SQLite runs the same
+statements one by one inside `atomic`, in process."""
+
+import pytest
+from django.db import connection
+
+from provisioning import engine, services
+from provisioning.choices import EventKind, RequestState, ResourceState, StepState
+from provisioning.models import ProvisionedResource
+from tests.provisioning.test_engine import BUCKET, QUEUE, submit
+
+
+class WorkerKilled(BaseException):
+    """What a SIGKILL looks like from inside the call: nothing after it runs."""
+
+
+def round_trips(postgresql: int, sqlite: int) -> int:
+    return postgresql if connection.vendor == "postgresql" else sqlite
+
+
+def test_a_one_step_request_takes_five_round_trips(
+    personas, petstore, dev, recording_driver, django_assert_num_queries
+):
+    request = submit(personas, petstore, dev)
+    # claim (UPDATE … RETURNING), the steps, the step's start, its end with the finish, and the
+    # observability hook's read of the steps; SQLite sends each statement of a transaction on
+    # its own, between a savepoint and its release (the test's own transaction is around it).
+    with django_assert_num_queries(round_trips(5, 13)):
+        assert engine.apply(request.pk, "w1").state == RequestState.SUCCEEDED
+    request.refresh_from_db()
+    assert request.state == RequestState.SUCCEEDED and request.heartbeat_at is None
+    assert list(request.events.values_list("kind", "message")) == [
+        (EventKind.TRANSITION, "Requested by teammate: " + request.plan["summary"]),
+        (EventKind.TRANSITION, "Queued: a worker starts on it next"),
+        (EventKind.TRANSITION, "running on w1"),
+        (EventKind.CALL, "aws: ensure s3-bucket payments-petstore-dev-assets (attempt 1)"),
+        (EventKind.CALL, "aws: created s3-bucket payments-petstore-dev-assets"),
+        (EventKind.TRANSITION, "Succeeded: every step is done"),
+    ]
+    resource = ProvisionedResource.objects.get()
+    assert resource.state == ResourceState.ACTIVE
+    assert resource.identifier == "id:payments-petstore-dev-assets"
+
+
+def test_each_further_step_adds_one_round_trip(
+    personas, petstore, dev, recording_driver, django_assert_num_queries
+):
+    request = submit(personas, petstore, dev, "queue", QUEUE)
+    # The first step's end goes with the second step's start.
+    with django_assert_num_queries(round_trips(6, 19)):
+        assert engine.apply(request.pk, "w1").state == RequestState.SUCCEEDED
+    assert set(request.steps.values_list("state", "attempts")) == {(StepState.SUCCEEDED, 1)}
+
+
+def test_a_duplicate_message_costs_one_query_and_writes_nothing(
+    personas, petstore, dev, recording_driver, django_assert_num_queries
+):
+    request = submit(personas, petstore, dev)
+    assert engine.claim(request.pk, "w1").worker == "w1"
+    events = request.events.count()
+    with django_assert_num_queries(1):
+        assert engine.apply(request.pk, "w2").state == "nothing to do"
+    request.refresh_from_db()
+    assert request.worker == "w1" and request.events.count() == events
+
+
+def test_the_claim_returns_the_row_it_took(personas, petstore, dev, recording_driver):
+    request = submit(personas, petstore, dev)
+    claimed = engine.claim(request.pk, "w1")
+    assert claimed.pk == request.pk and claimed.state == RequestState.RUNNING
+    assert claimed.plan == request.plan and claimed.started_at == claimed.heartbeat_at
+    claimed.refresh_from_db()
+    assert claimed.state == RequestState.RUNNING and claimed.worker == "w1"
+    assert engine.claim(request.pk, "w2") is None
+
+
+def test_a_step_start_is_stored_before_the_call(personas, petstore, dev, recording_driver):
+    """A worker killed during the call leaves the step running, its attempt counted and the
+    log saying what it was doing; the next worker takes it up from there."""
+    recording_driver.failures["payments-petstore-dev-assets"] = [WorkerKilled()]
+    request = submit(personas, petstore, dev)
+    with pytest.raises(WorkerKilled):
+        engine.apply(request.pk, "w1")
+    step = request.steps.get()
+    assert step.state == StepState.RUNNING and step.attempts == 1
+    assert list(request.events.values_list("message", flat=True))[-2:] == [
+        "running on w1",
+        "aws: ensure s3-bucket payments-petstore-dev-assets (attempt 1)",
+    ]
+    request.refresh_from_db()
+    assert request.state == RequestState.RUNNING
+    request.__class__.objects.filter(pk=request.pk).update(state=RequestState.QUEUED)
+    assert engine.apply(request.pk, "w2").state == RequestState.SUCCEEDED
+    step.refresh_from_db()
+    assert step.attempts == 2 and step.state == StepState.SUCCEEDED
+    assert request.events.filter(message__contains="was interrupted (attempt 1)").exists()
+
+
+def test_submit_reads_the_policy_once_and_creates_the_request_queued(
+    personas, petstore, dev, recording_driver, django_assert_num_queries
+):
+    # policy, request, inventory, step, audit, both events (+ savepoint and release)
+    with django_assert_num_queries(8):
+        request = services.submit_request(personas.teammate, "s3-bucket", petstore, dev, BUCKET)
+    assert request.state == RequestState.QUEUED and request.heartbeat_at
+    assert request.resources.get().environment == dev
+
+
+def test_a_held_request_is_created_waiting_with_no_heartbeat(
+    personas, petstore, prod, recording_driver, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        request = services.submit_request(personas.teammate, "s3-bucket", petstore, prod, BUCKET)
+    assert request.state == RequestState.AWAITING_APPROVAL and request.heartbeat_at is None
+    assert callbacks == []  # nothing is sent to a worker before the approval
+    assert request.events.last().message.startswith("Waiting for approval:")
