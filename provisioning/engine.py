@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models import Q
-from django.db.models.sql import DeleteQuery, InsertQuery, UpdateQuery
+from django.db.models.sql import DeleteQuery, UpdateQuery
 from django.utils import timezone
 
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
@@ -35,7 +35,7 @@ from provisioning.models import (
     RequestEvent,
     RequestStep,
 )
-from provisioning.services import enqueue, new_event
+from provisioning.services import enqueue, insert_statements, new_event, send_together
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +79,8 @@ def claim(request_id: int, worker: str) -> ProvisioningRequest | None:
 
 
 class Writes:
-    """The writes of one moment of a request (a step's start, its end, the finish), sent as one
-    transaction: on PostgreSQL as one round trip (several statements in one simple query, which
-    the server runs as a single transaction), elsewhere statement by statement in `atomic`."""
+    """The writes of one moment of a request (a step's start, its end, the finish), sent
+    together as one transaction (`services.send_together`: one round trip on PostgreSQL)."""
 
     def __init__(self, request: ProvisioningRequest) -> None:
         self.request = request
@@ -106,23 +105,9 @@ class Writes:
         return self
 
     def send(self) -> None:
-        statements = [s for s in self.statements if s[0]]
-        if self.events:
-            query = InsertQuery(RequestEvent)
-            fields = [f for f in RequestEvent._meta.concrete_fields if not f.primary_key]
-            query.insert_values(fields, self.events)
-            statements += query.get_compiler(connection=connection).as_sql()
+        statements = self.statements + insert_statements(self.events)
         self.statements, self.events = [], []
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    ";\n".join(sql for sql, _ in statements),
-                    [p for _, params in statements for p in params],
-                )
-            return
-        with transaction.atomic(), connection.cursor() as cursor:
-            for sql, params in statements:
-                cursor.execute(sql, params)
+        send_together(statements)
 
 
 class Heartbeat:

@@ -2,7 +2,8 @@
 
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from catalog import access
@@ -95,6 +96,33 @@ def record(request: ProvisioningRequest, actor: str, kind: str, message: str) ->
     new_event(request, actor, kind, message).save()
 
 
+def insert_statements(objs: list) -> list[tuple[str, tuple]]:
+    """The INSERT of new rows of one model (a single statement where the database allows)."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    query = InsertQuery(model)
+    query.insert_values([f for f in model._meta.concrete_fields if not f.primary_key], objs)
+    return query.get_compiler(connection=connection).as_sql()
+
+
+def send_together(statements: list[tuple[str, tuple]]) -> None:
+    """Run several writes as one transaction. On PostgreSQL in one round trip: several
+    statements in one simple query, which the server runs as a single transaction (or inside
+    the caller's); elsewhere one by one inside `atomic`."""
+    statements = [(sql, params) for sql, params in statements if sql]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                ";\n".join(sql for sql, _ in statements),
+                [p for _, params in statements for p in params],
+            )
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
 def submit_request(
     user,
     type_slug: str,
@@ -135,28 +163,27 @@ def submit_request(
                 needs_approval_reason=reason,
                 submitted_at=timezone.now(),
             )
-            _claim_names(request, plan)
-            RequestStep.objects.bulk_create(
+            steps = [
                 RequestStep(
-                    request=request,
-                    position=i,
-                    name=f"ensure {r.kind} {r.name}",
+                    request=request, position=i, name=f"ensure {r.kind} {r.name}",
                     resource=r.to_json(),
                 )
                 for i, r in enumerate(plan.resources)
+            ]  # fmt: skip
+            events = [
+                new_event(
+                    request, actor, EventKind.TRANSITION, f"Requested by {actor}: {plan.summary}"
+                ),
+                _held_event(request) if reason else _queued_event(request, "portal", QUEUED),
+            ]
+            # The names, the steps and the log in one round trip (PostgreSQL); a taken name
+            # raises IntegrityError here and the whole request is rolled back.
+            send_together(
+                insert_statements(_inventory(request, plan))
+                + insert_statements(steps)
+                + insert_statements(events)
             )
             audit_created(request)
-            RequestEvent.objects.bulk_create(
-                [
-                    new_event(
-                        request,
-                        actor,
-                        EventKind.TRANSITION,
-                        f"Requested by {actor}: {plan.summary}",
-                    ),
-                    _held_event(request) if reason else _queued_event(request, "portal", QUEUED),
-                ]
-            )
             if not reason:
                 _send_on_commit(request)
     except IntegrityError as exc:
@@ -171,9 +198,14 @@ def submit_request(
 
 
 def _claim_names(request: ProvisioningRequest, plan: Plan) -> None:
-    """Reserve every planned name, each under the environment it belongs to: a GitOps overlay
-    or deployment row where its name places it, a cloud or Vault resource where its cost tag
-    says (a new service's prod overlay and prod secrets path are prod's, not staging's)."""
+    """Reserve every planned name (first come, first served: the names are unique)."""
+    ProvisionedResource.objects.bulk_create(_inventory(request, plan))
+
+
+def _inventory(request: ProvisioningRequest, plan: Plan) -> list[ProvisionedResource]:
+    """The pending inventory rows of a plan, each under the environment it belongs to: a
+    GitOps overlay or deployment row where its name places it, a cloud or Vault resource where
+    its cost tag says (a new service's prod overlay and prod secrets path are prod's)."""
     named = {
         r.name: environment_in_name(r.provider, r.kind, r.name) or r.tags.get("environment")
         for r in plan.resources
@@ -186,7 +218,7 @@ def _claim_names(request: ProvisioningRequest, plan: Plan) -> None:
     def environment_of(r) -> Environment:
         return by_name.get(named[r.name] or "", request.environment)
 
-    ProvisionedResource.objects.bulk_create(
+    return [
         ProvisionedResource(
             team=request.team,
             component=request.component,
@@ -200,7 +232,7 @@ def _claim_names(request: ProvisioningRequest, plan: Plan) -> None:
             state=ResourceState.PENDING,
         )
         for r in plan.resources
-    )
+    ]
 
 
 def planned_name_taken(plan: Plan, what_to_do: str = "pick another purpose") -> str:
