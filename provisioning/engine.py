@@ -68,6 +68,16 @@ def backoff(attempt: int) -> float:
 def claim(request_id: int, worker: str) -> ProvisioningRequest | None:
     """Take a queued request with one `UPDATE … RETURNING`: exactly one worker gets the row
     back, a duplicate of the message gets None."""
+    return _claim(request_id, worker, with_steps=False)[0]
+
+
+def claim_with_steps(request_id: int, worker: str) -> tuple[ProvisioningRequest | None, list]:
+    """The claim and the request's steps in position order; on PostgreSQL in one round trip
+    (the steps are read in the same query, and dropped when the claim found nothing)."""
+    return _claim(request_id, worker, with_steps=True)
+
+
+def _claim(request_id: int, worker: str, with_steps: bool) -> tuple:
     meta, quote = ProvisioningRequest._meta, connection.ops.quote_name
     now = meta.get_field("heartbeat_at").get_db_prep_value(timezone.now(), connection)
     columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
@@ -75,7 +85,31 @@ def claim(request_id: int, worker: str) -> ProvisioningRequest | None:
     values = "state = %s, worker = %s, heartbeat_at = %s, started_at = COALESCE(started_at, %s)"
     sql = f"UPDATE {table} SET {values} {where} RETURNING {columns}"  # noqa: S608 - names only
     params = [RequestState.RUNNING, worker, now, now, request_id, RequestState.QUEUED]
-    return next(iter(ProvisioningRequest.objects.raw(sql, params)), None)
+    steps = RequestStep.objects.filter(request_id=request_id).order_by("position")
+    if not (with_steps and connection.vendor == "postgresql"):
+        request = next(iter(ProvisioningRequest.objects.raw(sql, params)), None)
+        return request, (list(steps) if request is not None and with_steps else [])
+    steps_sql, steps_params = steps.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql};\n{steps_sql}", [*params, *steps_params])
+        claimed = cursor.fetchall()
+        cursor.nextset()
+        step_rows = cursor.fetchall()
+    if not claimed:
+        return None, []
+    request = _instances(ProvisioningRequest.objects.filter(pk=request_id), claimed)[0]
+    return request, _instances(steps, step_rows)
+
+
+def _instances(queryset, rows: list) -> list:
+    """Model instances from rows of all the model's columns, in order, as the ORM reads them
+    (the database's values converted: JSON decoded, datetimes made aware)."""
+    compiler = queryset.query.get_compiler(connection=connection)
+    compiler.setup_query()
+    model, names = queryset.model, [f.attname for f in queryset.model._meta.concrete_fields]
+    return [
+        model.from_db(connection.alias, names, row) for row in compiler.results_iter(results=[rows])
+    ]
 
 
 class Writes:
@@ -145,20 +179,20 @@ class Heartbeat:
 def apply(request_id: int, worker: str) -> Outcome:
     """Run a queued request to the end, to a retry, or to a readable failure.
 
-    Two round trips before the first call (the claim, the steps), then one per step's start
-    and one per step's end; the claim's event goes with the first step's start, the finish
-    with the last step's end.
+    On PostgreSQL one round trip before the first step (the claim and the steps), then one per
+    step's start and one per step's end; the claim's event goes with the first step's start, a
+    step's end with the next step's start, the last one with the finish.
 
     Stale database connections are Celery's to recycle (its Django fixup closes them around
     every task), not ours: closing here would also break a caller's open transaction.
     """
-    request = claim(request_id, worker)
+    request, steps = claim_with_steps(request_id, worker)
     if request is None:
         return Outcome("nothing to do")
     writes = Writes(request).event(EventKind.TRANSITION, f"running on {worker}")
     started, ran = time.monotonic(), False
     with Heartbeat(request_id, worker):
-        for step in request.steps.order_by("position"):
+        for step in steps:
             if step.state == StepState.SUCCEEDED:
                 continue
             if ran and time.monotonic() - started > SLICE_SECONDS:
