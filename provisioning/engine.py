@@ -6,6 +6,7 @@ with a heartbeat, and leaves every step's state, attempts and outcome behind, so
 """
 
 import logging
+import os
 import random
 import secrets
 import threading
@@ -145,35 +146,64 @@ class Writes:
 
 
 class Heartbeat:
-    """Touch the request's heartbeat from a side thread while a step is in flight."""
+    """Touch the heartbeat of the requests in flight while their steps run.
+
+    One side thread per worker process, started with its first request and kept: entering and
+    leaving only add and remove the request under a lock, so a request's lead time does not
+    wait for a thread to start and to stop (each a trip through the OS scheduler, milliseconds
+    on a busy machine)."""
+
+    _lock = threading.Lock()
+    _in_flight: dict[int, str] = {}  # request id → worker
+    _thread: threading.Thread | None = None
+    _pid = 0
 
     def __init__(self, request_id: int, worker: str):
         self.request_id, self.worker = request_id, worker
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> "Heartbeat":
-        self._thread.start()
+        with Heartbeat._lock:
+            Heartbeat._in_flight[self.request_id] = self.worker
+            # A forked worker child inherits the parent's state but not its threads.
+            thread = Heartbeat._thread
+            if thread is None or not thread.is_alive() or Heartbeat._pid != os.getpid():
+                Heartbeat._pid = os.getpid()
+                Heartbeat._thread = threading.Thread(
+                    target=Heartbeat._run, name="provisioning-heartbeat", daemon=True
+                )
+                Heartbeat._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+        with Heartbeat._lock:
+            Heartbeat._in_flight.pop(self.request_id, None)
 
-    def _run(self) -> None:
-        try:
-            while not self._stop.wait(LEASE.total_seconds() / 4):
-                try:
-                    ProvisioningRequest.objects.filter(
-                        pk=self.request_id, state=RequestState.RUNNING, worker=self.worker
-                    ).update(heartbeat_at=timezone.now())
-                except DatabaseError:
-                    # The database restarted or blipped: reconnect on the next beat. If it stays
-                    # away past the lease, the reconciler hands the request to another worker.
-                    logger.warning("heartbeat of request %s failed; retrying", self.request_id)
-                    connection.close()
-        finally:
-            connection.close()
+    @staticmethod
+    def beat() -> int:
+        """Touch every request in flight (still running on its worker); how many were."""
+        with Heartbeat._lock:
+            in_flight = dict(Heartbeat._in_flight)
+        for request_id, worker in in_flight.items():
+            try:
+                ProvisioningRequest.objects.filter(
+                    pk=request_id, state=RequestState.RUNNING, worker=worker
+                ).update(heartbeat_at=timezone.now())
+            except DatabaseError:
+                # The database restarted or blipped: reconnect on the next beat. If it stays
+                # away past the lease, the reconciler hands the request to another worker.
+                logger.warning("heartbeat of request %s failed; retrying", request_id)
+                connection.close()
+        return len(in_flight)
+
+    @staticmethod
+    def _run() -> None:
+        while True:
+            time.sleep(LEASE.total_seconds() / 4)
+            try:
+                if Heartbeat.beat():
+                    connection.close()  # hold no idle connection between beats
+            except Exception:  # the thread must outlive any one beat; the next one tries again
+                logger.exception("provisioning heartbeat failed")
 
 
 def apply(request_id: int, worker: str) -> Outcome:

@@ -5,11 +5,12 @@ the finish with the last end. On PostgreSQL each of those transactions is one ro
 SQLite runs the same statements one by one inside `atomic`, in process."""
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
+from django.db.models import Q
 
 from provisioning import engine, services
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
-from provisioning.models import ProvisionedResource
+from provisioning.models import ProvisionedResource, RequestStep
 from tests.provisioning.test_engine import BUCKET, QUEUE, submit
 
 
@@ -138,3 +139,43 @@ def test_the_claim_with_steps_reads_them_as_the_orm_does(personas, petstore, dev
         "payments-petstore-dev-events",
     ]
     assert engine.claim_with_steps(request.pk, "w2") == (None, [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_fails_leaves_none_of_its_statements(
+    personas, petstore, dev, recording_driver
+):
+    """A step's start or end is one transaction: all of it is stored, or none."""
+    request = submit(personas, petstore, dev, "queue", QUEUE)
+    first, second = request.steps.order_by("position")
+    events = request.events.count()
+    writes = (
+        engine.Writes(request)
+        .update(RequestStep, Q(pk=first.pk), message="half done")
+        .event(EventKind.INFO, "never stored")
+        .update(RequestStep, Q(pk=second.pk), position=first.position)  # one step per position
+    )
+    with pytest.raises(IntegrityError):
+        writes.send()
+    first.refresh_from_db()
+    assert first.message == "" and request.events.count() == events
+
+
+def test_the_heartbeat_touches_only_the_requests_in_flight(
+    personas, petstore, dev, recording_driver
+):
+    request = submit(personas, petstore, dev)
+    claimed = engine.claim(request.pk, "w1")
+    with engine.Heartbeat(request.pk, "w1") as first:
+        thread = engine.Heartbeat._thread
+        with engine.Heartbeat(request.pk + 1000, "w1"):
+            assert engine.Heartbeat._thread is thread  # one thread per process, kept
+        type(request).objects.filter(pk=request.pk).update(heartbeat_at=None)
+        assert engine.Heartbeat.beat() == 1
+        request.refresh_from_db()
+        assert request.heartbeat_at is not None and request.heartbeat_at >= claimed.heartbeat_at
+    assert first.request_id not in engine.Heartbeat._in_flight
+    type(request).objects.filter(pk=request.pk).update(heartbeat_at=None)
+    assert engine.Heartbeat.beat() == 0
+    request.refresh_from_db()
+    assert request.heartbeat_at is None and thread.is_alive()
