@@ -111,6 +111,8 @@ def send_together(statements: list[tuple[str, tuple]]) -> None:
     statements in one simple query, which the server runs as a single transaction (or inside
     the caller's); elsewhere one by one inside `atomic`."""
     statements = [(sql, params) for sql, params in statements if sql]
+    if not statements:
+        return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -207,7 +209,8 @@ def _inventory(request: ProvisioningRequest, plan: Plan) -> list[ProvisionedReso
     GitOps overlay or deployment row where its name places it, a cloud or Vault resource where
     its cost tag says (a new service's prod overlay and prod secrets path are prod's)."""
     named = {
-        r.name: environment_in_name(r.provider, r.kind, r.name) or r.tags.get("environment")
+        (r.provider, r.kind, r.name): environment_in_name(r.provider, r.kind, r.name)
+        or r.tags.get("environment")
         for r in plan.resources
     }
     own = request.environment.name if request.environment else None
@@ -216,7 +219,7 @@ def _inventory(request: ProvisioningRequest, plan: Plan) -> list[ProvisionedReso
     by_name = {e.name: e for e in Environment.objects.filter(name__in=others)} if others else {}
 
     def environment_of(r) -> Environment:
-        return by_name.get(named[r.name] or "", request.environment)
+        return by_name.get(named[r.provider, r.kind, r.name] or "", request.environment)
 
     return [
         ProvisionedResource(

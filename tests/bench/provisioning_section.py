@@ -392,6 +392,13 @@ def _recommendation_lines(results: dict, mix: list[int]) -> list[str]:
         "in tests/provisioning/test_engine_round_trips.py. The ratio against loopback moto "
         "mostly measures how fast the fakes are; at a realistic 50 ms per call the same "
         "overhead is the second target's few per cent.",
+        "   Next, not made (each about one round trip, ≈ 0.5–1 ms here): the worker's first "
+        "query after a task starts is Django's health check (`SELECT 1`, CONN_HEALTH_CHECKS, "
+        "idp_portal/celery.py drops old connections around every task); `apply_request` "
+        "already retries itself on a database error, so the check could go in workers. The "
+        "first step's start could go in the claim's query (PostgreSQL), and submit's audit "
+        "event with its names, steps and events (submit: BEGIN, the request, those rows, the "
+        "audit event, COMMIT, then the message).",
     ]
     lines.append(
         _reconciler_line(results["integrity"], results["loaded"], results.get("lease_check"))
