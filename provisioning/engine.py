@@ -36,7 +36,13 @@ from provisioning.models import (
     RequestEvent,
     RequestStep,
 )
-from provisioning.services import enqueue, insert_statements, new_event, send_together
+from provisioning.services import (
+    enqueue,
+    insert_statements,
+    new_event,
+    send_together,
+    several_statements_per_query,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +93,7 @@ def _claim(request_id: int, worker: str, with_steps: bool) -> tuple:
     sql = f"UPDATE {table} SET {values} {where} RETURNING {columns}"  # noqa: S608 - names only
     params = [RequestState.RUNNING, worker, now, now, request_id, RequestState.QUEUED]
     steps = RequestStep.objects.filter(request_id=request_id).order_by("position")
-    if not (with_steps and connection.vendor == "postgresql"):
+    if not (with_steps and several_statements_per_query()):
         request = next(iter(ProvisioningRequest.objects.raw(sql, params)), None)
         return request, (list(steps) if request is not None and with_steps else [])
     steps_sql, steps_params = steps.query.sql_with_params()

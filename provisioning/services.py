@@ -106,6 +106,13 @@ def insert_statements(objs: list) -> list[tuple[str, tuple]]:
     return query.get_compiler(connection=connection).as_sql()
 
 
+def several_statements_per_query() -> bool:
+    """PostgreSQL with client-side binding (Django's default): a query with parameters may hold
+    several statements. Server-side binding prepares each query, which allows only one."""
+    options = connection.settings_dict.get("OPTIONS") or {}
+    return connection.vendor == "postgresql" and not options.get("server_side_binding")
+
+
 def send_together(statements: list[tuple[str, tuple]]) -> None:
     """Run several writes as one transaction. On PostgreSQL in one round trip: several
     statements in one simple query, which the server runs as a single transaction (or inside
@@ -113,7 +120,7 @@ def send_together(statements: list[tuple[str, tuple]]) -> None:
     statements = [(sql, params) for sql, params in statements if sql]
     if not statements:
         return
-    if connection.vendor == "postgresql":
+    if several_statements_per_query():
         with connection.cursor() as cursor:
             cursor.execute(
                 ";\n".join(sql for sql, _ in statements),

@@ -179,3 +179,15 @@ def test_the_heartbeat_touches_only_the_requests_in_flight(
     assert engine.Heartbeat.beat() == 0
     request.refresh_from_db()
     assert request.heartbeat_at is None and thread.is_alive()
+
+
+def test_with_server_side_binding_each_statement_goes_on_its_own(
+    personas, petstore, dev, recording_driver, monkeypatch
+):
+    """Server-side binding prepares every query, and a prepared query holds one statement."""
+    options = {**connection.settings_dict.get("OPTIONS", {}), "server_side_binding": True}
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+    assert not services.several_statements_per_query()
+    request = submit(personas, petstore, dev, "queue", QUEUE)
+    assert engine.apply(request.pk, "w1").state == RequestState.SUCCEEDED
+    assert request.events.last().message == "Succeeded: every step is done"
