@@ -6,6 +6,7 @@ with a heartbeat, and leaves every step's state, attempts and outcome behind, so
 """
 
 import logging
+import os
 import random
 import secrets
 import threading
@@ -15,8 +16,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Q
+from django.db.models.sql import DeleteQuery, UpdateQuery
 from django.utils import timezone
 
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
@@ -29,8 +30,19 @@ from provisioning.drivers.base import (
 )
 from provisioning.drivers.registry import get_driver
 from provisioning.extensions import after_request, rendered
-from provisioning.models import ProvisionedResource, ProvisioningRequest, RequestStep
-from provisioning.services import enqueue, record
+from provisioning.models import (
+    ProvisionedResource,
+    ProvisioningRequest,
+    RequestEvent,
+    RequestStep,
+)
+from provisioning.services import (
+    enqueue,
+    insert_statements,
+    new_event,
+    send_together,
+    several_statements_per_query,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,116 +72,215 @@ def backoff(attempt: int) -> float:
     return random.uniform(BACKOFF_BASE / 2, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
 
 
-def claim(request_id: int, worker: str) -> bool:
-    """Take a queued request; exactly one worker wins, duplicates of the message do nothing."""
-    now = timezone.now()
-    return bool(
-        ProvisioningRequest.objects.filter(pk=request_id, state=RequestState.QUEUED).update(
-            state=RequestState.RUNNING,
-            worker=worker,
-            heartbeat_at=now,
-            started_at=Coalesce(F("started_at"), now),
-        )
-    )
+def claim(request_id: int, worker: str) -> ProvisioningRequest | None:
+    """Take a queued request with one `UPDATE … RETURNING`: exactly one worker gets the row
+    back, a duplicate of the message gets None."""
+    return _claim(request_id, worker, with_steps=False)[0]
+
+
+def claim_with_steps(request_id: int, worker: str) -> tuple[ProvisioningRequest | None, list]:
+    """The claim and the request's steps in position order; on PostgreSQL in one round trip
+    (the steps are read in the same query, and dropped when the claim found nothing)."""
+    return _claim(request_id, worker, with_steps=True)
+
+
+def _claim(request_id: int, worker: str, with_steps: bool) -> tuple:
+    meta, quote = ProvisioningRequest._meta, connection.ops.quote_name
+    now = meta.get_field("heartbeat_at").get_db_prep_value(timezone.now(), connection)
+    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+    table, where = quote(meta.db_table), "WHERE id = %s AND state = %s"
+    values = "state = %s, worker = %s, heartbeat_at = %s, started_at = COALESCE(started_at, %s)"
+    sql = f"UPDATE {table} SET {values} {where} RETURNING {columns}"  # noqa: S608 - names only
+    params = [RequestState.RUNNING, worker, now, now, request_id, RequestState.QUEUED]
+    steps = RequestStep.objects.filter(request_id=request_id).order_by("position")
+    if not (with_steps and several_statements_per_query()):
+        request = next(iter(ProvisioningRequest.objects.raw(sql, params)), None)
+        return request, (list(steps) if request is not None and with_steps else [])
+    steps_sql, steps_params = steps.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql};\n{steps_sql}", [*params, *steps_params])
+        claimed = cursor.fetchall()
+        cursor.nextset()
+        step_rows = cursor.fetchall()
+    if not claimed:
+        return None, []
+    request = _instances(ProvisioningRequest.objects.filter(pk=request_id), claimed)[0]
+    return request, _instances(steps, step_rows)
+
+
+def _instances(queryset, rows: list) -> list:
+    """Model instances from rows of all the model's columns, in order, as the ORM reads them
+    (the database's values converted: JSON decoded, datetimes made aware)."""
+    compiler = queryset.query.get_compiler(connection=connection)
+    compiler.setup_query()
+    model, names = queryset.model, [f.attname for f in queryset.model._meta.concrete_fields]
+    return [
+        model.from_db(connection.alias, names, row) for row in compiler.results_iter(results=[rows])
+    ]
+
+
+class Writes:
+    """The writes of one moment of a request (a step's start, its end, the finish), sent
+    together as one transaction (`services.send_together`: one round trip on PostgreSQL)."""
+
+    def __init__(self, request: ProvisioningRequest) -> None:
+        self.request = request
+        self.statements: list[tuple[str, tuple]] = []
+        self.events: list[RequestEvent] = []
+
+    def update(self, model, where: Q, **values) -> "Writes":
+        query = UpdateQuery(model)
+        query.add_q(where)
+        query.add_update_values(values)
+        self.statements.append(query.get_compiler(connection=connection).as_sql())
+        return self
+
+    def delete(self, model, where: Q) -> "Writes":
+        query = DeleteQuery(model)
+        query.add_q(where)
+        self.statements.append(query.get_compiler(connection=connection).as_sql())
+        return self
+
+    def event(self, kind: str, message: str) -> "Writes":
+        self.events.append(new_event(self.request, "worker", kind, message))
+        return self
+
+    def send(self) -> None:
+        statements = self.statements + insert_statements(self.events)
+        self.statements, self.events = [], []
+        send_together(statements)
 
 
 class Heartbeat:
-    """Touch the request's heartbeat from a side thread while a step is in flight."""
+    """Touch the heartbeat of the requests in flight while their steps run.
+
+    One side thread per worker process, started with its first request and kept: entering and
+    leaving only add and remove the request under a lock, so a request's lead time does not
+    wait for a thread to start and to stop (each a trip through the OS scheduler, milliseconds
+    on a busy machine)."""
+
+    _lock = threading.Lock()
+    _in_flight: dict[int, str] = {}  # request id → worker
+    _thread: threading.Thread | None = None
+    _pid = 0
 
     def __init__(self, request_id: int, worker: str):
         self.request_id, self.worker = request_id, worker
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> "Heartbeat":
-        self._thread.start()
+        with Heartbeat._lock:
+            Heartbeat._in_flight[self.request_id] = self.worker
+            # A forked worker child inherits the parent's state but not its threads.
+            thread = Heartbeat._thread
+            if thread is None or not thread.is_alive() or Heartbeat._pid != os.getpid():
+                Heartbeat._pid = os.getpid()
+                Heartbeat._thread = threading.Thread(
+                    target=Heartbeat._run, name="provisioning-heartbeat", daemon=True
+                )
+                Heartbeat._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+        with Heartbeat._lock:
+            Heartbeat._in_flight.pop(self.request_id, None)
 
-    def _run(self) -> None:
-        try:
-            while not self._stop.wait(LEASE.total_seconds() / 4):
-                try:
-                    ProvisioningRequest.objects.filter(
-                        pk=self.request_id, state=RequestState.RUNNING, worker=self.worker
-                    ).update(heartbeat_at=timezone.now())
-                except DatabaseError:
-                    # The database restarted or blipped: reconnect on the next beat. If it stays
-                    # away past the lease, the reconciler hands the request to another worker.
-                    logger.warning("heartbeat of request %s failed; retrying", self.request_id)
-                    connection.close()
-        finally:
-            connection.close()
+    @staticmethod
+    def beat() -> int:
+        """Touch every request in flight (still running on its worker); how many were."""
+        with Heartbeat._lock:
+            in_flight = dict(Heartbeat._in_flight)
+        for request_id, worker in in_flight.items():
+            try:
+                ProvisioningRequest.objects.filter(
+                    pk=request_id, state=RequestState.RUNNING, worker=worker
+                ).update(heartbeat_at=timezone.now())
+            except DatabaseError:
+                # The database restarted or blipped: reconnect on the next beat. If it stays
+                # away past the lease, the reconciler hands the request to another worker.
+                logger.warning("heartbeat of request %s failed; retrying", request_id)
+                connection.close()
+        return len(in_flight)
+
+    @staticmethod
+    def _run() -> None:
+        while True:
+            time.sleep(LEASE.total_seconds() / 4)
+            try:
+                if Heartbeat.beat():
+                    connection.close()  # hold no idle connection between beats
+            except Exception:  # the thread must outlive any one beat; the next one tries again
+                logger.exception("provisioning heartbeat failed")
 
 
 def apply(request_id: int, worker: str) -> Outcome:
     """Run a queued request to the end, to a retry, or to a readable failure.
 
+    On PostgreSQL one round trip before the first step (the claim and the steps), then one per
+    step's start and one per step's end; the claim's event goes with the first step's start, a
+    step's end with the next step's start, the last one with the finish.
+
     Stale database connections are Celery's to recycle (its Django fixup closes them around
     every task), not ours: closing here would also break a caller's open transaction.
     """
-    if not claim(request_id, worker):
+    request, steps = claim_with_steps(request_id, worker)
+    if request is None:
         return Outcome("nothing to do")
-    request = ProvisioningRequest.objects.get(pk=request_id)
-    record(request, "worker", EventKind.TRANSITION, f"running on {worker}")
+    writes = Writes(request).event(EventKind.TRANSITION, f"running on {worker}")
     started, ran = time.monotonic(), False
     with Heartbeat(request_id, worker):
-        for step in request.steps.order_by("position"):
+        for step in steps:
             if step.state == StepState.SUCCEEDED:
                 continue
             if ran and time.monotonic() - started > SLICE_SECONDS:
-                return _next_slice(request, step)
-            outcome, ran = _run_step(request, step), True
+                return _next_slice(writes, step)
+            outcome, ran = _run_step(writes, step), True
             if outcome is not None:
                 return outcome
-    _finish(request, RequestState.SUCCEEDED, "")
+    _finish(writes, RequestState.SUCCEEDED, "")
     return Outcome(RequestState.SUCCEEDED)
 
 
-def _run_step(request: ProvisioningRequest, step: RequestStep) -> Outcome | None:
+def _run_step(writes: Writes, step: RequestStep) -> Outcome | None:
+    """Start the step (one transaction with the writes before it: the claim's event, the
+    previous step's end), ensure, then leave its end to go with the next write."""
     if step.state == StepState.RUNNING:
-        record(
-            request,
-            "worker",
+        writes.event(
             EventKind.INFO,
             f"step {step.position + 1} was interrupted (attempt {step.attempts}); running it again",
         )
     if step.attempts >= MAX_ATTEMPTS:
         return _fail(
-            request,
+            writes,
             step,
             f"gave up after {step.attempts} attempts: the last one said "
             f"'{step.message or 'no answer (the worker stopped)'}'. Retry when the cause is fixed.",
         )
     step.attempts += 1
     step.state, step.started_at = StepState.RUNNING, timezone.now()
-    step.save(update_fields=["attempts", "state", "started_at"])
     resource = PlannedResource.from_json(step.resource)
-    record(
-        request,
-        "worker",
+    writes.update(
+        RequestStep, Q(pk=step.pk), attempts=step.attempts, state=step.state,
+        started_at=step.started_at,
+    ).event(
         EventKind.CALL,
         f"{resource.provider}: ensure {resource.kind} {resource.name} (attempt {step.attempts})",
-    )
+    ).send()  # fmt: skip
     try:
         resource = rendered(resource)  # a step stored as inputs becomes the whole resource now
         result = _decommission(resource) if step.action == "decommission" else _ensure(resource)
     except TransientError as exc:
-        return _retry_later(request, step, str(exc))
+        return _retry_later(writes, step, str(exc))
     except DriverError as exc:
-        return _fail(request, step, str(exc))
+        return _fail(writes, step, str(exc))
     except Exception as exc:  # a bug must fail the step visibly, not kill the worker in a loop
-        logger.exception("unexpected error in request %s step %s", request.pk, step.position)
+        logger.exception("unexpected error in request %s step %s", step.request_id, step.position)
         return _fail(
-            request,
+            writes,
             step,
             f"unexpected error in the portal ({exc.__class__.__name__}); "
             "the platform team has the details in the worker log",
         )
-    _succeed(request, step, resource, result)
+    _succeed(writes, step, resource, result)  # sent with the next step's start or the finish
     return None
 
 
@@ -204,74 +315,71 @@ def _new_credentials(resource: PlannedResource) -> dict:
     }
 
 
-def _succeed(request, step: RequestStep, resource: PlannedResource, result: EnsureResult) -> None:
+def _succeed(writes: Writes, step: RequestStep, resource: PlannedResource, result) -> None:
     step.state, step.finished_at = StepState.SUCCEEDED, timezone.now()
     step.outcome, step.identifier = result.outcome, result.identifier
     step.message = result.message or f"{result.outcome} {resource.kind} {resource.name}"
-    step.save(update_fields=["state", "finished_at", "outcome", "identifier", "message"])
-    inventory = ProvisionedResource.objects.filter(
-        provider=resource.provider, kind=resource.kind, name=resource.name
-    )
+    writes.update(
+        RequestStep, Q(pk=step.pk), state=step.state, finished_at=step.finished_at,
+        outcome=step.outcome, identifier=step.identifier, message=step.message,
+    )  # fmt: skip
+    inventory = Q(provider=resource.provider, kind=resource.kind, name=resource.name)
     if step.action == "decommission":
-        inventory.delete()  # the name is free for a new request again
+        writes.delete(ProvisionedResource, inventory)  # the name is free for a new request again
     else:
-        inventory.update(
-            state=ResourceState.ACTIVE,
-            identifier=result.identifier,
-            tags=resource.tags,
-            config=resource.config,
-            drift=[],
+        writes.update(
+            ProvisionedResource, inventory, state=ResourceState.ACTIVE,
+            identifier=result.identifier, tags=resource.tags, config=resource.config, drift=[],
             last_checked_at=timezone.now(),
-        )
-    record(request, "worker", EventKind.CALL, f"{resource.provider}: {step.message}")
+        )  # fmt: skip
+    writes.event(EventKind.CALL, f"{resource.provider}: {step.message}")
 
 
-def _retry_later(request, step: RequestStep, message: str) -> Outcome:
+def _retry_later(writes: Writes, step: RequestStep, message: str) -> Outcome:
     delay = backoff(step.attempts)
-    step.state, step.message = StepState.PENDING, message
-    step.save(update_fields=["state", "message"])
     # Queued again; the heartbeat is set to when the retry is due so the reconciler waits for it.
-    ProvisioningRequest.objects.filter(pk=request.pk).update(
-        state=RequestState.QUEUED, heartbeat_at=timezone.now() + timedelta(seconds=delay)
-    )
-    record(
-        request,
-        "worker",
+    writes.update(RequestStep, Q(pk=step.pk), state=StepState.PENDING, message=message).update(
+        ProvisioningRequest, Q(pk=step.request_id), state=RequestState.QUEUED,
+        heartbeat_at=timezone.now() + timedelta(seconds=delay),
+    ).event(
         EventKind.RETRY,
         f"temporary error: {message}; retrying in {delay:.0f}s "
         f"(attempt {step.attempts} of {MAX_ATTEMPTS})",
-    )
+    ).send()  # fmt: skip
     return Outcome(RequestState.QUEUED, retry_in=delay)
 
 
-def _next_slice(request, step: RequestStep) -> Outcome:
+def _next_slice(writes: Writes, step: RequestStep) -> Outcome:
     """Queue the request again from `step`; the task sends itself again at once."""
-    ProvisioningRequest.objects.filter(pk=request.pk).update(
-        state=RequestState.QUEUED, heartbeat_at=timezone.now()
-    )
-    record(
-        request,
-        "worker",
+    writes.update(
+        ProvisioningRequest, Q(pk=step.request_id), state=RequestState.QUEUED,
+        heartbeat_at=timezone.now(),
+    ).event(
         EventKind.INFO,
         f"ran {SLICE_SECONDS:.0f}s: continuing from step {step.position + 1} in a new task",
-    )
+    ).send()  # fmt: skip
     return Outcome(RequestState.QUEUED, retry_in=0)
 
 
-def _fail(request, step: RequestStep, message: str) -> Outcome:
+def _fail(writes: Writes, step: RequestStep, message: str) -> Outcome:
     step.state, step.message, step.finished_at = StepState.FAILED, message, timezone.now()
-    step.save(update_fields=["state", "message", "finished_at"])
-    record(request, "worker", EventKind.ERROR, f"step {step.position + 1} failed: {message}")
-    _finish(request, RequestState.FAILED, message)
+    writes.update(
+        RequestStep, Q(pk=step.pk), state=step.state, message=message,
+        finished_at=step.finished_at,
+    ).event(EventKind.ERROR, f"step {step.position + 1} failed: {message}")  # fmt: skip
+    _finish(writes, RequestState.FAILED, message)
     return Outcome(RequestState.FAILED)
 
 
-def _finish(request, state: str, failure: str) -> None:
-    ProvisioningRequest.objects.filter(pk=request.pk).update(
-        state=state, failure=failure, finished_at=timezone.now(), heartbeat_at=None
-    )
+def _finish(writes: Writes, state: str, failure: str) -> None:
+    request = writes.request
+    request.state, request.failure, request.finished_at = state, failure, timezone.now()
+    request.heartbeat_at = None
     said = f"Failed: {failure}" if failure else f"{state.capitalize()}: every step is done"
-    record(request, "worker", EventKind.TRANSITION, said)
+    writes.update(
+        ProvisioningRequest, Q(pk=request.pk), state=state, failure=failure,
+        finished_at=request.finished_at, heartbeat_at=None,
+    ).event(EventKind.TRANSITION, said).send()  # fmt: skip
     after_request(request)
 
 

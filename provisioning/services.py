@@ -2,7 +2,8 @@
 
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from catalog import access
@@ -29,12 +30,7 @@ class NameTaken(Exception):
 
 
 def current_policy() -> NamingPolicy:
-    row = GovernancePolicy.objects.order_by("-updated_at").first()
-    if row is None:
-        return NamingPolicy()
-    return NamingPolicy(
-        row.naming_pattern, tuple(row.required_tags), row.managed_by, row.max_purpose_length
-    )
+    return naming_policy(latest_policy())
 
 
 def environment_spec(env: Environment) -> EnvironmentSpec:
@@ -53,20 +49,36 @@ def environment_spec(env: Environment) -> EnvironmentSpec:
     )
 
 
-def plan_for(type_slug: str, component: Component, env: Environment, params: dict) -> Plan:
+# Passed as `policy` when the caller has not read the governance row (None: there is none).
+NOT_READ = object()
+
+
+def latest_policy() -> GovernancePolicy | None:
+    return GovernancePolicy.objects.order_by("-updated_at").first()
+
+
+def plan_for(
+    type_slug: str, component: Component, env: Environment, params: dict, policy=NOT_READ
+) -> Plan:
     """Plan without side effects; raises PlanError with per-field messages."""
-    context = PlanContext(
-        component.owner.name, component.name, environment_spec(env), current_policy()
-    )
+    naming = naming_policy(latest_policy() if policy is NOT_READ else policy)
+    context = PlanContext(component.owner.name, component.name, environment_spec(env), naming)
     return RESOURCE_TYPES[type_slug].planner(context, params)
 
 
-def approval_reason(env: Environment, plan: Plan) -> str:
+def naming_policy(row: GovernancePolicy | None) -> NamingPolicy:
+    if row is None:
+        return NamingPolicy()
+    return NamingPolicy(
+        row.naming_pattern, tuple(row.required_tags), row.managed_by, row.max_purpose_length
+    )
+
+
+def approval_reason(env: Environment, plan: Plan, policy=NOT_READ) -> str:
     if env.requires_approval:
         return f"{env.display_name} requests need a team lead's approval"
-    threshold = getattr(
-        GovernancePolicy.objects.order_by("-updated_at").first(), "approval_monthly_cost_usd", 500
-    )
+    row = latest_policy() if policy is NOT_READ else policy
+    threshold = getattr(row, "approval_monthly_cost_usd", 500)
     if plan.monthly_cost_usd > threshold:
         return (
             f"estimated ${plan.monthly_cost_usd}/month is over the ${threshold} approval threshold"
@@ -74,9 +86,50 @@ def approval_reason(env: Environment, plan: Plan) -> str:
     return ""
 
 
-def record(request: ProvisioningRequest, actor: str, kind: str, message: str) -> None:
-    RequestEvent.objects.create(request=request, actor=actor, kind=kind, message=message)
+def new_event(request: ProvisioningRequest, actor: str, kind: str, message: str) -> RequestEvent:
+    """An event of the request's log, logged now and saved by the caller (with other writes)."""
     logger.info("request %s [%s] %s: %s", request.pk, kind, actor, message)
+    return RequestEvent(request=request, actor=actor, kind=kind, message=message)
+
+
+def record(request: ProvisioningRequest, actor: str, kind: str, message: str) -> None:
+    new_event(request, actor, kind, message).save()
+
+
+def insert_statements(objs: list) -> list[tuple[str, tuple]]:
+    """The INSERT of new rows of one model (a single statement where the database allows)."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    query = InsertQuery(model)
+    query.insert_values([f for f in model._meta.concrete_fields if not f.primary_key], objs)
+    return query.get_compiler(connection=connection).as_sql()
+
+
+def several_statements_per_query() -> bool:
+    """PostgreSQL with client-side binding (Django's default): a query with parameters may hold
+    several statements. Server-side binding prepares each query, which allows only one."""
+    options = connection.settings_dict.get("OPTIONS") or {}
+    return connection.vendor == "postgresql" and not options.get("server_side_binding")
+
+
+def send_together(statements: list[tuple[str, tuple]]) -> None:
+    """Run several writes as one transaction. On PostgreSQL in one round trip: several
+    statements in one simple query, which the server runs as a single transaction (or inside
+    the caller's); elsewhere one by one inside `atomic`."""
+    statements = [(sql, params) for sql, params in statements if sql]
+    if not statements:
+        return
+    if several_statements_per_query():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                ";\n".join(sql for sql, _ in statements),
+                [p for _, params in statements for p in params],
+            )
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
 
 
 def submit_request(
@@ -97,10 +150,13 @@ def submit_request(
         earlier := ProvisioningRequest.objects.filter(requester=user, idempotency_key=key).first()
     ):
         return earlier
-    plan = plan_for(type_slug, component, env, params)
-    reason = approval_reason(env, plan)
+    policy = latest_policy()
+    plan = plan_for(type_slug, component, env, params, policy)
+    reason = approval_reason(env, plan, policy)
+    actor = user.get_username()
     try:
         with transaction.atomic():
+            # Created queued (or held) at once: one write fewer than PLANNED then an update.
             request = ProvisioningRequest.objects.create(
                 requester=user,
                 team=component.owner,
@@ -110,28 +166,35 @@ def submit_request(
                 type=type_slug,
                 parameters=params,
                 plan=plan.to_json(),
-                state=RequestState.PLANNED,
+                state=RequestState.AWAITING_APPROVAL if reason else RequestState.QUEUED,
+                heartbeat_at=None if reason else timezone.now(),
                 idempotency_key=key,
                 needs_approval_reason=reason,
                 submitted_at=timezone.now(),
             )
-            _claim_names(request, plan)
-            RequestStep.objects.bulk_create(
+            steps = [
                 RequestStep(
-                    request=request,
-                    position=i,
-                    name=f"ensure {r.kind} {r.name}",
+                    request=request, position=i, name=f"ensure {r.kind} {r.name}",
                     resource=r.to_json(),
                 )
                 for i, r in enumerate(plan.resources)
+            ]  # fmt: skip
+            events = [
+                new_event(
+                    request, actor, EventKind.TRANSITION, f"Requested by {actor}: {plan.summary}"
+                ),
+                _held_event(request) if reason else _queued_event(request, "portal", QUEUED),
+            ]
+            # The names, the steps and the log in one round trip (PostgreSQL); a taken name
+            # raises IntegrityError here and the whole request is rolled back.
+            send_together(
+                insert_statements(_inventory(request, plan))
+                + insert_statements(steps)
+                + insert_statements(events)
             )
-            record(
-                request,
-                user.get_username(),
-                EventKind.TRANSITION,
-                f"Requested by {user.get_username()}: {plan.summary}",
-            )
-            _queue_or_hold(request, user.get_username())
+            audit_created(request)
+            if not reason:
+                _send_on_commit(request)
     except IntegrityError as exc:
         if key and (
             earlier := ProvisioningRequest.objects.filter(
@@ -144,16 +207,28 @@ def submit_request(
 
 
 def _claim_names(request: ProvisioningRequest, plan: Plan) -> None:
-    """Reserve every planned name, each under the environment it belongs to: a GitOps overlay
-    or deployment row where its name places it, a cloud or Vault resource where its cost tag
-    says (a new service's prod overlay and prod secrets path are prod's, not staging's)."""
-    by_name = {e.name: e for e in Environment.objects.all()}
+    """Reserve every planned name (first come, first served: the names are unique)."""
+    ProvisionedResource.objects.bulk_create(_inventory(request, plan))
+
+
+def _inventory(request: ProvisioningRequest, plan: Plan) -> list[ProvisionedResource]:
+    """The pending inventory rows of a plan, each under the environment it belongs to: a
+    GitOps overlay or deployment row where its name places it, a cloud or Vault resource where
+    its cost tag says (a new service's prod overlay and prod secrets path are prod's)."""
+    named = {
+        (r.provider, r.kind, r.name): environment_in_name(r.provider, r.kind, r.name)
+        or r.tags.get("environment")
+        for r in plan.resources
+    }
+    own = request.environment.name if request.environment else None
+    # Read the environments only when a name belongs to another one (a new service's prod files).
+    others = {name for name in named.values() if name and name != own}
+    by_name = {e.name: e for e in Environment.objects.filter(name__in=others)} if others else {}
 
     def environment_of(r) -> Environment:
-        named = environment_in_name(r.provider, r.kind, r.name) or r.tags.get("environment")
-        return by_name.get(named or "", request.environment)
+        return by_name.get(named[r.provider, r.kind, r.name] or "", request.environment)
 
-    ProvisionedResource.objects.bulk_create(
+    return [
         ProvisionedResource(
             team=request.team,
             component=request.component,
@@ -167,7 +242,7 @@ def _claim_names(request: ProvisioningRequest, plan: Plan) -> None:
             state=ResourceState.PENDING,
         )
         for r in plan.resources
-    )
+    ]
 
 
 def planned_name_taken(plan: Plan, what_to_do: str = "pick another purpose") -> str:
@@ -222,29 +297,44 @@ def audit_created(request: ProvisioningRequest) -> None:
     )
 
 
+QUEUED = "Queued: a worker starts on it next"
+
+
+def _held_event(request: ProvisioningRequest) -> RequestEvent:
+    return new_event(
+        request,
+        "portal",
+        EventKind.TRANSITION,
+        f"Waiting for approval: {request.needs_approval_reason}; nothing is made until then",
+    )
+
+
 def _queue_or_hold(request: ProvisioningRequest, actor: str) -> None:
     audit_created(request)
     if request.needs_approval_reason:
         request.state = RequestState.AWAITING_APPROVAL
         request.save(update_fields=["state"])
-        record(
-            request,
-            "portal",
-            EventKind.TRANSITION,
-            f"Waiting for approval: {request.needs_approval_reason}; nothing is made until then",
-        )
+        _held_event(request).save()
     else:
-        enqueue(request, "portal", "Queued: a worker starts on it next")
+        enqueue(request, "portal", QUEUED)
 
 
 def enqueue(request: ProvisioningRequest, actor: str, why: str) -> None:
     """Mark queued and send to a worker once the transaction commits (never before)."""
-    from provisioning.tasks import apply_request
-
     request.state = RequestState.QUEUED
     request.heartbeat_at = timezone.now()
     request.save(update_fields=["state", "heartbeat_at"])
-    record(request, actor, EventKind.TRANSITION, why)
+    _queued_event(request, actor, why).save()
+    _send_on_commit(request)
+
+
+def _queued_event(request: ProvisioningRequest, actor: str, why: str) -> RequestEvent:
+    return new_event(request, actor, EventKind.TRANSITION, why)
+
+
+def _send_on_commit(request: ProvisioningRequest) -> None:
+    from provisioning.tasks import apply_request
+
     transaction.on_commit(lambda: apply_request.delay(request.pk))
 
 

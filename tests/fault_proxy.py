@@ -3,16 +3,25 @@
     proxy.fail("CreateBucket", times=2, code="SlowDown", status=503)   # then pass through
     proxy.throttle("CreateQueue", times=5)      # the service's own throttling error
     proxy.lose_response("CreateDBInstance")     # forward to moto, then drop the connection
+    FaultProxy(upstream, latency=0.05)          # every request 50 ms slower: a real provider
+
+It forwards any HTTP, so with `latency` it also slows a Vault server down. As a process of its
+own (the provisioning benchmark's): `python -m tests.fault_proxy UPSTREAM --latency 0.05`
+prints its URL on one line and serves until it is terminated.
 
 Requests are named by their API action: the `Action=` of query-protocol bodies (EC2, RDS), the
 `X-Amz-Target` of JSON ones (SQS), and for S3 (REST) a name made from the method and the
 sub-resource: `CreateBucket`, `PutBucketVersioning`, `GetBucketTagging`, `HeadBucket`, ….
 """
 
+import argparse
 import http.client
 import json
+import signal
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -99,7 +108,12 @@ def error_response(service: str, status: int, code: str, message: str) -> tuple[
 class FaultProxy:
     """Forward every request to `upstream` unless a queued fault matches its action."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(
+        self, upstream: str, latency: float = 0.0, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        """`latency`: seconds every request waits before it is forwarded (or answered by a
+        fault), as if the provider were that far away."""
+        self.latency, self._sleep = latency, sleep
         parts = urlsplit(upstream)
         self.upstream_host, self.upstream_port = parts.hostname, parts.port
         self.faults: list[Fault] = []
@@ -184,8 +198,10 @@ class FaultProxy:
                 body = self.rfile.read(length) if length else b""
                 action = action_of(self.command, self.path, self.headers, body)
                 fault = proxy._take_fault(action)
+                if proxy.latency:
+                    proxy._sleep(proxy.latency)
                 if fault is not None and fault.mode == "delay":
-                    time.sleep(float(fault.message))
+                    proxy._sleep(float(fault.message))
                     fault = None
                 if fault is None or fault.mode == "lose":
                     status, headers, payload = proxy._forward(
@@ -217,3 +233,23 @@ class FaultProxy:
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 
         return Handler
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.fault_proxy", description=__doc__)
+    parser.add_argument("upstream", help="the server to forward to, e.g. http://127.0.0.1:5000")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    proxy = FaultProxy(args.upstream, latency=args.latency)
+    proxy.start()
+    print(proxy.url, flush=True)
+    stop.wait()
+    proxy.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -15,11 +15,14 @@ Steps:
    calls (baseline), the drivers in this process (a fresh driver per step, as the engine
    does), the engine in this process (submit + `engine.apply`, no Celery), then one request
    through each variant's workers, each alone.
-5. Loaded: the mixed requests submitted as fast as possible to the portal's workers (and, for
+5. At latency: a fault proxy (tests/fault_proxy.py, a process) in front of moto and another in
+   front of Vault make every call `--latency` slower (50 ms); rounds of the direct calls
+   through them and one request through workers of their own pointed at them.
+6. Loaded: the mixed requests submitted as fast as possible to the portal's workers (and, for
    comparison, to the prototype's); wait until none is left running.
-6. Lease check: a few requests whose messages wait, unread, longer than the lease (60 s), to
+7. Lease check: a few requests whose messages wait, unread, longer than the lease (60 s), to
    see what the reconciler (beat's job, run here every 15 s) does with requests that only wait.
-7. Count states, lost and duplicated work (moto's buckets and queues, Vault's paths, the
+8. Count states, lost and duplicated work (moto's buckets and queues, Vault's paths, the
    inventory, claims, Celery deliveries), compute the figures, write the "Provisioning
    (issue 4)" section of docs/benchmarks.md (other sections stay).
 """
@@ -65,6 +68,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=30, help="unloaded rounds")
     parser.add_argument("--direct", type=int, default=100, help="baseline samples per type")
     parser.add_argument("--services", type=int, default=400)
+    parser.add_argument(
+        "--latency", type=float, default=0.05, help="seconds added to every AWS and Vault call"
+    )
+    parser.add_argument(
+        "--latency-rounds", type=int, default=10, help="rounds at that latency (0: skip)"
+    )
     parser.add_argument("--timeout", type=float, default=600, help="seconds per loaded run")
     parser.add_argument(
         "--prototypes",
@@ -259,17 +268,26 @@ def measure(args, env: dict[str, str], processes, workload: Workload) -> dict:
 
     variants = [phases.PORTAL, *(phases.PROTOTYPES if args.prototypes else ())]
     start_servers(args, env, processes, variants)
+    slow = start_slow_workers(args, env, processes) if args.latency_rounds else None
 
     def new_direct() -> DirectCalls:
         return DirectCalls(env["AWS_ENDPOINT_URL"], REGION, env["VAULT_ADDR"], VAULT_TOKEN)
 
     direct = new_direct()
-    phases.warm_up(workload, variants, args.workers)
+    phases.warm_up(workload, [*variants, *([slow] if slow else [])], args.workers)
     calls = phases.same_calls(workload, new_direct)
     log(f"same calls as the drivers: {calls}")
     load_before = wait_for_quiet(args.quiet_wait)
     log(f"unloaded: {args.rounds} rounds (load {load_before})")
     quiet = phases.unloaded(workload, direct, args.rounds, args.direct, variants)
+    latency = None
+    if slow:
+        log(f"at {args.latency * 1000:.0f} ms per call: {args.latency_rounds} rounds")
+        slow_direct = DirectCalls(
+            slow.env["AWS_ENDPOINT_URL"], REGION, slow.env["VAULT_ADDR"], VAULT_TOKEN
+        )
+        latency = phases.at_latency(workload, slow_direct, args.latency_rounds, slow)
+    load_measured = " / ".join(f"{v:.1f}" for v in os.getloadavg())
     heavy = {}
     for variant in (v for v in variants if v.loaded):
         log(f"loaded, {variant.key}: {args.requests} requests")
@@ -277,7 +295,9 @@ def measure(args, env: dict[str, str], processes, workload: Workload) -> dict:
     lease = lease_check(args, env, processes, workload) if args.lease_check else None
     results = report.collect(args, workload, direct, quiet, heavy, calls, processes, variants)
     results["lease_check"] = lease
+    results["latency"] = report.latency_figures(latency, args.mix, args.latency)
     results["load"] = (load_before, " / ".join(f"{v:.1f}" for v in os.getloadavg()))
+    results["load_measured"] = load_measured
     return results
 
 
@@ -294,6 +314,28 @@ def start_servers(args, env: dict[str, str], processes, variants: list) -> None:
             processes.start_worker(name, worker_env, variant.app, variant.queue)
     workers = ", ".join(f"{args.workers} {v.key}" for v in variants)
     log(f"moto {env['AWS_ENDPOINT_URL']}, vault {env['VAULT_ADDR']}, workers: {workers}")
+
+
+def start_slow_workers(args, env: dict[str, str], processes):
+    """A fault proxy with `--latency` in front of moto and one in front of Vault, and workers of
+    their own (on their own queue) pointed at them; returns their variant."""
+    from tests.bench import provisioning_phases as phases
+
+    base = {**os.environ, **env}
+    endpoints = {
+        "AWS_ENDPOINT_URL": processes.start_proxy(
+            "slow-aws", base, env["AWS_ENDPOINT_URL"], args.latency
+        ),
+        "VAULT_ADDR": processes.start_proxy("slow-vault", base, env["VAULT_ADDR"], args.latency),
+    }
+    title = f"the portal, {args.latency * 1000:.0f} ms per call"
+    variant = phases.Variant("latency", title, "idp_portal", endpoints, "bench-latency")
+    for n in range(args.workers):
+        processes.start_worker(
+            f"latency-worker{n + 1}", {**base, **endpoints}, variant.app, variant.queue
+        )
+    log(f"at latency: aws {endpoints['AWS_ENDPOINT_URL']}, vault {endpoints['VAULT_ADDR']}")
+    return variant
 
 
 def lease_check(args, env: dict[str, str], processes, workload: Workload) -> dict:

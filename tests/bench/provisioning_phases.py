@@ -265,6 +265,27 @@ def measured_block(workload, direct, type_slug: str, per_round: int, variants, r
     raise RuntimeError("the database kept going away: run the benchmark again later")
 
 
+def at_latency(workload, direct, rounds: int, variant: Variant) -> dict:
+    """Rounds of, per type and back to back: the direct calls and one request through the
+    variant's workers, alone, with every AWS and Vault call slowed down by the fault proxy
+    (both sides go through it). Round 0 only warms up."""
+    from tests.bench.provisioning_report import lead_times
+
+    samples = {t: {"direct": [], "portal": []} for t in TYPES}
+    for round_number in range(rounds + 1):
+        for type_slug in TYPES:
+            seconds = retrying(lambda t=type_slug: direct.timed(workload.plan(t)))
+            pk, _ = run_through_worker(workload, type_slug, variant)
+            if round_number:
+                samples[type_slug]["direct"].append(seconds)
+                samples[type_slug]["portal"].append(pk)
+        if round_number % 5 == 0:
+            log(f"  at latency, round {round_number}/{rounds}")
+    for type_slug in TYPES:
+        samples[type_slug]["portal"] = lead_times(samples[type_slug]["portal"])
+    return samples
+
+
 def mixed_types(count: int, mix: list[int]) -> list[str]:
     buckets, queues = round(count * mix[0] / 100), round(count * mix[1] / 100)
     types = ["s3-bucket"] * buckets + ["queue"] * queues

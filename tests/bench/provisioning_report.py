@@ -15,7 +15,8 @@ from pathlib import Path
 from tests.bench.provisioning_phases import TYPES
 
 LABELS = {"s3-bucket": "bucket", "queue": "queue", "secrets-path": "secrets path"}
-TARGET = 1.5  # portal p50 lead time / direct p50, at most
+OVERHEAD_TARGET = 0.010  # seconds: unloaded portal p50 lead time - direct p50, mix-weighted
+LATENCY_TARGET = 1.2  # portal p50 / direct p50 when every call takes 50 ms, mix-weighted
 
 
 def pct(values: list[float], p: float) -> float:
@@ -109,6 +110,27 @@ def _unloaded_figures(quiet: dict, mix: list[int]) -> dict:
         figures.setdefault("mixed", {})[key] = sum(
             weights[t] / 100 * figures[t][key] for t in TYPES
         )
+    return figures
+
+
+def latency_figures(samples: dict | None, mix: list[int], latency: float) -> dict | None:
+    """Per type and mix-weighted: direct and portal p50 with every call `latency` slower."""
+    if samples is None:
+        return None
+    figures: dict = {"latency": latency}
+    for type_slug in TYPES:
+        portal = _values(samples[type_slug]["portal"], "lead")
+        figures[type_slug] = {
+            "direct": pct(samples[type_slug]["direct"], 50),
+            "direct_p95": pct(samples[type_slug]["direct"], 95),
+            "worker": pct(portal, 50),
+            "worker_p95": pct(portal, 95),
+            "n": len(portal),
+        }
+    weights = dict(zip(TYPES, mix, strict=True))
+    figures["mixed"] = {
+        key: sum(weights[t] / 100 * figures[t][key] for t in TYPES) for key in ("direct", "worker")
+    }
     return figures
 
 

@@ -6,7 +6,7 @@ import shlex
 from pathlib import Path
 
 from tests.bench import docs_section
-from tests.bench.provisioning_report import LABELS, TARGET, TYPES
+from tests.bench.provisioning_report import LABELS, LATENCY_TARGET, OVERHEAD_TARGET, TYPES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 HEADING = "## Provisioning (issue 4)"
@@ -56,13 +56,15 @@ def section(args, results: dict, argv: list[str]) -> str:
         + f". The whole run took {results['minutes']:.0f} min; `--help` lists the options.",
         "",
         f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['ram']} RAM, PostgreSQL {m['postgres']}, "
-        f"Python {m['python']}, Django {m['django']}, {_versions()}. Load average before/after: "
-        f"{results['load'][0]} → {results['load'][1]} (a shared machine: other sessions were "
-        "running their own benchmarks and servers).",
+        f"Python {m['python']}, Django {m['django']}, {_versions()}. Load average before the "
+        f"unloaded rounds {results['load'][0]}, after the latency rounds "
+        f"{results['load_measured']}, at the end {results['load'][1]}. {_quiet_sentence(results)}",
         "",
-        *_target_lines(u, lo, ok),
+        *_target_lines(u, lo, ok, results["latency"]),
         "",
         *_unloaded_table(u),
+        "",
+        *_latency_table(results["latency"]),
         "",
         *_loaded_table(lo),
         "",
@@ -77,15 +79,55 @@ def section(args, results: dict, argv: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _target_lines(u: dict, lo: dict, ok: dict) -> list[str]:
+def _quiet_sentence(results: dict) -> str:
+    """Whether the machine was quiet, judged by the 1-minute load average (2 CPUs)."""
+    readings = (*results["load"], results["load_measured"])
+    peak = max(float(reading.split(" / ")[0]) for reading in readings)
+    if peak < 1.0:
+        return "The machine was quiet (1-minute load under 1 at every reading)."
+    return (
+        f"**The machine was not quiet** (1-minute load up to {peak:.1f} on 2 CPUs: other "
+        "sessions were running their own tests, benchmarks and servers), so every time below "
+        "carries their load; re-run on a quiet machine for the figures to judge by."
+    )
+
+
+def _verdict(ok: bool) -> str:
+    return "**pass**" if ok else "**miss**"
+
+
+def _latency_line(lat: dict | None) -> str:
+    if lat is None:
+        return "overhead at 50 ms per call: not measured (--latency-rounds 0)"
+    ratio = lat["mixed"]["worker"] / lat["mixed"]["direct"]
+    return (
+        f"overhead at {lat['latency'] * 1000:.0f} ms per call: {_x(ratio)} (target ≤ "
+        f"{LATENCY_TARGET}×: {_verdict(ratio <= LATENCY_TARGET)}) — unloaded portal lead time / "
+        "the same calls made directly, mix-weighted, every AWS and Vault call made "
+        f"{lat['latency'] * 1000:.0f} ms slower by the fault proxy on both sides. Per type: "
+        + ", ".join(f"{LABELS[t]} {_x(lat[t]['worker'] / lat[t]['direct'])}" for t in TYPES)
+        + "."
+    )
+
+
+def _target_lines(u: dict, lo: dict, ok: dict, lat: dict | None) -> list[str]:
     mixed = u["mixed"]["worker"] / u["mixed"]["direct"]
-    verdict = "**pass**" if mixed <= TARGET else "**fail**"
+    overhead = u["mixed"]["worker"] - u["mixed"]["direct"]
     integrity = "**pass**" if ok["ok"] else "**fail**"
     return [
         "### Targets",
         "",
-        f"- Overhead ≤ {TARGET}× at p50 (unloaded portal lead time / direct calls, mix-weighted): "
-        f"**{_x(mixed)}**: {verdict}. Per type: "
+        f"absolute overhead p50: {overhead * 1000:.1f} ms (target ≤ "
+        f"{OVERHEAD_TARGET * 1000:.0f} ms: {_verdict(overhead <= OVERHEAD_TARGET)}) — unloaded "
+        "portal lead time minus the same calls made directly, mix-weighted. Per type: "
+        + ", ".join(f"{LABELS[t]} +{_ms(u[t]['worker'] - u[t]['direct'])}" for t in TYPES)
+        + ".",
+        "",
+        _latency_line(lat),
+        "",
+        f"- For the record, the ratio against loopback moto and the contract Vault (which answer "
+        f"in 1–8 ms a call, so it mostly measures how fast the fakes are): **{_x(mixed)}** "
+        "mix-weighted; per type: "
         + ", ".join(f"{LABELS[t]} {_x(u[t]['worker'] / u[t]['direct'])}" for t in TYPES)
         + ".",
         f"- No request lost or duplicated: {integrity} "
@@ -136,6 +178,37 @@ def _unloaded_table(u: dict) -> list[str]:
         f"| mix-weighted | | {_ms(mixed['direct'])} | {_ms(mixed['driver'])} | "
         f"{_ms(mixed['engine'])} | {_ms(mixed['worker'])} | "
         f"**{_x(mixed['worker'] / mixed['direct'])}** |"
+    )
+    return lines
+
+
+def _latency_table(lat: dict | None) -> list[str]:
+    if lat is None:
+        return []
+    ms = f"{lat['latency'] * 1000:.0f} ms"
+    lines = [
+        f"### At {ms} per call (the second target)",
+        "",
+        f"A fault proxy (tests/fault_proxy.py, `--latency`, a process of its own) in front of "
+        f"moto and another in front of the Vault contract server add {ms} to every call; the "
+        "direct calls and a second set of workers (same code, same settings, own queue) both go "
+        "through them. Each round runs, per type and back to back, the direct calls and one "
+        "request through those workers, alone; round 0 only warms up.",
+        "",
+        "| type | direct p50 (p95) | portal p50 (p95) | portal − direct | portal / direct |",
+        "|---|---|---|---|---|",
+    ]
+    for t in TYPES:
+        f = lat[t]
+        lines.append(
+            f"| {LABELS[t]} | {_ms(f['direct'])} ({_ms(f['direct_p95'])}) | {_ms(f['worker'])} "
+            f"({_ms(f['worker_p95'])}, n={f['n']}) | +{_ms(f['worker'] - f['direct'])} | "
+            f"**{_x(f['worker'] / f['direct'])}** |"
+        )
+    m = lat["mixed"]
+    lines.append(
+        f"| mix-weighted | {_ms(m['direct'])} | {_ms(m['worker'])} | "
+        f"+{_ms(m['worker'] - m['direct'])} | **{_x(m['worker'] / m['direct'])}** |"
     )
     return lines
 
@@ -298,18 +371,34 @@ def _recommendation_lines(results: dict, mix: list[int]) -> list[str]:
     lines = [
         "### Verdict and recommendations",
         "",
-        f"1. **The {TARGET}× target is not met against moto, and cannot be by tuning alone.** "
-        "The platform adds an absolute amount per request (p50, unloaded): "
+        "1. **What the platform adds, and what it is made of.** Per request (p50, unloaded): "
         + ", ".join(f"{LABELS[t]} +{_ms(over[t])}" for t in TYPES)
         + ", on top of direct calls of "
         + ", ".join(f"{_ms(u[t]['direct'])}" for t in TYPES)
-        + f" ({', '.join(str(u[t]['steps']) for t in TYPES)} steps). {TARGET}× allows half the "
-        "direct time as overhead, so it holds only where the calls themselves take at least "
-        "twice the overhead: "
-        + ", ".join(f"{LABELS[t]} ≥ {_ms(2 * over[t])}" for t in TYPES)
-        + ". Loopback moto and the contract Vault answer in about 1–8 ms per call, so the "
-        "ratio mostly measures how fast the fakes are; the absolute overhead is the figure to "
-        "hold the platform to.",
+        + f" ({', '.join(str(u[t]['steps']) for t in TYPES)} steps): submit "
+        + ", ".join(f"{_ms(u[t]['submit_call'])}" for t in TYPES)
+        + ", pickup "
+        + ", ".join(f"{_ms(u[t]['pickup'])}" for t in TYPES)
+        + ", bookkeeping "
+        + ", ".join(f"{_ms(u[t]['bookkeeping'])}" for t in TYPES)
+        + " (table above). Since this work the engine claims with one `UPDATE … RETURNING` and "
+        "sends each step's start and each step's end as one transaction, one round trip each on "
+        "PostgreSQL (several statements in one simple query), the claim's event with the first "
+        "start, a step's end with the next start and the last with the finish, and reads the "
+        "steps in the claim's round trip: 4 round trips for a one-step request in the worker "
+        "instead of 12, one more per further step; submit 6 instead of 12 (the policy read "
+        "once, the request created queued, its names, steps and events in one query). Counts "
+        "asserted "
+        "in tests/provisioning/test_engine_round_trips.py. The ratio against loopback moto "
+        "mostly measures how fast the fakes are; at a realistic 50 ms per call the same "
+        "overhead is the second target's few per cent.",
+        "   Next, not made (each about one round trip, ≈ 0.5–1 ms here): the worker's first "
+        "query after a task starts is Django's health check (`SELECT 1`, CONN_HEALTH_CHECKS, "
+        "idp_portal/celery.py drops old connections around every task); `apply_request` "
+        "already retries itself on a database error, so the check could go in workers. The "
+        "first step's start could go in the claim's query (PostgreSQL), and submit's audit "
+        "event with its names, steps and events (submit: BEGIN, the request, those rows, the "
+        "audit event, COMMIT, then the message).",
     ]
     lines.append(
         _reconciler_line(results["integrity"], results["loaded"], results.get("lease_check"))
@@ -383,7 +472,7 @@ def _change_lines(u: dict, protos: dict, mix: list[int], portal_loaded: dict) ->
     lines = [
         f'3. **All three changes below together** (prototype "{every["title"]}"): '
         f"mix-weighted {ratio(base)} → **{ratio(every)}** of direct; portal p50 "
-        f"{gain(base, every)}. Still above {TARGET}× for the reason in 1; what remains is the "
+        f"{gain(base, every)}. What remains is the "
         "fixed cost of the request's bookkeeping (SQL) and of the engine's Python.",
         "4. **A: reuse drivers (and their boto3/hvac clients) in each worker process.** The "
         "engine makes a new driver per step (`get_driver()` in provisioning/engine.py): a new "

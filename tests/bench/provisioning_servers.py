@@ -81,6 +81,14 @@ class Processes:
         self._wait(lambda: _answers(f"{url}/v1/sys/health", accept_errors=True), proc, "vault")
         return url
 
+    def start_proxy(self, name: str, env: dict[str, str], upstream: str, latency: float) -> str:
+        """tests/fault_proxy.py as a process of its own in front of `upstream`, every request
+        `latency` seconds slower; returns its URL."""
+        args = [sys.executable, "-m", "tests.fault_proxy", upstream, "--latency", str(latency)]
+        proc = self.start(name, args, env)
+        self._wait(lambda: self.log_text(name).strip().startswith("http"), proc, name)
+        return self.log_text(name).split()[0]
+
     def start_worker(self, name: str, env: dict[str, str], app: str, queue: str) -> None:
         args = [
             sys.executable,
