@@ -458,41 +458,47 @@ class Writer:
                 self._link(Dependency, fk, list(rows.values_list("pk", "target_ref")))
 
     def _link(self, model, fk: str, pairs: list[tuple[int, str]]) -> None:
+        """Point each row at the target its reference names, a chunk of rows per query (the
+        dependencies among 100,000 imported components name as many targets)."""
         keys = {pk: ref_key(ref) for pk, ref in pairs}
         self.index.ensure(keys.values())
-        pairs = [(pk, target) for pk, key in keys.items() if (target := self.index.get(key))]
+        targets = [(pk, target) for pk, key in keys.items() if (target := self.index.get(key))]
         if connection.vendor == "postgresql":
-            _pg_link(model, fk, pairs)
-            return
-        by_target = defaultdict(list)
-        for pk, target in pairs:
-            by_target[target].append(pk)
-        for target, pks in by_target.items():
-            for start in range(0, len(pks), LOOKUP_CHUNK):
-                model.objects.filter(pk__in=pks[start : start + LOOKUP_CHUNK]).update(
-                    **{fk: target}
-                )
+            _pg_link(model, fk, targets)
+        else:
+            rows = [model(pk=pk, **{fk: target}) for pk, target in targets]
+            model.objects.bulk_update(rows, [fk], batch_size=LOOKUP_CHUNK)
 
     def unresolved(self) -> list[Unresolved]:
         """References of the written entities that name nothing in the catalog."""
-        found = []
-        self.index.ensure(key for spec in self.written for key in _spec_refs(spec))
+        # ref_key's bounded cache cycles through an import's 100,000 names: keep them here.
+        keys: dict[str, Key] = {}
         for spec in self.written:
-            named = [(f"spec.{_camel(ref_field)}", ref) for ref_field, ref in spec.refs.items()]
-            named += [
-                (path, ref)
-                for name, path in LIST_FIELDS.items()
-                for ref in spec.lists.get(name, [])
-            ]
-            for path, ref in named:
-                if ref and self.index.get(ref_key(ref)) is None:
-                    found.append(Unresolved(spec.ref, path, ref.lower()))
-        return found
+            for _, ref in _named_refs(spec):
+                if ref not in keys:
+                    keys[ref] = ref_key(ref)
+        self.index.ensure(set(keys.values()))
+        get = self.index.get
+        return [
+            Unresolved(spec.ref, path, ref.lower())
+            for spec in self.written
+            for path, ref in _named_refs(spec)
+            if get(keys[ref]) is None
+        ]
+
+
+def _named_refs(spec: EntitySpec):
+    """(field path, reference) of every reference an entity makes."""
+    for ref_field, ref in spec.refs.items():
+        if ref:
+            yield _ref_path(ref_field), ref
+    for name, path in LIST_FIELDS.items():
+        for ref in spec.lists.get(name, ()):
+            yield path, ref
 
 
 def _pg_link(model, fk: str, pairs: list[tuple[int, int]]) -> None:
-    """Set `fk` of each row id to its target id: one UPDATE per LOOKUP_CHUNK rows, not per target
-    (the dependencies among 100,000 imported components have as many targets)."""
+    """Set `fk` of each (row id, target id): unnest() takes 5,000 pairs per UPDATE."""
     quote = connection.ops.quote_name
     table, column = quote(model._meta.db_table), quote(model._meta.get_field(fk).column)
     # Names come from the model's own metadata, quoted: nothing here is user input.
@@ -506,9 +512,11 @@ def _pg_link(model, fk: str, pairs: list[tuple[int, int]]) -> None:
             cursor.execute(sql, [[pk for pk, _ in chunk], [target for _, target in chunk]])
 
 
-def _camel(ref_field: str) -> str:
+@lru_cache(maxsize=64)
+def _ref_path(ref_field: str) -> str:
+    """e.g. spec.subcomponentOf for subcomponent_of_ref."""
     first, *rest = ref_field.removesuffix("_ref").split("_")
-    return first + "".join(part.title() for part in rest)
+    return "spec." + first + "".join(part.title() for part in rest)
 
 
 def _deduplicated(read: ReadResult) -> dict[str, list[EntitySpec]]:
