@@ -147,10 +147,9 @@ def _child_environment() -> dict[str, str]:
     return os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
 
 
-def run_import(path: Path, max_mb: int) -> tuple[float, int]:
-    """(seconds, peak KiB of the child) of one `manage.py import_catalog` run."""
-    command = [sys.executable, "manage.py", "import_catalog", str(path), "--max-file-mb",
-               str(max_mb)]  # fmt: skip
+def run_import(path: Path) -> tuple[float, int]:
+    """(seconds, peak KiB of the child) of one `manage.py import_catalog` run, as typed."""
+    command = [sys.executable, "manage.py", "import_catalog", str(path)]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=_child_environment(), capture_output=True,
                           text=True)  # fmt: skip
@@ -173,7 +172,7 @@ def measure_import(size: int, count: int, log=print) -> Result:
         wait_for_quiet()
         load = os.getloadavg()[0]
         busy = busy_cpus()
-        elapsed, peak_kib = run_import(path, max_mb=int(megabytes) + 1)
+        elapsed, peak_kib = run_import(path)
     imported = Component.objects.filter(namespace=NAMESPACE).count()
     imported += Api.objects.filter(namespace=NAMESPACE).count()
     remove_imported()
