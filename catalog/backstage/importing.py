@@ -178,9 +178,12 @@ def _pg_ids_by_name(model, namespace: str, names: list[str]) -> dict[str, tuple]
         f"CROSS JOIN LATERAL (SELECT id, etag FROM {table} WHERE lower(namespace) = %s "
         "AND lower(name) = wanted.name LIMIT 1) AS row"
     )
+    found = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [names, namespace])
-        return {name: (pk, etag) for name, pk, etag in cursor.fetchall()}
+        for start in range(0, len(names), LOOKUP_CHUNK * 10):
+            cursor.execute(sql, [names[start : start + LOOKUP_CHUNK * 10], namespace])
+            found |= {name: (pk, etag) for name, pk, etag in cursor.fetchall()}
+    return found
 
 
 @dataclass
