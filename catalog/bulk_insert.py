@@ -47,8 +47,8 @@ def _column_values(model, rows: list[dict], ids: list[int]):
                 value = row[attname]
             else:
                 value = now if auto_time else field.get_default()  # e.g. a fresh uuid4 for uid
-            # COPY's text format takes JSON as text.
-            values.append(json.dumps(value) if is_json else value)
+            # COPY's text format takes JSON as text; most labels and extras are empty.
+            values.append(("{}" if value == {} else json.dumps(value)) if is_json else value)
         yield values
 
 

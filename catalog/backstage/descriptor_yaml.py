@@ -134,6 +134,6 @@ DescriptorLoader.add_implicit_resolver(
 )
 
 
-def load_documents(text: str):
+def load_documents(text: str | bytes):
     """Each document of a YAML stream: plain data, None for an empty one, or a BadDocument."""
     return yaml.load_all(text, Loader=DescriptorLoader)

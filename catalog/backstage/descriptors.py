@@ -264,7 +264,8 @@ def _is_foreign(doc: object) -> bool:
     return not (isinstance(doc, dict) and str(doc.get("kind", "")).lower() in KINDS)
 
 
-def _decode(name: str, data: bytes, discovery: bool, max_bytes: int) -> str | FileResult:
+def _checked(name: str, data: bytes, discovery: bool, max_bytes: int) -> bytes | FileResult:
+    """The bytes to parse, once they are known to be UTF-8 text within `max_bytes`."""
     looks_like_catalog = b"backstage.io/" in data[:65536]
     if len(data) > max_bytes:
         if discovery and not looks_like_catalog:
@@ -277,10 +278,14 @@ def _decode(name: str, data: bytes, discovery: bool, max_bytes: int) -> str | Fi
     if discovery and not looks_like_catalog:
         return FileResult(skipped=True)
     try:
-        return data.decode("utf-8-sig")
+        # Only a check: libyaml reads the bytes itself (skipping a BOM), where text would be
+        # copied back to UTF-8 first, holding the file three times over (240 MB at 100,000
+        # documents).
+        data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         reason = f"the file is not UTF-8 text (byte {exc.start}): save it as UTF-8"
         return FileResult(rejections=[Rejection(name, None, "", reason)])
+    return data
 
 
 def _yaml_error(exc: yaml.YAMLError) -> str:
@@ -300,13 +305,13 @@ def parse_file(
     With `discovery`, a file found by searching a folder, files and documents that are not
     Backstage's (no `backstage.io/` apiVersion) are skipped instead of rejected.
     """
-    text = _decode(name, data, discovery, max_bytes)
-    if isinstance(text, FileResult):
-        return text
+    checked = _checked(name, data, discovery, max_bytes)
+    if isinstance(checked, FileResult):
+        return checked
     result = FileResult()
     index = 0
     try:
-        for index, doc in enumerate(load_documents(text), start=1):
+        for index, doc in enumerate(load_documents(checked), start=1):
             if doc is None or (discovery and _is_foreign(doc)):
                 continue
             parsed = parse_document(doc, name, index)

@@ -44,7 +44,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=30,
         help="timed requests per list figure at the larger sizes, where one takes seconds",
     )
-    parser.add_argument("--imports", type=int, default=10_000, help="descriptors to import")
+    parser.add_argument(
+        "--imports",
+        type=int,
+        default=100_000,
+        help="documents in the one catalog-info.yaml file imported (issue 13: 100,000)",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL),

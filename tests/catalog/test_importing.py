@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalog.backstage import importing
 from catalog.backstage.importing import import_descriptors
@@ -165,6 +167,32 @@ def test_subcomponents_and_parent_groups_resolve_within_one_import():
     )
     assert Component.objects.get(name="sdk").subcomponent_of.name == "web"
     assert Team.objects.get(name="identity").parent.name == "platform"
+
+
+def test_references_to_later_batches_are_linked_in_as_many_queries_however_many_targets(
+    monkeypatch,
+):
+    monkeypatch.setattr(importing, "BATCH_SIZE", 10)  # so each reference names a later batch
+    resolve, counts = importing.Writer.resolve, []
+
+    def counted_resolve(writer):
+        with CaptureQueriesContext(connection) as queries:
+            resolve(writer)
+        counts.append(len(queries))
+
+    monkeypatch.setattr(importing.Writer, "resolve", counted_resolve)
+    for prefix, size in (("a", 10), ("b", 40)):
+        later = [f"{prefix}-{i + size}" for i in range(size)]
+        upload(
+            *[make_descriptor("Component", f"{prefix}-{i}",
+                              {"subcomponentOf": name, "dependsOn": [f"component:{name}"]})
+              for i, name in enumerate(later)],
+            *[make_descriptor("Component", name) for name in later],
+        )  # fmt: skip
+    assert counts[0] == counts[1]
+    first = Component.objects.get(name="b-0")
+    assert first.subcomponent_of.name == "b-40"
+    assert Dependency.objects.get(source=first).target_component.name == "b-40"
 
 
 def test_users_get_an_account_without_a_password_and_trusted_memberships():

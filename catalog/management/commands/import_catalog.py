@@ -8,9 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from catalog.backstage.importing import ImportReport, import_descriptors
 from idp_portal import audit
 
-# Files on the server are the operator's own, e.g. an all-in-one export: allow far more than
-# the 1 MiB an upload may be. Aliases and nesting are refused whatever the size.
-DEFAULT_MAX_FILE_MB = 64
+# Files on the server are the operator's own, e.g. an all-in-one export (100,000 entities are
+# about 80 MiB): allow far more than the 1 MiB an upload may be. Aliases and nesting are
+# refused whatever the size.
+DEFAULT_MAX_FILE_MB = 128
 
 
 def _operator() -> str:
