@@ -172,28 +172,31 @@ def list_figures(client, size: int, n: int) -> list:
             urls.search_with_filters(n),
             "550 ms p95 (3 facets)",
             cache.clear,
+            target,
         ),
-        ("List: no filters, all services", urls.unfiltered(n), "", None),
+        ("List: no filters, all services", urls.unfiltered(n), "", None, target),
         (
             "List: no filters, page of 50",
             urls.unfiltered(n, per_page=50),
             "107 ms p95 (page of 50)",
             None,
+            target,
         ),
-        ("List: deep page (second half, name order)", urls.deep_pages(n, size), "", None),
-        ("List: default view (my team's services)", ["/catalog/"] * n, "", None),
+        ("List: deep page (second half, name order)", urls.deep_pages(n, size), "", None, target),
+        ("List: default view (my team's services)", ["/catalog/"] * n, "", None, target),
         (
             "List: all services, first request after a catalog write",
             urls.unfiltered(n),
             "",
             versioning.bump,
+            "",
         ),
     ]
     results = []
-    for name, batch, ref, before_each in specs:
+    for name, batch, ref, before_each, figure_target in specs:
         note = f"{n} requests"
         result = measure(
-            client, name, size, batch, target=target, reference=ref, note=note,
+            client, name, size, batch, target=figure_target, reference=ref, note=note,
             before_each=before_each,
         )  # fmt: skip
         results.append(result)
@@ -318,6 +321,17 @@ def main(argv: list[str]) -> int:
         if args.explain:
             explain_slowest(figures[0])
         results += figures
+    notes.append(
+        "How the list stays fast with exact counts (catalog/facets.py): the rows that can count "
+        "are read once (a CTE narrowed by scope and search, one flag per active filter) and "
+        "grouped per facet in one statement, which also gives the exact number of matches; the "
+        "result is cached under the catalog version, which triggers change with every catalog "
+        "write, and beat recounts the unfiltered view within 20 s of a change. A page's ids "
+        "come off an index ending in the id (name, id / tier, name, id / updated_at, id), then "
+        "its rows by id. Searches are measured cold (cache emptied before each request); "
+        '"first request after a catalog write" is the worst case beat\'s recount exists for '
+        "(the version changed before each request), recorded without a target."
+    )
     notes += growth(results)
     notes.append(f"Code measured: {code_version()}.")
     minutes = (time.perf_counter() - started) / 60
