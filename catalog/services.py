@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from catalog import versioning
 from catalog.backstage.refs import DEFAULT_NAMESPACE
 from catalog.choices import TeamRole
 from catalog.models import Component, Tag, Team, TeamMembership
@@ -99,6 +100,7 @@ def annotate_component(component: Component, annotations: dict[str, str]) -> boo
     The row is re-read under a lock, so a concurrent write of another key is not lost; the
     instance passed in is brought up to date too.
     """
+    versioning.lock_for_write()  # the triggers' lock order: version first, then the row
     current = Component.objects.select_for_update().values_list("annotations", flat=True)
     before = current.get(pk=component.pk) or {}
     merged = {**before, **annotations}

@@ -26,3 +26,14 @@ def bump() -> None:
                 "INSERT INTO catalog_catalogversion (id, version) VALUES (1, abs(random())) "
                 "ON CONFLICT(id) DO UPDATE SET version = excluded.version"
             )
+
+
+def lock_for_write() -> None:
+    """Take the version row's lock now, inside a transaction that will write the catalog.
+
+    Every catalog write statement takes this lock first (the triggers fire before the
+    statement), so catalog writers queue on it rather than deadlock. A transaction that locks
+    catalog rows itself (select_for_update) before writing must call this before, to keep the
+    same order: version first, then rows.
+    """
+    CatalogVersion.objects.select_for_update().filter(id=1).exists()

@@ -65,3 +65,22 @@ def test_annotate_component_keeps_a_key_written_since_the_instance_was_read():
     services.annotate_component(component, {"idp/path": "go@2"})
     component.refresh_from_db()
     assert component.annotations == {"other": "writer", "idp/path": "go@2"}
+
+
+@pytest.mark.django_db
+def test_annotating_takes_the_catalog_version_lock_before_the_rows(personas):
+    """The triggers lock the version row before a statement's rows; a writer that locks rows
+    itself keeps that order, so two catalog writers queue instead of deadlocking."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.services import annotate_component
+    from tests.factories import make_component
+
+    component = make_component("annotated", owner=personas.team)
+    with CaptureQueriesContext(connection) as ctx:
+        annotate_component(component, {"example.com/key": "value"})
+    statements = [q["sql"] for q in ctx.captured_queries]
+    version_lock = next(i for i, s in enumerate(statements) if "catalog_catalogversion" in s)
+    row_lock = next(i for i, s in enumerate(statements) if "catalog_component" in s)
+    assert version_lock < row_lock
