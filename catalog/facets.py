@@ -32,7 +32,10 @@ from catalog.models import Component, System, Tag, Team
 
 # Facets with many possible values show the biggest ones; selected values are always shown.
 MAX_OPTIONS = 12
+# Views without a search are few (each filter value, each team) and kept until the catalog
+# changes; a searched view is kept briefly, so one-off searches do not fill the cache.
 CACHE_SECONDS = 6 * 3600
+SEARCH_CACHE_SECONDS = 600
 TIER_LABELS = dict(Tier.choices)
 # Each facet's column on the component row (owner, system and tag are counted by id).
 COLUMNS = {
@@ -221,7 +224,7 @@ def counts(view: View, using: str = "default") -> dict:
         return found
     result = compute(view, using)
     if versioning.current() == version:
-        cache.set(key, result, CACHE_SECONDS)
+        cache.set(key, result, SEARCH_CACHE_SECONDS if view.words else CACHE_SECONDS)
     return result
 
 
