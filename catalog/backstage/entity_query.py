@@ -28,6 +28,7 @@ from catalog.backstage.entity_kinds import (
     attach_owned_refs,
     with_related,
 )
+from catalog.backstage.entity_predicates import predicate_q
 from catalog.backstage.entity_relations import ref_match
 from catalog.backstage.refs import parse_ref
 from catalog.models import Component
@@ -46,9 +47,11 @@ DEFAULT_ORDER = (Order("kind"), Order("metadata.namespace"), Order("metadata.nam
 
 @dataclass(frozen=True)
 class EntityQuery:
-    """Which entities, in which order: Backstage's filter, full-text filter and order fields."""
+    """Which entities, in which order: Backstage's filter (or predicate), full-text filter and
+    order fields."""
 
     filters: list[list[Condition]] = field(default_factory=list)
+    predicate: dict | None = None  # a validated `query` predicate, used instead of `filters`
     order: tuple[Order, ...] = DEFAULT_ORDER
     text: str = ""
     text_fields: tuple[str, ...] = ()
@@ -59,7 +62,10 @@ def matching(query: EntityQuery) -> list[tuple[KindInfo, QuerySet]]:
     parts = []
     for name in KIND_ORDER:
         kind = KINDS[name]
-        condition = kind_q(kind, query.filters)
+        if query.predicate is not None:
+            condition = predicate_q(kind, query.predicate)
+        else:
+            condition = kind_q(kind, query.filters)
         if condition is not None and query.text:
             searched = text_q(kind, query.text, list(query.text_fields))
             condition = condition & searched if searched is not None else None
@@ -214,9 +220,9 @@ def facet_counts(kind: KindInfo, key: str, qs: QuerySet) -> Counter:
     )
 
 
-def facets(filters: list[list[Condition]], keys: list[str]) -> dict[str, list[dict]]:
+def facets(query: EntityQuery, keys: list[str]) -> dict[str, list[dict]]:
     """Backstage's entity facets: for each key, its values with how many entities have them."""
-    parts = matching(EntityQuery(filters=filters))
+    parts = matching(query)
     result = {}
     for key in keys:
         counts = Counter()
