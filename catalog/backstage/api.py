@@ -46,8 +46,8 @@ from catalog.backstage.entity_query import (
     DEFAULT_ORDER,
     EntityQuery,
     Order,
-    count,
     facets,
+    kind_counts,
     load,
     load_by_refs,
     load_by_uid,
@@ -284,10 +284,12 @@ def _query_page(state: dict, limit: int, fields: list[str]) -> JsonResponse:
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
         raise FilterError("Malformed cursor, offset must be a number")
     parts = matching(query)
-    total = state.get("totalItems")
-    if total is None:
-        total = 0 if state.get("skipTotalItems") else count(parts)
-    keys = page_keys(parts, query.order, offset, limit + 1)
+    total, counts = state.get("totalItems"), None
+    if total is None and not state.get("skipTotalItems"):
+        counts = kind_counts(parts)
+        total = sum(counts.values())
+    keys = page_keys(parts, query.order, offset, limit + 1, counts)
+    total = total or 0
     page_info = {}
     if len(keys) > limit:
         page_info["nextCursor"] = _encode(state | {"offset": offset + limit, "totalItems": total})
