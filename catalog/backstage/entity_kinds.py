@@ -147,19 +147,38 @@ def _refs_only(model, parent_column: str) -> QuerySet:
     return model.objects.order_by("pk").only("id", "namespace", "name", parent_column)
 
 
+# Columns a related row never needs when only its reference is written: the search text and
+# the JSON documents are most of a component row's bytes.
+_WIDE = ("description", "labels", "annotations", "extra", "search_text")
+
+
+def _with_source_ref(qs: QuerySet, fk: str, columns: tuple[str, ...]) -> QuerySet:
+    """`qs` joined to the component behind `fk`, reading only what its reference needs."""
+    refs = (fk, f"{fk}__namespace", f"{fk}__name")
+    return qs.select_related(fk).only("id", *columns, *refs).order_by("pk")
+
+
 def with_related(kind: str, qs: QuerySet) -> QuerySet:
     """`qs` with everything its descriptors read fetched up front, in a fixed number of queries."""
     if kind == "component":
-        return qs.select_related("owner", "system", "subcomponent_of").prefetch_related(
+        dependents = _with_source_ref(
+            Dependency.objects,
+            "source",
+            ("target_ref", "target_component", "target_resource"),
+        )
+        related = qs.select_related("owner", "system", "subcomponent_of")
+        return related.defer(
+            "search_text", *(f"subcomponent_of__{f}" for f in _WIDE)
+        ).prefetch_related(
             "tags",
             "links",
             "api_relations",
             "dependencies",
-            Prefetch("dependents", Dependency.objects.select_related("source").order_by("pk")),
+            Prefetch("dependents", dependents),
             Prefetch("subcomponents", _refs_only(Component, "subcomponent_of_id")),
         )
     if kind == "api":
-        relations = ApiRelation.objects.select_related("component").order_by("pk")
+        relations = _with_source_ref(ApiRelation.objects, "component", ("kind", "api_ref", "api"))
         return qs.select_related("owner", "system").prefetch_related(
             Prefetch("component_relations", relations)
         )
@@ -173,7 +192,11 @@ def with_related(kind: str, qs: QuerySet) -> QuerySet:
         systems = _refs_only(System, "domain_id")
         return qs.select_related("owner").prefetch_related(Prefetch("systems", systems))
     if kind == "resource":
-        dependents = Dependency.objects.select_related("source").order_by("pk")
+        dependents = _with_source_ref(
+            Dependency.objects,
+            "source",
+            ("target_ref", "target_component", "target_resource"),
+        )
         return qs.select_related("owner", "system").prefetch_related(
             Prefetch("dependents", dependents)
         )

