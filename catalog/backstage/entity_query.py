@@ -1,8 +1,10 @@
 """Entities of every kind as one list: filtered, searched, ordered, counted, paged and loaded.
 
-Each kind lives in its own table, so a page is chosen by one UNION query over (kind, id, sort
-values), then each kind present on the page is loaded with everything its descriptor needs.
-The number of queries depends on the kinds involved, never on the page size.
+Each kind lives in its own table. An order that starts with the kind (the default: kind,
+namespace, name) reads a page kind after kind, each kind in the order of its
+(lower(namespace), lower(name)) index; any other order chooses the page by one UNION query over
+(kind, id, sort values). Then each kind present on the page is loaded with everything its
+descriptor needs. The number of queries depends on the kinds involved, never on the page size.
 """
 
 import uuid

@@ -4,7 +4,9 @@ import base64
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from catalog.demo import seed_demo_catalog
 from catalog.models import Component, Team
@@ -283,3 +285,16 @@ def test_pages_in_kind_order_walk_the_same_list_as_one_page(reader, order):
     assert seen == whole
     backwards = post(reader, BY_QUERY, {"cursor": page["pageInfo"]["prevCursor"], "limit": 7})
     assert refs(backwards) == whole[49:56]
+
+
+def test_the_default_order_reads_each_kind_in_its_lower_index_order(reader):
+    """The first page is one query per kind ordered like the (lower(namespace), lower(name))
+    unique index, so PostgreSQL reads it off the index instead of sorting every entity."""
+    with CaptureQueriesContext(connection) as captured:
+        names(reader.get(f"{BY_QUERY}?filter=kind=component&limit=5"))
+    pages = [q["sql"] for q in captured if 'AS "pk" FROM "catalog_component"' in q["sql"]]
+    assert len(pages) == 1 and "UNION" not in pages[0]
+    assert (
+        'ORDER BY LOWER("catalog_component"."namespace") ASC, '
+        'LOWER("catalog_component"."name") ASC' in pages[0]
+    )
