@@ -104,6 +104,7 @@ def api_view(*methods: str):
                     "/accounts/tokens/) or the portal session cookie",
                 )
             try:
+                _refuse_nul(request, kwargs)
                 return view(request, *args, **kwargs)
             except FilterError as exc:
                 return _error(request, 400, "InputError", str(exc))
@@ -111,6 +112,23 @@ def api_view(*methods: str):
         return wrapper
 
     return decorate
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul(request: HttpRequest, kwargs: dict) -> None:
+    """PostgreSQL text cannot hold NUL: a parameter with one is refused, not a server error."""
+    values = [v for _, vs in request.GET.lists() for v in vs] + list(kwargs.values())
+    if _has_nul(values):
+        raise FilterError("Parameters may not contain NUL (\\u0000) characters")
 
 
 def _int(request: HttpRequest, name: str, default: int | None = None) -> int | None:
@@ -309,6 +327,11 @@ def _json_body(request: HttpRequest, example: str) -> dict:
         raise FilterError("The request body is nested too deeply to read") from None
     if not isinstance(body, dict):
         raise FilterError(f"The request body must be a JSON object like {example}")
+    try:
+        if _has_nul(body):
+            raise FilterError("The request body may not contain NUL (\\u0000) characters")
+    except RecursionError:
+        raise FilterError("The request body is nested too deeply to read") from None
     return body
 
 
@@ -471,6 +494,8 @@ def _refs_body(request: HttpRequest) -> tuple[list[str], list[str]]:
         body = json.loads(request.body or b"{}")
     except ValueError:
         raise FilterError('The request body is not JSON: send {"entityRefs": [...]}') from None
+    if _has_nul(body):
+        raise FilterError("The request body may not contain NUL (\\u0000) characters")
     refs = body.get("entityRefs") if isinstance(body, dict) else None
     if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
         raise FilterError("entityRefs must be a list of references like 'component:default/x'")

@@ -298,3 +298,20 @@ def test_the_default_order_reads_each_kind_in_its_lower_index_order(reader):
         'ORDER BY LOWER("catalog_component"."namespace") ASC, '
         'LOWER("catalog_component"."name") ASC' in pages[0]
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("post", BY_QUERY, {"query": {"metadata.name": "a\u0000b"}}),
+        ("post", BY_QUERY, {"fullTextFilter": {"term": "\u0000"}}),
+        ("post", FACETS, {"facets": ["kind"], "query": {"kind": {"$hasPrefix": "\u0000"}}}),
+        ("post", f"{API}/entities/by-refs", {"entityRefs": ["component:default/a\u0000"]}),
+        ("get", f"{BY_QUERY}?filter=metadata.name=a%00b", None),
+        ("get", f"{API}/entities/by-name/component/default/a%00b", None),
+    ],
+)
+def test_nul_characters_get_a_400_not_a_database_error(reader, method, url, body):
+    response = post(reader, url, body) if method == "post" else reader.get(url)
+    assert response.status_code == 400, response.content
+    assert "NUL" in response.json()["error"]["message"]
