@@ -46,6 +46,7 @@ from catalog.backstage.entity_query import (
     DEFAULT_ORDER,
     EntityQuery,
     Order,
+    count,
     facets,
     kind_counts,
     load,
@@ -302,11 +303,16 @@ def _query_page(state: dict, limit: int, fields: list[str]) -> JsonResponse:
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
         raise FilterError("Malformed cursor, offset must be a number")
     parts = matching(query)
-    total, counts = state.get("totalItems"), None
-    if total is None and not state.get("skipTotalItems"):
-        counts = kind_counts(parts)
-        total = sum(counts.values())
+    total = state.get("totalItems")
+    wants_total = total is None and not state.get("skipTotalItems")
+    # Past the first page the per-kind counts also tell which kinds the page skips.
+    counts = kind_counts(parts) if wants_total and offset > 0 else None
     keys = page_keys(parts, query.order, offset, limit + 1, counts)
+    if counts is not None:
+        total = sum(counts.values())
+    elif wants_total:
+        # A first page that holds every match is its own exact count.
+        total = len(keys) if len(keys) <= limit else count(parts)
     total = total or 0
     page_info = {}
     if len(keys) > limit:

@@ -315,3 +315,20 @@ def test_nul_characters_get_a_400_not_a_database_error(reader, method, url, body
     response = post(reader, url, body) if method == "post" else reader.get(url)
     assert response.status_code == 400, response.content
     assert "NUL" in response.json()["error"]["message"]
+
+
+def test_the_total_is_exact_whether_or_not_the_first_page_holds_everything(reader):
+    small = post(reader, BY_QUERY, {"query": {"kind": "domain"}, "limit": 5}).json()
+    assert small["totalItems"] == 2 and "nextCursor" not in small["pageInfo"]
+    exact = post(reader, BY_QUERY, {"query": {"kind": "domain"}, "limit": 2}).json()
+    assert exact["totalItems"] == 2 and "nextCursor" not in exact["pageInfo"]
+    paged = post(reader, BY_QUERY, {"query": {"kind": "domain"}, "limit": 1}).json()
+    assert paged["totalItems"] == 2
+    later = reader.get(f"{BY_QUERY}?filter=kind=domain&offset=1&limit=1").json()
+    assert later["totalItems"] == 2 and names_of(later) == ["discovery"]
+    back = reader.get(BY_QUERY, {"cursor": later["pageInfo"]["prevCursor"], "limit": 1}).json()
+    assert back["totalItems"] == 2 and names_of(back) == ["commerce"]
+
+
+def names_of(body: dict) -> list[str]:
+    return [item["metadata"]["name"] for item in body["items"]]
