@@ -6,7 +6,8 @@ A predicate is an object: `{"kind": "component", "spec.type": {"$in": ["service"
 A key's value is a string, number or boolean (equal, ignoring case), `{"$in": [...]}`,
 `{"$exists": true|false}`, `{"$hasPrefix": "..."}` or `{"$contains": value}` (an element of a
 list such as metadata.tags equals the value). As with `filter`, a key a kind has no value for
-matches nothing of that kind, and `$not` turns that into everything of that kind.
+matches nothing of that kind, and `$not` turns that into everything of that kind. `$hasPrefix`
+reads single values and tags; on `relations.*` it matches nothing.
 """
 
 from django.db.models import Q
