@@ -33,8 +33,15 @@ class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
         return super().handle_no_permission(request, view_func)
 
 
-# POSTs that only read: Backstage's client looks entities up by reference with a POST.
-READ_ONLY_POSTS = frozenset({"/api/catalog/entities/by-refs"})
+# POSTs that only read: Backstage's client looks entities up by reference, and queries
+# entities and facets by predicate, with a POST.
+READ_ONLY_POSTS = frozenset(
+    {
+        "/api/catalog/entities/by-refs",
+        "/api/catalog/entities/by-query",
+        "/api/catalog/entity-facets",
+    }
+)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

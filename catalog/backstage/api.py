@@ -5,8 +5,10 @@ API at http://<portal>/api/catalog. The API takes a personal access token (Beare
 portal session; requests without either get a Backstage-shaped 401 error instead of the
 sign-in page.
 
-`POST /entities/by-refs` is exempt from CSRF checks: it is a lookup that changes nothing, and
-Backstage's client cannot send Django's CSRF token. Every other endpoint is GET.
+`POST /entities/by-refs`, `POST /entities/by-query` and `POST /entity-facets` are exempt from
+CSRF checks: they are lookups that change nothing (a predicate or a list of references is too
+long for a URL), and Backstage's client cannot send Django's CSRF token. Every other endpoint
+is GET.
 """
 
 import base64
@@ -26,23 +28,27 @@ from catalog.backstage.api_schema import (
     ENTITIES,
     ENTITY,
     FACETS,
+    FACETS_BODY,
     FIELDS,
     FILTER,
     LIMIT,
     NOT_FOUND,
     OFFSET,
     PAGE,
+    QUERY_BODY,
     STRINGS,
 )
 from catalog.backstage.descriptor_output import entity_to_descriptor, status_of
 from catalog.backstage.entity_filters import FilterError, parse_filters
 from catalog.backstage.entity_kinds import KINDS
+from catalog.backstage.entity_predicates import validate as validate_predicate
 from catalog.backstage.entity_query import (
     DEFAULT_ORDER,
     EntityQuery,
     Order,
     count,
     facets,
+    kind_counts,
     load,
     load_by_refs,
     load_by_uid,
@@ -99,6 +105,7 @@ def api_view(*methods: str):
                     "/accounts/tokens/) or the portal session cookie",
                 )
             try:
+                _refuse_nul(request, kwargs)
                 return view(request, *args, **kwargs)
             except FilterError as exc:
                 return _error(request, 400, "InputError", str(exc))
@@ -106,6 +113,23 @@ def api_view(*methods: str):
         return wrapper
 
     return decorate
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul(request: HttpRequest, kwargs: dict) -> None:
+    """PostgreSQL text cannot hold NUL: a parameter with one is refused, not a server error."""
+    values = [v for _, vs in request.GET.lists() for v in vs] + list(kwargs.values())
+    if _has_nul(values):
+        raise FilterError("Parameters may not contain NUL (\\u0000) characters")
 
 
 def _int(request: HttpRequest, name: str, default: int | None = None) -> int | None:
@@ -231,10 +255,7 @@ def _initial_state(request: HttpRequest) -> dict:
     text_fields = _list(request, "fullTextFilterFields")
     return {
         "filter": request.GET.getlist("filter"),
-        "orderFields": [
-            {"field": o.field, "order": "desc" if o.descending else "asc"}
-            for o in _order(request.GET.getlist("orderField"), ",")[:1]
-        ],
+        "orderFields": _order_fields(_order(request.GET.getlist("orderField"), ",")),
         "fullTextFilter": {
             "term": request.GET.get("fullTextFilterTerm", "").strip(),
             "fields": text_fields,
@@ -245,20 +266,159 @@ def _initial_state(request: HttpRequest) -> dict:
     }
 
 
+def _order_fields(order: tuple[Order, ...]) -> list[dict]:
+    # Backstage's queryEntities sorts by the first order field only.
+    return [{"field": o.field, "order": "desc" if o.descending else "asc"} for o in order[:1]]
+
+
 def _query_from(state: dict) -> EntityQuery:
+    """The query a cursor (or a first request) stands for; GET and POST cursors both work."""
     try:
         order = tuple(Order(o["field"], o["order"] == "desc") for o in state["orderFields"])
         text = state["fullTextFilter"]
+        if "query" in state:
+            validate_predicate(state["query"])
+            selection = {"predicate": state["query"]}
+        else:
+            selection = {"filters": parse_filters(list(state["filter"]))}
         return EntityQuery(
-            filters=parse_filters(list(state["filter"])),
+            **selection,
             order=order + DEFAULT_ORDER,
             text=str(text.get("term", "")),
-            text_fields=tuple(text.get("fields") or ()),
+            text_fields=tuple(str(f) for f in text.get("fields") or ()),
         )
     except (KeyError, TypeError, AttributeError):
         raise FilterError("Malformed cursor, it was not made by this catalog") from None
 
 
+def _query_page(state: dict, limit: int, fields: list[str]) -> JsonResponse:
+    """One by-query page: the entities, the exact total and the cursors around it.
+
+    The cursor is base64 JSON holding the original filter (or predicate), order and search
+    plus the offset of its page, so later pages need only `cursor` (and optionally `limit`,
+    `fields`).
+    """
+    query = _query_from(state)
+    offset = state.get("offset", 0)
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise FilterError("Malformed cursor, offset must be a number")
+    parts = matching(query)
+    total = state.get("totalItems")
+    wants_total = total is None and not state.get("skipTotalItems")
+    # Past the first page the per-kind counts also tell which kinds the page skips.
+    counts = kind_counts(parts) if wants_total and offset > 0 else None
+    keys = page_keys(parts, query.order, offset, limit + 1, counts)
+    if counts is not None:
+        total = sum(counts.values())
+    elif wants_total:
+        # A first page that holds every match is its own exact count.
+        total = len(keys) if len(keys) <= limit else count(parts)
+    total = total or 0
+    page_info = {}
+    if len(keys) > limit:
+        page_info["nextCursor"] = _encode(state | {"offset": offset + limit, "totalItems": total})
+    if offset > 0:
+        previous = {"offset": max(0, offset - limit), "totalItems": total, "isPrevious": True}
+        page_info["prevCursor"] = _encode(state | previous)
+    items = [present(e, fields) for e in load(keys[:limit])]
+    return JsonResponse({"items": items, "totalItems": total, "pageInfo": page_info})
+
+
+def _json_body(request: HttpRequest, example: str) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise FilterError(f"The request body is not JSON: send an object like {example}") from None
+    except RecursionError:
+        raise FilterError("The request body is nested too deeply to read") from None
+    if not isinstance(body, dict):
+        raise FilterError(f"The request body must be a JSON object like {example}")
+    try:
+        if _has_nul(body):
+            raise FilterError("The request body may not contain NUL (\\u0000) characters")
+    except RecursionError:
+        raise FilterError("The request body is nested too deeply to read") from None
+    return body
+
+
+def _body_strings(body: dict, name: str, example: str) -> list[str]:
+    value = body.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise FilterError(f"{name} must be a list of strings like {example}")
+    return [item.strip() for item in value if item.strip()]
+
+
+def _body_int(body: dict, name: str, default: int) -> int:
+    value = body.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise FilterError(f"Invalid {name}, expected a whole number of zero or more")
+    return value
+
+
+def _body_order(body: dict) -> tuple[Order, ...]:
+    """`orderBy` (the client's POST body) or `orderFields`: one {field, order} or a list."""
+    value = body.get("orderBy", body.get("orderFields"))
+    if value is None:
+        return ()
+    found = []
+    for item in value if isinstance(value, list) else [value]:
+        field = item.get("field") if isinstance(item, dict) else None
+        direction = item.get("order", "asc") if isinstance(item, dict) else None
+        if not isinstance(field, str) or not field.strip() or direction not in ("asc", "desc"):
+            raise FilterError(
+                'orderBy must be a list like [{"field": "metadata.name", "order": "asc"}]'
+            )
+        found.append(Order(field.strip(), direction == "desc"))
+    return tuple(found)
+
+
+def _body_text_filter(body: dict) -> dict:
+    value = body.get("fullTextFilter") or {}
+    term = value.get("term", "") if isinstance(value, dict) else None
+    if not isinstance(term, str):
+        raise FilterError(
+            'fullTextFilter must be an object like {"term": "pay", "fields": ["metadata.name"]}'
+        )
+    fields = _body_strings(value, "fields", '["metadata.name", "metadata.title"]')
+    return {"term": term.strip(), "fields": fields}
+
+
+def _body_predicate(body: dict) -> dict:
+    predicate = body.get("query")
+    if predicate is None:
+        return {}
+    validate_predicate(predicate)
+    return predicate
+
+
+def _body_state(body: dict) -> dict:
+    """A first POST by-query request as the state its cursors carry."""
+    return {
+        "query": _body_predicate(body),
+        "orderFields": _order_fields(_body_order(body)),
+        "fullTextFilter": _body_text_filter(body),
+        "isPrevious": False,
+        "offset": _body_int(body, "offset", 0),
+        "skipTotalItems": body.get("totalItems") == "exclude",
+    }
+
+
+def _by_predicate(request: HttpRequest) -> JsonResponse:
+    """POST by-query: like GET by-query, with the filter as a predicate in a JSON body."""
+    body = _json_body(request, '{"query": {"kind": "component"}, "limit": 50}')
+    limit = min(_body_int(body, "limit", DEFAULT_QUERY_LIMIT), MAX_QUERY_LIMIT)
+    cursor = body.get("cursor")
+    if cursor is not None and not isinstance(cursor, str):
+        raise FilterError("cursor must be the nextCursor or prevCursor string of another page")
+    state = _decode(cursor, "cursor") if cursor else _body_state(body)
+    return _query_page(state, limit, _body_strings(body, "fields", '["metadata.name"]'))
+
+
+# Reads with a JSON body: nothing to forge, and Backstage's client sends no CSRF token.
 @operation(
     "get",
     "A page of entities with cursors and the total count",
@@ -276,34 +436,28 @@ def _query_from(state: dict) -> EntityQuery:
     responses={200: ("A page of entities.", PAGE), 400: BAD_INPUT},
     tags=("catalog",),
 )
-@api_view("GET")
+@operation(
+    "post",
+    "A page of entities matching a predicate, with cursors and the total count",
+    description=(
+        "What `@backstage/catalog-client` sends when `queryEntities` is given a `query` "
+        "predicate ($all, $any, $not, $exists, $in, $hasPrefix, $contains). Later pages send "
+        "only `cursor`. A read: read-scoped tokens may call it."
+    ),
+    request_body=QUERY_BODY,
+    responses={200: ("A page of entities.", PAGE), 400: BAD_INPUT},
+    tags=("catalog",),
+)
+@csrf_exempt
+@api_view("GET", "POST")
 def entities_by_query(request: HttpRequest) -> JsonResponse:
-    """A page of entities with cursors to the next and previous pages and the total count.
-
-    The cursor is base64 JSON holding the original filter, order and search plus the offset
-    of its page, so later pages need only `cursor` (and optionally `limit`, `fields`).
-    """
+    """A page of entities with cursors to the next and previous pages and the total count."""
+    if request.method == "POST":
+        return _by_predicate(request)
     limit = min(_int(request, "limit", DEFAULT_QUERY_LIMIT), MAX_QUERY_LIMIT)
     cursor = request.GET.get("cursor")
     state = _decode(cursor, "cursor") if cursor else _initial_state(request)
-    query = _query_from(state)
-    offset = state.get("offset", 0)
-    if not isinstance(offset, int) or offset < 0:
-        raise FilterError("Malformed cursor, offset must be a number")
-    parts = matching(query)
-    total = state.get("totalItems")
-    if total is None:
-        total = 0 if state.get("skipTotalItems") else count(parts)
-    keys = page_keys(parts, query.order, offset, limit + 1)
-    page_info = {}
-    if len(keys) > limit:
-        page_info["nextCursor"] = _encode(state | {"offset": offset + limit, "totalItems": total})
-    if offset > 0:
-        previous = {"offset": max(0, offset - limit), "totalItems": total, "isPrevious": True}
-        page_info["prevCursor"] = _encode(state | previous)
-    fields = _list(request, "fields")
-    items = [present(e, fields) for e in load(keys[:limit])]
-    return JsonResponse({"items": items, "totalItems": total, "pageInfo": page_info})
+    return _query_page(state, limit, _list(request, "fields"))
 
 
 @operation(
@@ -346,6 +500,8 @@ def _refs_body(request: HttpRequest) -> tuple[list[str], list[str]]:
         body = json.loads(request.body or b"{}")
     except ValueError:
         raise FilterError('The request body is not JSON: send {"entityRefs": [...]}') from None
+    if _has_nul(body):
+        raise FilterError("The request body may not contain NUL (\\u0000) characters")
     refs = body.get("entityRefs") if isinstance(body, dict) else None
     if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
         raise FilterError("entityRefs must be a list of references like 'component:default/x'")
@@ -400,6 +556,14 @@ def _allowed(rows: list, filters) -> set[tuple[str, int]]:
     return allowed
 
 
+def _facet_keys(keys: list[str]) -> list[str]:
+    if not keys:
+        raise FilterError("name at least one facet, e.g. ?facet=kind&facet=spec.type")
+    if len(keys) > MAX_FACETS:
+        raise FilterError(f"at most {MAX_FACETS} facet parameters per request: ask in batches")
+    return keys
+
+
 @operation(
     "get",
     "Counts of the values of up to 10 fields",
@@ -415,15 +579,32 @@ def _allowed(rows: list, filters) -> set[tuple[str, int]]:
     responses={200: ("The counts per facet.", FACETS), 400: BAD_INPUT},
     tags=("catalog",),
 )
-@api_view("GET")
+@operation(
+    "post",
+    "Counts of the values of up to 10 fields, among entities matching a predicate",
+    description=(
+        "What `@backstage/catalog-client` sends when `getEntityFacets` is given a `query` "
+        "predicate. A read: read-scoped tokens may call it."
+    ),
+    request_body=FACETS_BODY,
+    responses={200: ("The counts per facet.", FACETS), 400: BAD_INPUT},
+    tags=("catalog",),
+)
+@csrf_exempt
+@api_view("GET", "POST")
 def entity_facets(request: HttpRequest) -> JsonResponse:
-    keys = request.GET.getlist("facet")
-    if not keys:
-        raise FilterError("name at least one facet, e.g. ?facet=kind&facet=spec.type")
-    if len(keys) > MAX_FACETS:
-        raise FilterError(f"at most {MAX_FACETS} facet parameters per request: ask in batches")
+    if request.method == "POST":
+        return _facets_by_predicate(request)
+    keys = _facet_keys(request.GET.getlist("facet"))
     filters = parse_filters(request.GET.getlist("filter"))
-    return JsonResponse({"facets": facets(filters, keys)})
+    return JsonResponse({"facets": facets(EntityQuery(filters=filters), keys)})
+
+
+def _facets_by_predicate(request: HttpRequest) -> JsonResponse:
+    body = _json_body(request, '{"facets": ["spec.type"], "query": {"kind": "component"}}')
+    keys = _facet_keys(_body_strings(body, "facets", '["kind", "spec.type"]'))
+    query = EntityQuery(predicate=_body_predicate(body))
+    return JsonResponse({"facets": facets(query, keys)})
 
 
 urlpatterns = [

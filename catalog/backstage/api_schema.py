@@ -70,3 +70,29 @@ OFFSET = query("offset", {"type": "integer", "minimum": 0}, "Entities to skip.")
 
 BAD_INPUT = ("A parameter could not be read; the message says which and why.", PORTAL_ERROR)
 NOT_FOUND = ("No such entity.", PORTAL_ERROR)
+
+PREDICATE = {
+    "type": "object",
+    "description": (
+        'A filter predicate: `{"kind": "component", "spec.type": {"$in": ["service"]}}`, '
+        "combined with `$all`, `$any`, `$not`; values may be `$exists`, `$in`, `$hasPrefix` "
+        "or `$contains` operators."
+    ),
+}
+ORDER_BY = obj({"field": STRING, "order": {"enum": ["asc", "desc"]}}, ("field",))
+QUERY_BODY = obj(
+    {
+        "query": PREDICATE,
+        "fields": STRINGS,
+        "limit": {"type": "integer", "minimum": 0},
+        "offset": {"type": "integer", "minimum": 0},
+        "orderBy": {"type": "array", "items": ORDER_BY},
+        "fullTextFilter": obj({"term": STRING, "fields": STRINGS}),
+        "cursor": {**STRING, "description": "nextCursor or prevCursor of another page."},
+        "totalItems": {"enum": ["include", "exclude"]},
+    },
+)
+FACETS_BODY = obj(
+    {"facets": {**STRINGS, "minItems": 1, "maxItems": 10}, "query": PREDICATE},
+    ("facets",),
+)

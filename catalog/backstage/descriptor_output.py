@@ -15,7 +15,7 @@ from catalog.backstage.descriptor_kinds import (
     ANNOTATION_SOURCE,
     ANNOTATION_TIER,
 )
-from catalog.backstage.entity_kinds import attach_owned_refs
+from catalog.backstage.entity_kinds import attach_owned_refs, related
 from catalog.backstage.refs import format_ref, parse_ref
 from catalog.validators import name_problem
 
@@ -108,7 +108,7 @@ def _field_annotations(entity, kind: str) -> dict:
 def _links(component) -> list[dict]:
     written_types = extra_part(component, "linkTypes")
     links = []
-    for link in component.links.all():
+    for link in related(component, "links"):
         item = {"url": link.url}
         _put(item, "title", link.title)
         _put(item, "icon", link.icon)
@@ -125,7 +125,7 @@ def _metadata(entity, kind: str) -> dict:
     _put(meta, "labels", dict(entity.labels or {}))
     _put(meta, "annotations", dict(entity.annotations or {}) | _field_annotations(entity, kind))
     if kind == "component":
-        _put(meta, "tags", sorted(tag.name for tag in entity.tags.all()))
+        _put(meta, "tags", sorted(tag.name for tag in related(entity, "tags")))
         _put(meta, "links", _links(entity))
     meta["uid"] = str(entity.uid)
     return merge(meta, extra_part(entity, "metadata"))
@@ -136,10 +136,10 @@ def _component_spec(c) -> dict:
     _put(spec, "owner", _fk_ref(c, "owner"))
     _put(spec, "system", _fk_ref(c, "system"))
     _put(spec, "subcomponentOf", _fk_ref(c, "subcomponent_of"))
-    relations = list(c.api_relations.all())
+    relations = list(related(c, "api_relations"))
     _put(spec, "providesApis", [r.api_ref for r in relations if r.kind == "provides"])
     _put(spec, "consumesApis", [r.api_ref for r in relations if r.kind == "consumes"])
-    _put(spec, "dependsOn", [d.target_ref for d in c.dependencies.all()])
+    _put(spec, "dependsOn", [d.target_ref for d in related(c, "dependencies")])
     return spec
 
 
@@ -176,7 +176,7 @@ def _group_spec(team) -> dict:
     _put(spec, "profile", {"displayName": team.title} if team.title else {})
     _put(spec, "parent", _fk_ref(team, "parent"))
     # Backstage requires children, even empty; it is derived from the children's parent.
-    spec["children"] = sorted(child.ref for child in team.children.all())
+    spec["children"] = sorted(child.ref for child in related(team, "children"))
     return spec
 
 
@@ -194,7 +194,7 @@ def _user_descriptor(user) -> dict:
     profile = {}
     _put(profile, "displayName", user.get_full_name().strip())
     _put(profile, "email", user.email)
-    teams = sorted(m.team.ref for m in user.team_memberships.all())
+    teams = sorted(m.team.ref for m in related(user, "team_memberships"))
     spec = {"profile": profile} if profile else {}
     descriptor = {
         "apiVersion": API_VERSION,
@@ -243,20 +243,20 @@ def _component_relations(c) -> list[tuple[str, str]]:
     parent = _fk_ref(c, "subcomponent_of")
     # Backstage itself says partOf for a subcomponent; subcomponentOf names it exactly.
     found += [("partOf", parent), ("subcomponentOf", parent)]
-    for child in c.subcomponents.all():
+    for child in related(c, "subcomponents"):
         found += [("hasPart", child.ref), ("hasSubcomponent", child.ref)]
-    for relation in c.api_relations.all():
+    for relation in related(c, "api_relations"):
         found.append(
             ("providesApi" if relation.kind == "provides" else "consumesApi", relation.api_ref)
         )
-    found += [("dependsOn", d.target_ref) for d in c.dependencies.all()]
-    found += [("dependencyOf", d.source.ref) for d in c.dependents.all()]
+    found += [("dependsOn", d.target_ref) for d in related(c, "dependencies")]
+    found += [("dependencyOf", d.source.ref) for d in related(c, "dependents")]
     return found
 
 
 def _api_relations(api) -> list[tuple[str, str]]:
     found = [("ownedBy", _fk_ref(api, "owner")), ("partOf", _fk_ref(api, "system"))]
-    for relation in api.component_relations.all():
+    for relation in related(api, "component_relations"):
         kind = "apiProvidedBy" if relation.kind == "provides" else "apiConsumedBy"
         found.append((kind, relation.component.ref))
     return found
@@ -264,26 +264,32 @@ def _api_relations(api) -> list[tuple[str, str]]:
 
 def _system_relations(system) -> list[tuple[str, str]]:
     found = [("ownedBy", _fk_ref(system, "owner")), ("partOf", _fk_ref(system, "domain"))]
-    for part in [*system.components.all(), *system.apis.all(), *system.resources.all()]:
+    for part in [
+        *related(system, "components"),
+        *related(system, "apis"),
+        *related(system, "resources"),
+    ]:
         found.append(("hasPart", part.ref))
     return found
 
 
 def _domain_relations(domain) -> list[tuple[str, str]]:
     found = [("ownedBy", _fk_ref(domain, "owner"))]
-    return found + [("hasPart", system.ref) for system in domain.systems.all()]
+    return found + [("hasPart", system.ref) for system in related(domain, "systems")]
 
 
 def _resource_relations(resource) -> list[tuple[str, str]]:
     found = [("ownedBy", _fk_ref(resource, "owner")), ("partOf", _fk_ref(resource, "system"))]
-    return found + [("dependencyOf", d.source.ref) for d in resource.dependents.all()]
+    return found + [("dependencyOf", d.source.ref) for d in related(resource, "dependents")]
 
 
 def _group_relations(team) -> list[tuple[str, str]]:
     found = [("childOf", _fk_ref(team, "parent"))]
-    found += [("parentOf", child.ref) for child in team.children.all()]
+    found += [("parentOf", child.ref) for child in related(team, "children")]
     found += [
-        ("hasMember", user_ref(m.user)) for m in team.memberships.all() if is_catalog_user(m.user)
+        ("hasMember", user_ref(m.user))
+        for m in related(team, "memberships")
+        if is_catalog_user(m.user)
     ]
     owned = getattr(team, "owned_refs", None)
     if owned is None:
@@ -293,7 +299,7 @@ def _group_relations(team) -> list[tuple[str, str]]:
 
 
 def _user_relations(user) -> list[tuple[str, str]]:
-    return [("memberOf", m.team.ref) for m in user.team_memberships.all()]
+    return [("memberOf", m.team.ref) for m in related(user, "team_memberships")]
 
 
 RELATIONS = {
@@ -330,11 +336,11 @@ def _unresolved(entity, kind: str) -> list[tuple[str, str]]:
         if ref and getattr(entity, f"{field}_id") is None and not ref.startswith("user:"):
             found.append((path, ref))
     if kind == "component":
-        for relation in entity.api_relations.all():
+        for relation in related(entity, "api_relations"):
             if relation.api_id is None:
                 path = "spec.providesApis" if relation.kind == "provides" else "spec.consumesApis"
                 found.append((path, relation.api_ref))
-        for dependency in entity.dependencies.all():
+        for dependency in related(entity, "dependencies"):
             if dependency.target_component_id is None and dependency.target_resource_id is None:
                 found.append(("spec.dependsOn", dependency.target_ref))
     return found

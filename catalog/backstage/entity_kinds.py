@@ -147,43 +147,85 @@ def _refs_only(model, parent_column: str) -> QuerySet:
     return model.objects.order_by("pk").only("id", "namespace", "name", parent_column)
 
 
+# Columns a related row never needs when only its reference is written: the search text and
+# the JSON documents are most of a component row's bytes.
+_WIDE = ("description", "labels", "annotations", "extra", "search_text")
+
+
+def _with_source_ref(qs: QuerySet, fk: str, columns: tuple[str, ...]) -> QuerySet:
+    """`qs` joined to the component behind `fk`, reading only what its reference needs."""
+    refs = (fk, f"{fk}__namespace", f"{fk}__name")
+    return qs.select_related(fk).only("id", *columns, *refs).order_by("pk")
+
+
+def related(row, name: str) -> list:
+    """The rows of a to-many relation: the list with_related() prefetched, else a query."""
+    listed = getattr(row, PREFETCHED + name, None)
+    return listed if listed is not None else list(getattr(row, name).all())
+
+
+PREFETCHED = "prefetched_"
+
+
+def _prefetch(qs: QuerySet, *lookups) -> QuerySet:
+    """Prefetch into plain lists (`prefetched_<name>`): Django then builds no queryset per row
+    per relation, which cost more than the queries themselves on a page of 50."""
+    prefetches = []
+    for lookup in lookups:
+        name = lookup if isinstance(lookup, str) else lookup.prefetch_through
+        queryset = None if isinstance(lookup, str) else lookup.queryset
+        prefetches.append(Prefetch(name, queryset, to_attr=PREFETCHED + name))
+    return qs.prefetch_related(*prefetches)
+
+
 def with_related(kind: str, qs: QuerySet) -> QuerySet:
     """`qs` with everything its descriptors read fetched up front, in a fixed number of queries."""
     if kind == "component":
-        return qs.select_related("owner", "system", "subcomponent_of").prefetch_related(
+        dependents = _with_source_ref(
+            Dependency.objects,
+            "source",
+            ("target_ref", "target_component", "target_resource"),
+        )
+        related = qs.select_related("owner", "system", "subcomponent_of")
+        return _prefetch(
+            related.defer("search_text", *(f"subcomponent_of__{f}" for f in _WIDE)),
             "tags",
             "links",
             "api_relations",
             "dependencies",
-            Prefetch("dependents", Dependency.objects.select_related("source").order_by("pk")),
+            Prefetch("dependents", dependents),
             Prefetch("subcomponents", _refs_only(Component, "subcomponent_of_id")),
         )
     if kind == "api":
-        relations = ApiRelation.objects.select_related("component").order_by("pk")
-        return qs.select_related("owner", "system").prefetch_related(
-            Prefetch("component_relations", relations)
+        relations = _with_source_ref(ApiRelation.objects, "component", ("kind", "api_ref", "api"))
+        return _prefetch(
+            qs.select_related("owner", "system"), Prefetch("component_relations", relations)
         )
     if kind == "system":
-        return qs.select_related("owner", "domain").prefetch_related(
+        return _prefetch(
+            qs.select_related("owner", "domain"),
             Prefetch("components", _refs_only(Component, "system_id")),
             Prefetch("apis", _refs_only(Api, "system_id")),
             Prefetch("resources", _refs_only(Resource, "system_id")),
         )
     if kind == "domain":
         systems = _refs_only(System, "domain_id")
-        return qs.select_related("owner").prefetch_related(Prefetch("systems", systems))
+        return _prefetch(qs.select_related("owner"), Prefetch("systems", systems))
     if kind == "resource":
-        dependents = Dependency.objects.select_related("source").order_by("pk")
-        return qs.select_related("owner", "system").prefetch_related(
-            Prefetch("dependents", dependents)
+        dependents = _with_source_ref(
+            Dependency.objects,
+            "source",
+            ("target_ref", "target_component", "target_resource"),
         )
+        return _prefetch(qs.select_related("owner", "system"), Prefetch("dependents", dependents))
     if kind == "group":
-        return qs.select_related("parent").prefetch_related(
+        return _prefetch(
+            qs.select_related("parent"),
             Prefetch("children", _refs_only(Team, "parent_id")),
             Prefetch("memberships", TeamMembership.objects.select_related("user").order_by("pk")),
         )
     memberships = TeamMembership.objects.select_related("team").order_by("pk")
-    return qs.prefetch_related(Prefetch("team_memberships", memberships))
+    return _prefetch(qs, Prefetch("team_memberships", memberships))
 
 
 def attach_owned_refs(teams: list) -> None:

@@ -1,8 +1,10 @@
 """Entities of every kind as one list: filtered, searched, ordered, counted, paged and loaded.
 
-Each kind lives in its own table, so a page is chosen by one UNION query over (kind, id, sort
-values), then each kind present on the page is loaded with everything its descriptor needs.
-The number of queries depends on the kinds involved, never on the page size.
+Each kind lives in its own table. An order that starts with the kind (the default: kind,
+namespace, name) reads a page kind after kind, each kind in the order of its
+(lower(namespace), lower(name)) index; any other order chooses the page by one UNION query over
+(kind, id, sort values). Then each kind present on the page is loaded with everything its
+descriptor needs. The number of queries depends on the kinds involved, never on the page size.
 """
 
 import uuid
@@ -28,6 +30,7 @@ from catalog.backstage.entity_kinds import (
     attach_owned_refs,
     with_related,
 )
+from catalog.backstage.entity_predicates import predicate_q
 from catalog.backstage.entity_relations import ref_match
 from catalog.backstage.refs import parse_ref
 from catalog.models import Component
@@ -46,9 +49,11 @@ DEFAULT_ORDER = (Order("kind"), Order("metadata.namespace"), Order("metadata.nam
 
 @dataclass(frozen=True)
 class EntityQuery:
-    """Which entities, in which order: Backstage's filter, full-text filter and order fields."""
+    """Which entities, in which order: Backstage's filter (or predicate), full-text filter and
+    order fields."""
 
     filters: list[list[Condition]] = field(default_factory=list)
+    predicate: dict | None = None  # a validated `query` predicate, used instead of `filters`
     order: tuple[Order, ...] = DEFAULT_ORDER
     text: str = ""
     text_fields: tuple[str, ...] = ()
@@ -59,7 +64,10 @@ def matching(query: EntityQuery) -> list[tuple[KindInfo, QuerySet]]:
     parts = []
     for name in KIND_ORDER:
         kind = KINDS[name]
-        condition = kind_q(kind, query.filters)
+        if query.predicate is not None:
+            condition = predicate_q(kind, query.predicate)
+        else:
+            condition = kind_q(kind, query.filters)
         if condition is not None and query.text:
             searched = text_q(kind, query.text, list(query.text_fields))
             condition = condition & searched if searched is not None else None
@@ -74,9 +82,28 @@ def _union(querysets: list[QuerySet]) -> QuerySet | None:
     return querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
 
 
+def kind_counts(parts: list[tuple[KindInfo, QuerySet]]) -> dict[str, int]:
+    """How many entities of each kind match, in one query."""
+    counted = [
+        qs.order_by()
+        .annotate(ek=Value(KIND_ORDER.index(kind.name)))
+        .values("ek")
+        .annotate(n=Count("*"))
+        .values("ek", "n")
+        for kind, qs in parts
+    ]
+    combined = _union(counted)
+    found = {KIND_ORDER[row["ek"]]: row["n"] for row in combined} if combined is not None else {}
+    return {kind.name: found.get(kind.name, 0) for kind, _ in parts}
+
+
 def count(parts: list[tuple[KindInfo, QuerySet]]) -> int:
-    combined = _union([qs.order_by().values("pk") for _, qs in parts])
-    return combined.count() if combined is not None else 0
+    return sum(kind_counts(parts).values())
+
+
+# Paths whose column is never empty (validated on the way in), so they sort by lower(column)
+# alone, which is what the (lower(namespace), lower(name)) unique index of each kind holds.
+NEVER_EMPTY = {"metadata.name", "metadata.namespace"}
 
 
 def _sort_columns(kind: KindInfo, order: tuple[Order, ...]) -> dict:
@@ -96,8 +123,61 @@ def _sort_columns(kind: KindInfo, order: tuple[Order, ...]) -> dict:
     return columns
 
 
-def page_keys(parts, order: tuple[Order, ...], offset: int = 0, limit: int | None = None):
+def _kind_ordering(kind: KindInfo, order: tuple[Order, ...]) -> list:
+    """ORDER BY of one kind's rows for `order` (after its leading kind): the order the union
+    sorts in, written so that the default order reads the kind's lower() index."""
+    ordering = []
+    for item in order:
+        expression = field_expr(kind, item.field)
+        if item.field.lower() == "kind" or expression is None:
+            continue  # the same value on every row of this kind
+        if item.field.lower() in NEVER_EMPTY and isinstance(expression, F):
+            value = Lower(expression)
+            ordering.append(value.desc() if item.descending else value.asc())
+            continue
+        text = Cast(expression, CharField())
+        missing = Case(
+            When(Q(IsNull(text, True)) | Q(Exact(text, "")), then=Value(1)), default=Value(0)
+        )
+        value = Lower(Coalesce(text, Value("")))
+        ordering += [missing.asc(), value.desc() if item.descending else value.asc()]
+    return ordering + [F("pk").asc()]
+
+
+def _walk_kinds(parts, order, offset: int, limit: int | None, counts: dict | None) -> list:
+    """A page of an order that starts with the kind: kind after kind, each read in its own
+    order, so a page costs one indexed query per kind it touches (plus a count of each kind
+    it skips, unless `counts` says how many each has)."""
+    if order[0].descending:
+        parts = list(reversed(parts))
+    keys: list = []
+    for kind, qs in parts:
+        if limit is not None and len(keys) >= limit:
+            break
+        if counts is not None and offset >= counts.get(kind.name, 0):
+            offset -= counts.get(kind.name, 0)
+            continue
+        rows = qs.order_by(*_kind_ordering(kind, order[1:])).values_list("pk", flat=True)
+        end = offset + limit - len(keys) if limit is not None else None
+        found = list(rows[offset:end])
+        if not found and offset > 0:
+            offset = max(0, offset - qs.order_by().count())
+            continue
+        offset = 0
+        keys += [(kind.name, pk) for pk in found]
+    return keys
+
+
+def page_keys(
+    parts,
+    order: tuple[Order, ...],
+    offset: int = 0,
+    limit: int | None = None,
+    counts: dict[str, int] | None = None,
+) -> list:
     """(kind, id) of the entities on one page, in order."""
+    if order and order[0].field.lower() == "kind":
+        return _walk_kinds(parts, order, offset, limit, counts)
     keyed = []
     for kind, qs in parts:
         columns = {"ek": Value(KIND_ORDER.index(kind.name)), "eid": F("pk")}
@@ -183,8 +263,10 @@ def load_by_uid(value: str):
 
 def _tag_counts(kind: KindInfo, qs: QuerySet) -> Counter:
     if kind.name == "component":
-        through = Component.tags.through.objects.filter(component_id__in=qs.values("pk"))
-        rows = through.values("tag__name").annotate(n=Count("pk")).order_by()
+        through = Component.tags.through.objects.all()
+        if qs.query.where:  # unfiltered, every tagging counts: no need to join the components
+            through = through.filter(component_id__in=qs.values("pk"))
+        rows = through.values("tag__name").annotate(n=Count("*")).order_by()
         return Counter({row["tag__name"]: row["n"] for row in rows})
     counts = Counter()
     if kind.name != "user":
@@ -208,20 +290,27 @@ def facet_counts(kind: KindInfo, key: str, qs: QuerySet) -> Counter:
     if expression is None:
         return Counter()
     rows = qs.annotate(facet_value=expression).values("facet_value")
-    rows = rows.annotate(n=Count("pk")).order_by()
+    rows = rows.annotate(n=Count("*")).order_by()
     return Counter(
         {str(row["facet_value"]): row["n"] for row in rows if row["facet_value"] not in ("", None)}
     )
 
 
-def facets(filters: list[list[Condition]], keys: list[str]) -> dict[str, list[dict]]:
+def _key_counts(parts, key: str) -> Counter:
+    if key.lower() == "kind":
+        # One count per kind, in one query, instead of one grouped query per kind.
+        return Counter({KINDS[name].label: n for name, n in kind_counts(parts).items() if n})
+    counts = Counter()
+    for kind, qs in parts:
+        counts.update(facet_counts(kind, key, qs))
+    return counts
+
+
+def facets(query: EntityQuery, keys: list[str]) -> dict[str, list[dict]]:
     """Backstage's entity facets: for each key, its values with how many entities have them."""
-    parts = matching(EntityQuery(filters=filters))
+    parts = matching(query)
     result = {}
     for key in keys:
-        counts = Counter()
-        for kind, qs in parts:
-            counts.update(facet_counts(kind, key, qs))
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        ranked = sorted(_key_counts(parts, key).items(), key=lambda item: (-item[1], item[0]))
         result[key] = [{"value": value, "count": n} for value, n in ranked]
     return result

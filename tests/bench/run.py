@@ -14,14 +14,16 @@ Steps:
 """
 
 import argparse
+import json
 import os
+import random
 import secrets
 import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/idp_bench"
@@ -235,16 +237,90 @@ def detail_figures(client, size: int, n: int, imports: int) -> tuple[list, list[
         measure(client, name, size, batch, target="p95 ≤ 50 ms", note=note)
         for name, batch, note in specs
     ]
-    api = urls.api_pages(n)
-    reference = "107 ms p95 (page of 50)"
-    figures.append(measure(client, "JSON API: entities/by-query, limit 100", size, api,
-                           note=f"{n} requests", reference=reference))  # fmt: skip
+    figures += api_figures(client, size, n)
     missing = []
     if import_available():
         figures.append(reconnecting(lambda: measure_import(size, imports, log=log)))
     else:
         missing.append("Import not measured: there is no `import_catalog` command yet.")
     return figures, missing
+
+
+API = "/api/catalog"
+API_QUERY_TARGET, API_FACETS_TARGET = "p95 ≤ 50 ms", "p95 ≤ 100 ms"
+API_FILTERS = ["kind=component,spec.type=service", "kind=component,spec.lifecycle=production",
+               "kind=component,spec.type=library"]  # fmt: skip
+API_TERMS = ["pay", "auth", "ledger", "search", "order", "notif"]
+API_FACETS = ["kind", "spec.type", "spec.lifecycle"]
+
+
+class JsonPost(str):
+    """A POST request among the GET URLs measure() times: the URL, with its JSON body."""
+
+    def __new__(cls, url: str, body: dict):
+        request = super().__new__(cls, url)
+        request.body = json.dumps(body)
+        return request
+
+
+class PostingClient:
+    """The test client, posting JsonPost requests: measure() only ever calls get()."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url):
+        if isinstance(url, JsonPost):
+            return self.client.post(url, url.body, content_type="application/json")
+        return self.client.get(url)
+
+
+def api_specs(n: int, seed: int = 11) -> list[tuple[str, list, str]]:
+    """The catalog API requests measured: (name, requests, target)."""
+    rng = random.Random(seed)
+    by_query, facets = f"{API}/entities/by-query", f"{API}/entity-facets"
+
+    def get(url: str, **params) -> str:
+        return f"{url}?{urlencode(params, doseq=True)}"
+
+    def predicate(statement: str) -> dict:
+        return dict(part.split("=", 1) for part in statement.split(","))
+
+    return [
+        ("JSON API: by-query, limit 50, no filter", [get(by_query, limit=50)] * n,
+         API_QUERY_TARGET),
+        ("JSON API: by-query, limit 50, a filter",
+         [get(by_query, limit=50, filter=rng.choice(API_FILTERS)) for _ in range(n)],
+         API_QUERY_TARGET),
+        ("JSON API: by-query, limit 50, full text",
+         [get(by_query, limit=50, fullTextFilterTerm=rng.choice(API_TERMS)) for _ in range(n)],
+         API_QUERY_TARGET),
+        ("JSON API: POST by-query, limit 50, a predicate",
+         [JsonPost(by_query, {"query": predicate(rng.choice(API_FILTERS)), "limit": 50})
+          for _ in range(n)], API_QUERY_TARGET),
+        ("JSON API: by-query, limit 100, a filter (earlier figure)",
+         [get(by_query, limit=100, filter=rng.choice(API_FILTERS)) for _ in range(n)], ""),
+        ("JSON API: entity-facets ×3", [get(facets, facet=API_FACETS)] * n, API_FACETS_TARGET),
+        ("JSON API: entity-facets ×3, a filter",
+         [get(facets, facet=API_FACETS, filter="kind=component") for _ in range(n)],
+         API_FACETS_TARGET),
+        ("JSON API: POST entity-facets ×3, a predicate",
+         [JsonPost(facets, {"facets": API_FACETS, "query": {"kind": "component"}})] * n,
+         API_FACETS_TARGET),
+    ]  # fmt: skip
+
+
+def api_figures(client, size: int, n: int) -> list:
+    """The Backstage catalog API: by-query pages (GET and POST) and facets."""
+    from tests.bench.measure import measure
+
+    posting = PostingClient(client)
+    reference = "198/419 ms p50/p95 before (by-query, limit 100)"
+    return [
+        measure(posting, name, size, requests, target=target, note=f"{n} requests",
+                reference=reference if "earlier" in name else "")
+        for name, requests, target in api_specs(n)
+    ]  # fmt: skip
 
 
 def growth(results: list) -> list[str]:

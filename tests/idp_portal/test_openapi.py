@@ -51,6 +51,14 @@ def test_every_api_route_is_described(schema):
     assert len(schema["paths"]) == len(list(openapi._routes(get_resolver())))
 
 
+def test_the_catalog_query_and_facets_take_a_predicate_by_post(schema):
+    for url in ("/api/catalog/entities/by-query", "/api/catalog/entity-facets"):
+        described = schema["paths"][url]
+        assert set(described) == {"get", "post"}, url
+        body = described["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert "query" in body["properties"], url
+
+
 def test_a_route_without_a_declaration_fails_loudly():
     with pytest.raises(openapi.MissingDeclaration, match="/api/undeclared/{pk}"):
         openapi.paths(get_resolver(__name__))

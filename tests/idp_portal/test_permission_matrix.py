@@ -111,7 +111,16 @@ MATRIX: dict[str, Entry] = {
     ),
     "catalog_api:entities": Entry("signed_in", [Call("get", "/api/catalog/entities")]),
     "catalog_api:entities_by_query": Entry(
-        "signed_in", [Call("get", "/api/catalog/entities/by-query")]
+        "signed_in",
+        [
+            Call("get", "/api/catalog/entities/by-query"),
+            Call(
+                "post",
+                "/api/catalog/entities/by-query",
+                {"query": {"kind": "component"}, "limit": 5},
+                json=True,
+            ),
+        ],
     ),
     "catalog_api:entities_by_refs": Entry(
         "signed_in",
@@ -131,7 +140,16 @@ MATRIX: dict[str, Entry] = {
         "signed_in", [Call("get", "/api/catalog/entities/by-name/component/default/{service}")]
     ),
     "catalog_api:entity_facets": Entry(
-        "signed_in", [Call("get", "/api/catalog/entity-facets?facet=kind")]
+        "signed_in",
+        [
+            Call("get", "/api/catalog/entity-facets?facet=kind"),
+            Call(
+                "post",
+                "/api/catalog/entity-facets",
+                {"facets": ["kind"], "query": {"kind": "component"}},
+                json=True,
+            ),
+        ],
     ),
     "provisioning:index": Entry("signed_in", [Call("get", "/provisioning/")]),
     "provisioning:create_service": Entry(
