@@ -1,4 +1,4 @@
-"""Indexes for the Backstage catalog API on PostgreSQL (the lead renumbers this at merge).
+"""Indexes for the Backstage catalog API on PostgreSQL.
 
 by-query's exact totalItems and the facets count rows under filters like
 `lower(type) IN (...) AND lower(lifecycle) IN (...)`: a narrow index holding the columns the
@@ -36,6 +36,6 @@ def _run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0003_component_name_index")]
+    dependencies = [("catalog", "0005_list_order_indexes")]
 
     operations = [migrations.RunPython(_run(CREATE), _run(DROP))]
