@@ -171,7 +171,7 @@ def _graph(component: Component, dependents, dependencies, total_dependents: int
     if total_dependents > len(dependents):
         more = total_dependents - len(dependents)
         url = reverse("catalog:service_dependents", args=[component.namespace, component.name])
-        upstream.append((f"+ {more:,} more", url))
+        upstream.append((f"+ {more:,} more dependents", url))
     return graph.layout(
         (component.name, None),
         upstream,

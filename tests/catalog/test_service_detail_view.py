@@ -160,7 +160,7 @@ def test_the_graph_draws_the_shown_dependents_and_one_box_for_the_rest(owner_cli
     graph = owner_client.get(popular.get_absolute_url()).context["graph"]
     upstream = [n for n in graph["nodes"][1:]]
     assert len(upstream) == DEPENDENTS_SHOWN + 1
-    assert upstream[-1].label == "+ 3 more"
+    assert upstream[-1].label == "+ 3 more dependents"
     assert upstream[-1].url == reverse("catalog:service_dependents", args=["default", "popular"])
 
 
