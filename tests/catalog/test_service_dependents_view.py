@@ -69,7 +69,7 @@ def test_it_refuses_writes(owner_client, popular):
 def test_its_query_count_does_not_grow_with_dependents(
     owner_client, popular, django_assert_max_num_queries
 ):
-    # session, user, the service, the count and the page, memberships, "Approvals (N)", the
-    # survey banner
-    with django_assert_max_num_queries(8):
+    # session, user, the service, its dependents' ids, their count and the page, memberships,
+    # "Approvals (N)", the survey banner
+    with django_assert_max_num_queries(9):
         owner_client.get(url("popular"))
