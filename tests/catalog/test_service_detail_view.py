@@ -175,3 +175,14 @@ def test_query_count_does_not_grow_with_dependents(
 ):
     with django_assert_max_num_queries(18):
         owner_client.get(popular.get_absolute_url())
+
+
+def test_a_long_name_is_cut_in_its_box_and_whole_in_its_link_name(owner_client, petstore):
+    long_name = "a-service-name-much-longer-than-thirty-characters"
+    depends_on(make_component(long_name), petstore)
+    graph = owner_client.get(petstore.get_absolute_url()).context["graph"]
+    node = next(n for n in graph["nodes"] if n.label == long_name)
+    assert node.text == long_name[:29] + "…" and len(node.text) == 30
+    assert next(n for n in graph["nodes"] if n.label == "web").text == "web"
+    html = owner_client.get(petstore.get_absolute_url()).content.decode()
+    assert f'aria-label="{long_name}"' in html and f">{long_name[:29]}…</text>" in html
