@@ -171,11 +171,14 @@ def _dependents(component: Component, limit: int) -> tuple[list[Component], int]
     ids = _dependent_ids(component)
     if not ids:
         return [], 0
-    return list(_components_by_shown_name(ids).only("namespace", "name", "title")[:limit]), len(ids)
+    rows = list(_components_by_shown_name(ids).only("namespace", "name", "title")[:limit])
+    for row in rows:
+        row.url = row.get_absolute_url()  # once, for the graph's box and the list's link
+    return rows, len(ids)
 
 
 def _graph(component: Component, dependents, dependencies, total_dependents: int) -> dict:
-    upstream = [(c.name, c.get_absolute_url()) for c in dependents]
+    upstream = [(c.name, c.url) for c in dependents]
     if total_dependents > len(dependents):
         more = total_dependents - len(dependents)
         url = reverse("catalog:service_dependents", args=[component.namespace, component.name])

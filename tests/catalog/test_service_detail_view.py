@@ -151,6 +151,7 @@ def test_a_long_dependents_list_shows_the_first_ones_and_an_exact_count(owner_cl
     assert shown[:3] == ["Aardvark", "zz-000", "zz-001"]  # by the name the list shows
     assert response.context["dependents_count"] == DEPENDENTS_SHOWN + 3
     html = response.content.decode()
+    assert '<li><a href="/catalog/services/default/zz-000/">zz-000</a></li>' in html
     everything = reverse("catalog:service_dependents", args=["default", "popular"])
     assert f'<a href="{everything}">and 3 more: all {DEPENDENTS_SHOWN + 3} services' in html
     assert f'Depended on by <small class="muted">({DEPENDENTS_SHOWN + 3})</small>' in html
