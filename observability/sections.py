@@ -41,6 +41,8 @@ def _with_coverage_and_on_call(component) -> Component:
     on_call = TeamOnCall.objects.filter(team_id=OuterRef("owner_id"))
     return (
         Component.objects.filter(pk=component.pk)
+        # Only the coverage row and the on-call target are read from this copy of the service.
+        .only("owner_id", "observability_coverage")
         .select_related("observability_coverage")
         .annotate(
             on_call_service=Subquery(on_call.values("pagerduty_service")[:1]),

@@ -232,6 +232,8 @@ def detail_figures(client, size: int, n: int, imports: int) -> tuple[list, list[
         ("Service page, random services", urls.service_pages(n), f"{n} requests"),
         ("Service page, most depended-on service", [top] * 50,
          f"{urls.top_dependents:,} dependents, 50 requests"),
+        ("Dependents page of the most depended-on service", [f"{top}dependents/"] * 50,
+         "first 50, linked from its service page; 50 requests"),
     ]  # fmt: skip
     figures = [
         measure(client, name, size, batch, target="p95 ≤ 50 ms", note=note)

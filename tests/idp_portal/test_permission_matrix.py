@@ -98,6 +98,9 @@ MATRIX: dict[str, Entry] = {
     "catalog:service_detail": Entry(
         "signed_in", [Call("get", "/catalog/services/default/{service}/")]
     ),
+    "catalog:service_dependents": Entry(
+        "signed_in", [Call("get", "/catalog/services/default/{service}/dependents/")]
+    ),
     "catalog:team_detail": Entry("signed_in", [Call("get", "/catalog/teams/default/{team}/")]),
     "catalog:system_detail": Entry(
         "signed_in", [Call("get", "/catalog/systems/default/{system}/")]
