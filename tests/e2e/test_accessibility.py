@@ -107,6 +107,8 @@ PAGES = {
     "catalog-search": ("carol", visit("/catalog/?q=payments")),
     "service-page": ("bob", visit(f"/catalog/services/default/{SERVICE}/")),
     "service-page-as-lead": ("alice", visit(f"/catalog/services/default/{SERVICE}/")),
+    "service-dependents": ("bob", visit(f"/catalog/services/default/{SERVICE}/dependents/")),
+    "catalog-filtered": ("bob", visit("/catalog/?view=all&lifecycle=production&tier=1&q=pay")),
     "create-a-service-cards": ("bob", visit("/provisioning/create-service/")),
     "golden-path-form-with-plan": ("bob", golden_path_form_with_plan),
     "provision": ("bob", visit("/provisioning/")),
