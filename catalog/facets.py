@@ -132,10 +132,17 @@ def _count_sql(view: View, vendor: str) -> tuple[str, list]:
             f"FROM m WHERE m.f_{name} IS NOT NULL GROUP BY m.f_{name}"
         )
     through = Component.tags.through._meta.db_table
+    # Each counted row's tags by the (component_id, tag_id) index: PostgreSQL, left to choose,
+    # hashes the whole tag table (300,000 rows at 100,000 services) for a few thousand rows.
+    tags = (
+        f"CROSS JOIN LATERAL (SELECT tag_id FROM {through} WHERE component_id = m.id) t"  # noqa: S608
+        if vendor == "postgresql"
+        else f"JOIN {through} t ON t.component_id = m.id"
+    )
     parts.append(
         f"SELECT 'tag', CAST(t.tag_id AS TEXT), "  # noqa: S608
         f"SUM(CASE WHEN {_passes(view, 'tag')} THEN 1 ELSE 0 END) "
-        f"FROM m JOIN {through} t ON t.component_id = m.id GROUP BY t.tag_id"
+        f"FROM m {tags} GROUP BY t.tag_id"
     )
     return f"WITH m AS {materialized}({inner}) " + " UNION ALL ".join(parts), params
 
