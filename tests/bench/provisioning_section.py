@@ -80,11 +80,17 @@ def section(args, results: dict, argv: list[str]) -> str:
 
 
 def _quiet_sentence(results: dict) -> str:
-    """Whether the machine was quiet, judged by the 1-minute load average (2 CPUs)."""
-    readings = (*results["load"], results["load_measured"])
+    """Whether the machine was quiet while the targets were measured, judged by the 1-minute
+    load average (2 CPUs) before the unloaded rounds and after the latency rounds; the reading
+    at the end follows the benchmark's own loaded run of many requests, so it does not count."""
+    readings = (results["load"][0], results["load_measured"])
     peak = max(float(reading.split(" / ")[0]) for reading in readings)
     if peak < 1.0:
-        return "The machine was quiet (1-minute load under 1 at every reading)."
+        return (
+            "The machine was quiet while the targets were measured (1-minute load under 1 "
+            "before the unloaded rounds and after the latency rounds; the reading at the end "
+            "is this benchmark's own loaded run)."
+        )
     return (
         f"**The machine was not quiet** (1-minute load up to {peak:.1f} on 2 CPUs: other "
         "sessions were running their own tests, benchmarks and servers), so every time below "
