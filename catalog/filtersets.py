@@ -8,7 +8,8 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from catalog.models import Component, System, Tag, Team
+from catalog.backstage import component_conditions
+from catalog.models import Component
 
 # Search matches every one of the first this-many words.
 SEARCH_WORDS = 8
@@ -27,22 +28,24 @@ def search_q(value: str) -> Q:
     return condition
 
 
-def facet_q(facet: str, values: list) -> Q:
-    """Components whose `facet` is any of `values` (names for owner, system and tag).
+# Each of the list's filters is a key of the Backstage query language the API speaks
+# (catalog/backstage/component_conditions.py): one definition of what a filter means.
+FACET_KEYS = {
+    "owner": "spec.owner",
+    "system": "spec.system",
+    "type": "spec.type",
+    "lifecycle": "spec.lifecycle",
+    "tier": component_conditions.TIER_KEY,
+    "language": component_conditions.LANGUAGE_KEY,
+}
 
-    Teams, systems and tags are matched by id through a subquery rather than a join, so the
-    condition reads the component row alone and a component with two matching tags counts once.
-    """
-    if facet == "owner":
-        return Q(owner_id__in=Team.objects.filter(name__in=values).values("id"))
-    if facet == "system":
-        return Q(system_id__in=System.objects.filter(name__in=values).values("id"))
+
+def facet_q(facet: str, values: list) -> Q:
+    """Components whose `facet` is any of `values` (team, system or tag names, as the list's
+    options show them), compiled by the same code as the API's `filter=` and predicates."""
     if facet == "tag":
-        tagged = Component.tags.through.objects.filter(
-            tag_id__in=Tag.objects.filter(name__in=values).values("id")
-        )
-        return Q(pk__in=tagged.values("component_id"))
-    return Q(**{f"{facet}__in": values})
+        return component_conditions.tags_q(list(values))
+    return component_conditions.component_q(FACET_KEYS[facet], tuple(values))
 
 
 class AnyValuesField(forms.MultipleChoiceField):
@@ -60,15 +63,31 @@ class TierValuesField(AnyValuesField):
 
 
 class ValuesFilter(django_filters.MultipleChoiceFilter):
+    """Any of the values of one column (other apps' filter sets use it too)."""
+
     field_class = AnyValuesField
 
     def filter(self, qs: QuerySet, value: list[str]) -> QuerySet:
         if not value:
             return qs
-        return qs.filter(facet_q(self.field_name, value))
+        return qs.filter(self.condition(value))
+
+    def condition(self, value: list[str]) -> Q:
+        return Q(**{f"{self.field_name}__in": value})
 
 
 class TierFilter(ValuesFilter):
+    field_class = TierValuesField
+
+
+class FacetFilter(ValuesFilter):
+    """One of the catalog list's filters, meaning what the API's key means (facet_q)."""
+
+    def condition(self, value: list[str]) -> Q:
+        return facet_q(self.field_name, value)
+
+
+class TierFacetFilter(FacetFilter):
     field_class = TierValuesField
 
 
@@ -78,13 +97,13 @@ class ComponentFilterSet(django_filters.FilterSet):
         label="Search",
         help_text="Part of a name, title, description or tag, e.g. 'pay' finds payments-api",
     )
-    owner = ValuesFilter(field_name="owner", label="Owner team")
-    system = ValuesFilter(field_name="system", label="System")
-    type = ValuesFilter(field_name="type", label="Type")
-    lifecycle = ValuesFilter(field_name="lifecycle", label="Lifecycle")
-    tier = TierFilter(field_name="tier", label="Tier")
-    language = ValuesFilter(field_name="language", label="Language")
-    tag = ValuesFilter(field_name="tag", label="Tag")
+    owner = FacetFilter(field_name="owner", label="Owner team")
+    system = FacetFilter(field_name="system", label="System")
+    type = FacetFilter(field_name="type", label="Type")
+    lifecycle = FacetFilter(field_name="lifecycle", label="Lifecycle")
+    tier = TierFacetFilter(field_name="tier", label="Tier")
+    language = FacetFilter(field_name="language", label="Language")
+    tag = FacetFilter(field_name="tag", label="Tag")
     sort = django_filters.OrderingFilter(
         fields=(("name", "name"), ("tier", "tier"), ("updated_at", "updated")),
         field_labels={"name": "Name", "tier": "Criticality", "updated_at": "Recently updated"},

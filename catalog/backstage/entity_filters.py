@@ -18,6 +18,7 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.db.models.lookups import Exact, IContains, In, IsNull
 
+from catalog.backstage import component_conditions
 from catalog.backstage.descriptor_output import API_VERSION
 from catalog.backstage.entity_kinds import REF_DEFAULT_KINDS, KindInfo
 from catalog.backstage.entity_relations import relation_q
@@ -138,9 +139,9 @@ def _tags_q(kind: KindInfo, condition: Condition, tag_from_key: str) -> Q | None
         return None
     tags = [tag_from_key] if tag_from_key else [v.lower() for v in condition.values]
     if kind.name == "component":
-        through = Component.tags.through.objects
-        through = through.filter(tag__name__in=tags) if tags else through
-        return Q(pk__in=through.values("component_id"))
+        if tags:
+            return component_conditions.tags_q(tags)
+        return Q(pk__in=Component.tags.through.objects.values("component_id"))
     if kind.name == "user":
         return None
     listed = Cast(_extra_path("metadata.tags"), TextField())
@@ -180,6 +181,10 @@ def condition_q(kind: KindInfo, condition: Condition) -> Q | None:
         return _uid_q(kind, values)
     if lowered == "metadata.tags" or lowered.startswith("metadata.tags."):
         return _tags_q(kind, condition, lowered.removeprefix("metadata.tags").lstrip("."))
+    if kind.name == "component" and lowered in component_conditions.KEYS:
+        answered = component_conditions.component_q(lowered, condition.values)
+        if answered is not None:
+            return answered
     expression = field_expr(kind, condition.key)
     if expression is None:
         return None

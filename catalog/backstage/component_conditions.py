@@ -1,0 +1,81 @@
+"""One query language for components: the conditions behind both the Backstage API's filters
+(`filter=spec.owner=…`, POST predicates; catalog/backstage/entity_filters.py) and the catalog
+list's filters (catalog/filtersets.py translates `?owner=payments&tier=1` into these keys).
+
+Each condition is written the way the database answers it fastest and still means what
+Backstage means (values compare case-insensitively, references may leave kind and namespace
+out): an owner or system is matched by its team's or system's id (the component's
+`(owner, name, id)` index), or, for a component whose reference names no catalog entity, by
+the reference text; a tier by the integer column; tags by id through the tag table.
+"""
+
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.db.models.lookups import In
+
+from catalog.backstage.descriptor_kinds import ANNOTATION_LANGUAGE, ANNOTATION_TIER
+from catalog.backstage.refs import parse_ref
+from catalog.models import Component, System, Tag, Team
+
+TIER_KEY = f"metadata.annotations.{ANNOTATION_TIER}"
+LANGUAGE_KEY = f"metadata.annotations.{ANNOTATION_LANGUAGE}"
+# Keys answered here for components; entity_filters answers every other key generically.
+KEYS = {"spec.owner", "spec.system", "spec.type", "spec.lifecycle", TIER_KEY, LANGUAGE_KEY}
+
+
+def _refs_q(values: tuple[str, ...], kind: str) -> Q:
+    """Rows of `kind` (group or system) whose reference is among `values`, by name."""
+    found = Q()
+    for value in values:
+        try:
+            ref = parse_ref(value, kind)
+        except ValueError:
+            continue
+        if ref.kind == kind:
+            found |= Q(In(Lower("namespace"), [ref.namespace.lower()])) & Q(
+                In(Lower("name"), [ref.name.lower()])
+            )
+    return found
+
+
+def _by_reference(values: tuple[str, ...], kind: str, column: str, model) -> Q:
+    """`column` (owner or system) is an entity among `values`; a component whose reference
+    resolves to nothing matches by the reference's text, as Backstage compares it."""
+    targets = _refs_q(values, kind)
+    written = {value.lower() for value in values}
+    for value in values:
+        try:
+            written.add(str(parse_ref(value, kind)).lower())
+        except ValueError:
+            continue
+    unresolved = Q(**{f"{column}__isnull": True}) & Q(In(Lower(f"{column}_ref"), sorted(written)))
+    if not targets:
+        return unresolved
+    return Q(**{f"{column}_id__in": model.objects.filter(targets).values("id")}) | unresolved
+
+
+def component_q(key: str, values: tuple[str, ...]) -> Q | None:
+    """Components whose `key` (lower-cased) has any of `values`; None for a key not answered
+    here. An empty `values` means the key has any value at all."""
+    if not values:
+        return None  # "has a value": entity_filters' generic existence test answers it
+    if key == "spec.owner":
+        return _by_reference(values, "group", "owner", Team)
+    if key == "spec.system":
+        return _by_reference(values, "system", "system", System)
+    if key == TIER_KEY:
+        tiers = [int(value) for value in values if value.strip().isdigit()]
+        return Q(tier__in=tiers) if tiers else Q(pk__in=[])
+    column = {"spec.type": "type", "spec.lifecycle": "lifecycle", LANGUAGE_KEY: "language"}.get(key)
+    if column is None:
+        return None
+    return Q(In(Lower(column), sorted({value.lower() for value in values})))
+
+
+def tags_q(names: list[str]) -> Q:
+    """Components with any of the tags, ignoring case; each component counts once."""
+    lowered = sorted({name.lower() for name in names})
+    tagged = Component.tags.through.objects.filter(
+        tag_id__in=Tag.objects.filter(In(Lower("name"), lowered)).values("id")
+    )
+    return Q(pk__in=tagged.values("component_id"))
