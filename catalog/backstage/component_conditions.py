@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import In
 
 from catalog.backstage.descriptor_kinds import ANNOTATION_LANGUAGE, ANNOTATION_TIER
-from catalog.backstage.refs import parse_ref
+from catalog.backstage.refs import parse_ref, ref_variants
 from catalog.models import Component, System, Tag, Team
 
 TIER_KEY = f"metadata.annotations.{ANNOTATION_TIER}"
@@ -42,13 +42,8 @@ def _by_reference(values: tuple[str, ...], kind: str, column: str, model) -> Q:
     """`column` (owner or system) is an entity among `values`; a component whose reference
     resolves to nothing matches by the reference's text, as Backstage compares it."""
     targets = _refs_q(values, kind)
-    written = {value.lower() for value in values}
-    for value in values:
-        try:
-            written.add(str(parse_ref(value, kind)).lower())
-        except ValueError:
-            continue
-    unresolved = Q(**{f"{column}__isnull": True}) & Q(In(Lower(f"{column}_ref"), sorted(written)))
+    written = ref_variants([value.lower() for value in values], kind)
+    unresolved = Q(**{f"{column}__isnull": True}) & Q(In(Lower(f"{column}_ref"), written))
     if not targets:
         return unresolved
     return Q(**{f"{column}_id__in": model.objects.filter(targets).values("id")}) | unresolved

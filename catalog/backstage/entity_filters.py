@@ -22,7 +22,7 @@ from catalog.backstage import component_conditions
 from catalog.backstage.descriptor_output import API_VERSION
 from catalog.backstage.entity_kinds import REF_DEFAULT_KINDS, KindInfo
 from catalog.backstage.entity_relations import relation_q
-from catalog.backstage.refs import parse_ref
+from catalog.backstage.refs import ref_variants
 from catalog.models import Component
 
 DEFAULT_TEXT_FIELDS = ("metadata.name", "metadata.title")
@@ -114,23 +114,12 @@ def _exists(expression) -> Q:
     return Q(IsNull(expression, False)) & ~Q(Exact(expression, ""))
 
 
-def _ref_variants(values: list[str], default_kind: str) -> list[str]:
-    """A reference filter matches the written form and the full `kind:namespace/name` form."""
-    found = set(values)
-    for value in values:
-        try:
-            found.add(str(parse_ref(value, default_kind)))
-        except ValueError:
-            continue
-    return sorted(found)
-
-
 def _match(expression, values: tuple[str, ...], default_kind: str = "") -> Q:
     if not values:
         return _exists(expression)
     lowered = [value.lower() for value in values]
     if default_kind:
-        lowered = _ref_variants(lowered, default_kind)
+        lowered = ref_variants(lowered, default_kind)
     return Q(In(Lower(expression), lowered))
 
 

@@ -41,3 +41,15 @@ def parse_ref(
 
 def format_ref(kind: str, namespace: str, name: str) -> str:
     return f"{kind.lower()}:{namespace}/{name}"
+
+
+def ref_variants(values, default_kind: str) -> list[str]:
+    """What a reference filter matches: each value as written and in its full
+    `kind:namespace/name` form (the kind and namespace filled in when left out)."""
+    found = set(values)
+    for value in values:
+        try:
+            found.add(str(parse_ref(value, default_kind)))
+        except ValueError:
+            continue
+    return sorted(found)
