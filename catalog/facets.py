@@ -23,7 +23,9 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models.functions import Lower
+from django.db.models.lookups import In
 
 from catalog import versioning
 from catalog.choices import Tier
@@ -73,7 +75,7 @@ class View:
 def _condition(view: View) -> Q:
     condition = Q()
     if view.teams is not None:
-        condition &= Q(owner_id__in=Team.objects.filter(name__in=view.teams).values("id"))
+        condition &= facet_q("owner", list(view.teams))
     if view.words:
         condition &= search_q(" ".join(view.words))
     return condition
@@ -153,7 +155,8 @@ def _label_maps(by_facet: dict[str, list], selected: dict[str, tuple]) -> dict[s
     maps = {}
     for facet, model in models.items():
         shown = [value for value, _ in by_facet.get(facet, [])[:MAX_OPTIONS]]
-        query = Q(id__in=shown) | Q(name__in=selected.get(facet, ()))
+        chosen = sorted({value.lower() for value in selected.get(facet, ())})
+        query = Q(id__in=shown) | Q(In(Lower("name"), chosen))
         fields = ["id", "name"] + (["title"] if model is not Tag else [])
         maps[facet] = {
             str(row["id"]): (row["name"], row.get("title") or row["name"])
@@ -187,7 +190,8 @@ def compute(view: View, using: str = "default") -> dict:
 
 
 def _facet(name: str, options: list, selected_by_facet: dict, labels: dict) -> dict:
-    selected = set(selected_by_facet.get(name, ()))
+    # Filters compare ignoring case, as the API's do: `type=Service` selects "service".
+    selected = {value.lower() for value in selected_by_facet.get(name, ())}
     names = labels.get(name)
     labelled = []
     for value, n in options:
@@ -203,14 +207,17 @@ def _facet(name: str, options: list, selected_by_facet: dict, labels: dict) -> d
     if name == "tier":  # criticality reads best in its own order, 1 (critical) first
         labelled.sort(key=lambda option: int(option[0]))
     shown = labelled[:MAX_OPTIONS]
-    shown += [option for option in labelled[MAX_OPTIONS:] if option[0] in selected]
-    shown += [(v, v, 0) for v in sorted(selected) if v not in {o[0] for o in labelled}]
+    shown += [option for option in labelled[MAX_OPTIONS:] if option[0].lower() in selected]
+    present = {option[0].lower() for option in labelled}
+    shown += [
+        (v, v, 0) for v in sorted(selected_by_facet.get(name, ())) if v.lower() not in present
+    ]
     return {
         "name": name,
         "label": ComponentFilterSet.base_filters[name].label,
         "more": max(0, len(options) - len([o for o in shown if o[2]])),
         "options": [
-            {"value": v, "label": label, "count": n, "selected": v in selected}
+            {"value": v, "label": label, "count": n, "selected": v.lower() in selected}
             for v, label, n in shown
         ],
     }
@@ -242,7 +249,3 @@ def warm(view: View, using: str = "default") -> bool:
         return False
     counts(view, using)
     return True
-
-
-def base_queryset() -> QuerySet:
-    return Component.objects.all()

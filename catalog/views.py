@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from catalog import facets, graph
 from catalog.access import get_entity_or_404
 from catalog.choices import ApiRelationKind, TeamRole
-from catalog.filtersets import FACETS, ComponentFilterSet
+from catalog.filtersets import FACETS, ComponentFilterSet, facet_q
 from catalog.models import (
     Api,
     ApiRelation,
@@ -75,7 +75,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
     scope = _list_scope(request, data, team_names)
     base = Component.objects.all()
     if scope == "mine":
-        base = base.filter(owner__name__in=team_names)
+        base = base.filter(facet_q("owner", team_names))  # what the counts' scope means
     filterset = ComponentFilterSet(data, queryset=base)
     # An invalid value (tier=x) is reported on the page; the other filters still apply.
     results = filterset.qs.order_by(*_ordering(filterset))

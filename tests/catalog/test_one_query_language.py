@@ -68,3 +68,17 @@ def test_a_list_filter_matches_what_its_api_key_matches(owner_client, catalog, f
 def test_values_compare_ignoring_case_as_in_backstage(owner_client, catalog):
     assert _list(owner_client, type=["service"]) == ["orphan", "pay-a", "pay-b"]
     assert _list(owner_client, language=["GO"]) == ["pay-a", "pay-b"]
+
+
+def test_a_value_typed_in_another_case_is_shown_selected_with_its_real_count(owner_client, catalog):
+    """`?type=SERVICE` matches the three services (stored as "service" twice, "Service" once):
+    the options beside it say so and are ticked, with no extra empty "SERVICE" option."""
+    page = owner_client.get("/catalog/?view=all&type=SERVICE")
+    types = {f["name"]: f for f in page.context["facets"]}["type"]["options"]
+    service = sorted(
+        (o["value"], o["count"], o["selected"])
+        for o in types
+        if o["count"] == 0 or o["value"].lower() == "service"
+    )
+    assert service == [("Service", 1, True), ("service", 2, True)]
+    assert page.context["page"].paginator.count == 3
