@@ -20,6 +20,11 @@ from django.db.models import Q
 from django.db.models.sql import DeleteQuery, UpdateQuery
 from django.utils import timezone
 
+from provisioning.batched_writes import (
+    insert_statements,
+    send_together,
+    several_statements_per_query,
+)
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
 from provisioning.drivers.base import (
     DriverError,
@@ -36,13 +41,7 @@ from provisioning.models import (
     RequestEvent,
     RequestStep,
 )
-from provisioning.services import (
-    enqueue,
-    insert_statements,
-    new_event,
-    send_together,
-    several_statements_per_query,
-)
+from provisioning.services import enqueue, new_event
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +120,7 @@ def _instances(queryset, rows: list) -> list:
 
 class Writes:
     """The writes of one moment of a request (a step's start, its end, the finish), sent
-    together as one transaction (`services.send_together`: one round trip on PostgreSQL)."""
+    together as one transaction (`batched_writes.send_together`: one round trip on PostgreSQL)."""
 
     def __init__(self, request: ProvisioningRequest) -> None:
         self.request = request

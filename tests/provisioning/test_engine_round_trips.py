@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, connection
 from django.db.models import Q
 
-from provisioning import engine, services
+from provisioning import batched_writes, engine, services
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
 from provisioning.models import ProvisionedResource, RequestStep
 from tests.provisioning.test_engine import BUCKET, QUEUE, submit
@@ -187,7 +187,7 @@ def test_with_server_side_binding_each_statement_goes_on_its_own(
     """Server-side binding prepares every query, and a prepared query holds one statement."""
     options = {**connection.settings_dict.get("OPTIONS", {}), "server_side_binding": True}
     monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
-    assert not services.several_statements_per_query()
+    assert not batched_writes.several_statements_per_query()
     request = submit(personas, petstore, dev, "queue", QUEUE)
     assert engine.apply(request.pk, "w1").state == RequestState.SUCCEEDED
     assert request.events.last().message == "Succeeded: every step is done"
