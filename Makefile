@@ -77,7 +77,7 @@ bench-newcomer: install
 	$(BIN)/python -m tests.bench.newcomer_bench $(BENCH_ARGS)
 
 # The whole portal under load (gunicorn, 2 Celery workers, PostgreSQL, Redis, moto) driven by
-# locust at 1–100 users, on the catalog of `make bench`; about 12 min. BENCH_ARGS="--smoke" checks it.
+# locust at 1–100 users, on the catalog of `make bench`; about 10 min. BENCH_ARGS="--smoke" checks it.
 bench-load: install
 	$(BIN)/python -m tests.bench.load_bench $(BENCH_ARGS)
 

@@ -60,7 +60,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--sessions", type=int, default=10, help="users signed in (sessions)")
     parser.add_argument(
-        "--settle", type=float, default=120, help="seconds to wait for a level's requests to end"
+        "--settle",
+        type=float,
+        default=300,
+        help="seconds to wait, after a level, for its provisioning requests to end",
     )
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", run.DEFAULT_URL)
@@ -190,11 +193,12 @@ def measure_level(args, env, base_url: str, users: int, sampler):
     )
     cpu, machine = sampler.end_level()
     total, kinds = read_stats(stats)
-    provisioned = load_seed.provisioning_outcome(since, args.settle)
-    level = Level(users, total, kinds, cpu, machine, load, provisioned)
+    provisioned, drained = load_seed.provisioning_outcome(since, args.settle)
+    level = Level(users, total, kinds, cpu, machine, load, provisioned, drained)
     run.log(
         f"  {total.rate:.1f} req/s, p50 {total.p50_ms} ms, p95 {total.p95_ms} ms, "
-        f"errors {level.errors} (HTTP {total.failures}, provisioning {provisioned}), "
+        f"errors {level.errors} (HTTP {total.failures}, provisioning {provisioned}, "
+        f"finished {drained:.0f} s after the load), "
         f"CPU {machine:.0%}: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(cpu.items()))
     )
     for failure in load_seed.failures(since):

@@ -41,6 +41,7 @@ class Level:
     machine_cpu: float = 0.0  # share of all CPUs busy, 0..1
     load: str = ""
     provisioned: dict[str, int] = field(default_factory=dict)  # final state -> requests
+    drained_s: float = 0.0  # until the workers finished them, after the load stopped
 
     @property
     def provisioning_errors(self) -> int:
@@ -111,7 +112,8 @@ def _mark(passed: bool) -> str:
 def level_table(levels: list[Level]) -> list[str]:
     seen = {role for lv in levels for role in lv.cpu}
     roles = [g for g in CPU_GROUPS if g in seen] + sorted(seen - set(CPU_GROUPS))
-    head = ["users", "req/s", "p50", "p95", "requests", "errors", "CPU busy", *roles, "load avg"]
+    head = ["users", "req/s", "p50", "p95", "requests", "errors", "provisioned", "CPU busy"]
+    head += [*roles, "load avg"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for lv in levels:
         cells = [
@@ -121,6 +123,7 @@ def level_table(levels: list[Level]) -> list[str]:
             _ms(lv.total.p95_ms),
             f"{lv.total.requests:,}",
             _errors(lv),
+            _provisioned(lv),
             f"{lv.machine_cpu:.0%}",
             *(f"{lv.cpu.get(role, 0):.2f}" for role in roles),
             lv.load,
@@ -135,6 +138,13 @@ def _errors(level: Level) -> str:
     parts = [f"{level.total.failures} HTTP"] if level.total.failures else []
     parts += [f"{n} {state}" for state, n in level.provisioned.items() if state != "succeeded"]
     return f"**{level.errors}** ({', '.join(parts)})"
+
+
+def _provisioned(level: Level) -> str:
+    done = level.provisioned.get("succeeded", 0)
+    if not level.provisioned:
+        return "0"
+    return f"{done} ok, +{level.drained_s:.0f} s"
 
 
 def kind_table(level: Level) -> list[str]:
@@ -229,7 +239,9 @@ def section(run: Run, levels: list[Level], peaks: dict[str, float]) -> str:
         "with filters, 15% service pages, 10% API reads with a token, 5% provisioning "
         "requests (a message queue in dev, applied by the workers against moto). Each level "
         f"runs {run.seconds} s, users waiting {run.think_s:g} s between requests. Errors are "
-        "HTTP failures plus provisioning requests that did not end `succeeded`.",
+        "HTTP failures plus provisioning requests that did not end `succeeded`; `provisioned` is "
+        "how many succeeded and how long after the level's load stopped the workers finished "
+        "the last one (their backlog).",
         "",
         f"Machine: {run.machine.get('cpus')} CPUs ({run.machine.get('cpu')}), "
         f"{run.machine.get('ram')} RAM, PostgreSQL {run.machine.get('postgres')}, Python "

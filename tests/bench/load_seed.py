@@ -133,23 +133,28 @@ def service_names(pages: list[str]) -> list[str]:
     return [page.rstrip("/").rsplit("/", 1)[1] for page in pages]
 
 
-def provisioning_outcome(since: datetime, wait_s: float) -> dict[str, int]:
+def provisioning_outcome(since: datetime, wait_s: float) -> tuple[dict[str, int], float]:
     """Final states of the requests the load users made since `since`, waiting up to
-    `wait_s` for the workers to finish; those still unfinished are counted by their state."""
+    `wait_s` for the workers to finish (those still unfinished are counted by their state),
+    and how many seconds the workers took to finish after the load stopped."""
     from provisioning.choices import TERMINAL_STATES
     from provisioning.models import ProvisioningRequest
 
     mine = ProvisioningRequest.objects.filter(
         requester__username__startswith=USER_PREFIX, created_at__gte=since
     )
-    deadline = time.monotonic() + wait_s
-    while mine.exclude(state__in=TERMINAL_STATES).exists() and time.monotonic() < deadline:
-        time.sleep(1)
+    started = time.monotonic()
+    while mine.exclude(state__in=TERMINAL_STATES).exists():
+        if time.monotonic() - started > wait_s:
+            break
+        time.sleep(0.5)
+    drained = time.monotonic() - started
     counts = dict(mine.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
-    return {
+    states = {
         (state if state in TERMINAL_STATES else f"{state} after {wait_s:.0f} s"): n
         for state, n in counts.items()
     }
+    return states, drained
 
 
 def failures(since: datetime, limit: int = 3) -> list[str]:

@@ -123,3 +123,12 @@ def test_busy_share_is_the_part_of_cpu_time_not_idle():
     Times = namedtuple("Times", "user system idle iowait")
     assert busy_share(Times(0, 0, 0, 0), Times(30, 10, 50, 10)) == pytest.approx(0.4)
     assert busy_share(Times(5, 5, 5, 5), Times(5, 5, 5, 5)) == 0.0
+
+
+def test_the_table_says_how_many_requests_were_provisioned_and_the_workers_backlog():
+    lv = level(5, 100, provisioned={"succeeded": 3}, drained_s=4.2)
+    run = Run("make bench-load", 60, 0.0, {"cpus": "2"}, 0.2, "commit abc", 10.0)
+    text = section(run, [lv], {})
+    row = next(line for line in text.splitlines() if line.startswith("| 5 |"))
+    assert "| 3 ok, +4 s |" in row
+    assert "quiet." in text and "not quiet" not in text
