@@ -206,8 +206,9 @@ def measure_level(args, env, base_url: str, users: int, sampler):
     return level
 
 
-def serve_and_measure(args, env: dict[str, str]) -> tuple[list, dict[str, float]]:
-    """Steps 3 and 4: the levels' figures and the peak memory of each process."""
+def serve_and_measure(args, env: dict[str, str]) -> tuple[list, dict[str, float], str]:
+    """Steps 3 and 4: the levels' figures, the peak memory of each process, a note on who
+    signed in."""
     from tests.bench.load_processes import Sampler, start_gunicorn
     from tests.bench.provisioning_servers import Processes
     from tests.moto_server import free_port
@@ -235,7 +236,13 @@ def serve_and_measure(args, env: dict[str, str]) -> tuple[list, dict[str, float]
                 measure_level(args, locust_env, base_url, users, sampler) for users in args.users
             ]
             peaks = dict(sorted(sampler.peaks.items()))
-    return levels, peaks
+    note = (
+        f"{len(data['sessions'])} portal users, each in one of the biggest teams, signed in "
+        "through the login form before the levels; the locust users share their sessions (as "
+        "a browser's tabs do) and post provisioning requests for their team's services. API "
+        "reads use one read token. Peak memory is RSS, sampled every second."
+    )
+    return levels, peaks, note
 
 
 def ensure_catalog(args: argparse.Namespace) -> list[str]:
@@ -262,7 +269,7 @@ def main(argv: list[str]) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     notes = ensure_catalog(args)
     empty_redis(args.broker_url, args.cache_url)
-    levels, peaks = serve_and_measure(args, env)
+    levels, peaks, note = serve_and_measure(args, env)
     command = "make bench-load" + (f' BENCH_ARGS="{shlex.join(argv)}"' if argv else "")
     summary = load_report.Run(
         command=command,
@@ -272,7 +279,7 @@ def main(argv: list[str]) -> int:
         load_at_start=load_at_start,
         code=run.code_version(),
         minutes=(time.monotonic() - started) / 60,
-        notes=notes,
+        notes=[note, *notes],
     )
     text = load_report.section(summary, levels, peaks)
     run.log("\n" + text)
