@@ -13,12 +13,10 @@ from django.views.decorators.http import require_GET
 
 from catalog import access
 from catalog.models import Team
-from provisioning.drivers.git import GitDriver, read_files, repo_path
+from provisioning.git_host import DEFAULT_BRANCH, GITOPS_REPOSITORY, get_host
 from provisioning.golden_paths import parity
-from provisioning.golden_paths.planning import GITOPS_REPOSITORY
 from provisioning.models import Environment, ServiceOrigin
 
-BRANCH = "main"
 ADMINS_ONLY = (
     "The parity report covers every team's services, so it is for platform admins. "
     "Your own services' parity is on each service's page, under Environment parity."
@@ -28,7 +26,7 @@ ADMINS_ONLY = (
 def gitops_files(folder: str) -> dict[str, str]:
     """Every file under `folder` at the branch head; a hand-added file that is not text is
     read with replacement characters (parity only compares)."""
-    return read_files(repo_path(GITOPS_REPOSITORY), BRANCH, folder, errors="replace")
+    return get_host().read_files(GITOPS_REPOSITORY, DEFAULT_BRANCH, folder, errors="replace")
 
 
 # --- The service page's section --------------------------------------------------------------
@@ -44,7 +42,7 @@ def parity_section(request: HttpRequest, component) -> dict:
     service = rows[0][1] if rows else None
     if service is None:
         return {"service": None}
-    connected, status = GitDriver.connection_status()
+    connected, status = get_host().connection_status()
     if not connected:
         return {"service": service, "not_connected": status}
     environments = [name for name, _ in rows]
@@ -82,7 +80,7 @@ def parity_report(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["team"]:
         origins = origins.filter(team__name=form.cleaned_data["team"])
     context = {"form": form, "rows": [], "not_connected": ""}
-    connected, status = GitDriver.connection_status()
+    connected, status = get_host().connection_status()
     if not connected:
         context["not_connected"] = status
         return render(request, "provisioning/parity_report.html", context)

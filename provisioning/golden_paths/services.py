@@ -3,7 +3,6 @@
 import posixpath
 from dataclasses import replace
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -20,28 +19,19 @@ from provisioning.drivers.base import (
     PlannedResource,
     ResourceMissing,
 )
-from provisioning.drivers.git import (
-    GitDriver,
-    branch_head,
-    commit_files,
-    commit_time,
-    ensure_repository,
-    repo_path,
-)
 from provisioning.drivers.registry import connection_statuses
+from provisioning.git_host import DEFAULT_BRANCH, GITOPS_REPOSITORY, get_host
 from provisioning.golden_paths import manifests
 from provisioning.golden_paths.catalog_info import ANNOTATION_GOLDEN_PATH
 from provisioning.golden_paths.choices import DeploymentStatus
 from provisioning.golden_paths.parameters import service_name_problems
 from provisioning.golden_paths.planning import (
-    GITOPS_REPOSITORY,
     GoldenPathSpec,
     NewService,
     PipelineSpec,
     ServicePlan,
     Step,
     plan_service,
-    repository_url,
     workload,
 )
 from provisioning.models import (
@@ -103,10 +93,6 @@ def spec_for(gp: GoldenPath) -> GoldenPathSpec:
     )
 
 
-def git_base_url() -> str:
-    return f"file://{settings.GIT_DIR}"
-
-
 def _not_connected() -> dict[str, str]:
     return {
         p: s
@@ -146,7 +132,8 @@ def taken_message(name: str) -> str:
             f"{name} is being created by team {origin.team.display_name} "
             f"(request #{origin.request_id}): pick another name"
         )
-    if (repo_path(name) / "HEAD").exists():
+    host = get_host()
+    if host.connection_status()[0] and host.exists(name):
         return f"a repository named {name} already exists on the git host: pick another name"
     return ""
 
@@ -183,7 +170,8 @@ def new_service(
         golden_path=spec_for(gp),
         environments=tuple(provisioning.environment_spec(e) for e in environments),
         deploy_to=deploy_to.name,
-        git_base_url=git_base_url(),
+        repository_url=get_host().clone_url(name),
+        gitops_url=get_host().clone_url(GITOPS_REPOSITORY),
         policy=provisioning.current_policy(),
         not_connected=_not_connected(),
         bundle=_bundle(name, team, description, environments),
@@ -341,7 +329,8 @@ def apply_deployment(deployment_id: int, components: tuple[str, ...] = ()) -> En
     The overlay keeps the Components it lists, and lists `components` (paths relative to it:
     the first deployment's planned bundle) whose folder is in the repository.
     """
-    connected, status = GitDriver.connection_status()
+    host = get_host()
+    connected, status = host.connection_status()
     if not connected:
         raise NotConnectedError(status)
     d = (
@@ -355,13 +344,13 @@ def apply_deployment(deployment_id: int, components: tuple[str, ...] = ()) -> En
         raise PermanentError(
             f"deployment #{deployment_id} no longer exists: submit the deployment again"
         )
-    tag = d.tag or branch_head(repo_path(d.origin.name), "main")
+    tag = d.tag or host.head(d.origin.name, DEFAULT_BRANCH)
     if not tag:
         raise PermanentError(
             f"repository {d.origin.name} has no commit to deploy yet: retry after it is created"
         )
     w, env = workload_for(d.origin), provisioning.environment_spec(d.environment)
-    repo, _ = ensure_repository(GITOPS_REPOSITORY)
+    host.ensure_repository(GITOPS_REPOSITORY)
     folder = manifests.overlay_folder(d.origin.name, d.environment.name)
 
     def overlay(read) -> dict[str, str]:
@@ -376,9 +365,9 @@ def apply_deployment(deployment_id: int, components: tuple[str, ...] = ()) -> En
         files = manifests.overlay_files(w, env, tag, tuple(kept))
         return {f"{folder}/{path}": text for path, text in files.items()}
 
-    commit, changed = commit_files(
-        repo,
-        "main",
+    commit, changed = host.commit_files(
+        GITOPS_REPOSITORY,
+        DEFAULT_BRANCH,
         {},
         f"Deploy {d.origin.name}:{tag} to {d.environment.name}",
         folder,
@@ -390,7 +379,7 @@ def apply_deployment(deployment_id: int, components: tuple[str, ...] = ()) -> En
         status=DeploymentStatus.COMMITTED,
         committed_at=d.committed_at or timezone.now(),
         # The change lead time's start: when what the tag names was committed, if it is known.
-        change_committed_at=commit_time(repo_path(d.origin.name), tag),
+        change_committed_at=host.commit_time(d.origin.name, tag),
     )
     outcome = "updated" if changed else "unchanged"
     return EnsureResult(
@@ -429,7 +418,8 @@ def workload_for(origin: ServiceOrigin) -> manifests.Workload:
         ),
         environments=(),
         deploy_to="",
-        git_base_url=git_base_url(),
+        repository_url=get_host().clone_url(origin.name),
+        gitops_url=get_host().clone_url(GITOPS_REPOSITORY),
     )
     return workload(svc)
 
@@ -465,7 +455,7 @@ def register_component(name: str) -> EnsureResult:
             type="service",
             lifecycle="experimental",
             language=gp.language,
-            repository_url=repository_url(git_base_url(), name),
+            repository_url=get_host().clone_url(name),
             annotations={ANNOTATION_GOLDEN_PATH: f"{gp.slug}@{gp.version}"},
         )
         ServiceOrigin.objects.filter(pk=origin.pk).update(component=component)

@@ -13,7 +13,7 @@ import yaml
 from observability.services import bundle_resources
 from provisioning import engine, extensions
 from provisioning.choices import RequestState
-from provisioning.drivers.git import read_files
+from provisioning.git_host.plumbing import read_files
 from provisioning.golden_paths import services
 from provisioning.models import Environment, ServiceOrigin
 

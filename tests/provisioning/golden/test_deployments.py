@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog import access
 from provisioning import engine
 from provisioning.choices import RequestState
-from provisioning.drivers.git import read_files
+from provisioning.git_host.plumbing import read_files
 from provisioning.golden_paths import services
 from provisioning.golden_paths.choices import DeploymentStatus
 from provisioning.golden_paths.cluster import NOT_CONNECTED, summarize

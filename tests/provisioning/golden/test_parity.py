@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from provisioning import engine
 from provisioning.choices import RequestState
-from provisioning.drivers.git import commit_files, ensure_repository, read_files
+from provisioning.git_host.local import ensure_repository
+from provisioning.git_host.plumbing import commit_files, read_files
 from provisioning.golden_paths import kustomize, manifests, parity, services
 from provisioning.models import Environment, ProvisioningRequest, ServiceOrigin
 from provisioning.planning import EnvironmentSpec
