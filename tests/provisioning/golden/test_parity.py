@@ -12,9 +12,9 @@ from provisioning.choices import RequestState
 from provisioning.git_host.local import ensure_repository
 from provisioning.git_host.plumbing import commit_files, read_files
 from provisioning.golden_paths import kustomize, manifests, parity, services
+from provisioning.golden_paths.sections import gitops_files, parity_section
 from provisioning.models import Environment, ProvisioningRequest, ServiceOrigin
 from provisioning.planning import EnvironmentSpec
-from provisioning.views_parity import gitops_files, parity_section
 from tests.factories import make_component, make_team, make_user
 
 ENVS = ["dev", "staging", "prod"]
