@@ -92,6 +92,7 @@ def run_as_worker(headers: dict) -> None:
     contextvars.Context().run(Request(message, app=celery_app).execute)
 
 
+@pytest.mark.django_db  # closing the response closes old database connections
 def test_a_task_sent_during_a_request_logs_with_the_requests_id(task_lines):
     headers = send_during_a_request("req-42")
     assert headers["request_id"] == "req-42"
@@ -106,7 +107,8 @@ def test_a_task_sent_outside_any_request_gets_an_id_of_its_own(task_lines):
     assert task_id != NO_REQUEST and len(task_id) == 32
 
 
-def test_an_eager_task_keeps_the_id_of_the_request_it_runs_in(task_lines, settings):
+@pytest.mark.django_db
+def test_an_eager_task_keeps_the_id_of_the_request_it_runs_in(task_lines):
     def view(request):
         log_a_line.apply()
         return HttpResponse()

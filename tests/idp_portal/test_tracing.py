@@ -20,7 +20,7 @@ from idp_portal.celery import app
 def ping():
     return "pong"
 
-Client().get("/healthz")
+Client().get("/healthz", HTTP_X_REQUEST_ID="traced-1")
 ping.apply()
 print(json.dumps({"flushed": tracing.flush()}))
 """
@@ -64,6 +64,7 @@ def test_a_web_request_arrives_as_a_server_span_of_the_portal(traced):
     assert service == "idp-portal"
     assert name == "GET healthz"
     assert attributes.get("http.route", attributes.get("http.target")) in {"healthz", "/healthz"}
+    assert attributes["portal.request_id"] == "traced-1"  # the id of its log lines
 
 
 def test_a_celery_task_arrives_as_a_span(traced):
