@@ -116,15 +116,19 @@ def worker_registry() -> CollectorRegistry:
 
 
 @worker_init.connect(weak=False)
-def serve_worker(**kwargs) -> None:
-    """In the Celery worker's main process: serve the task metrics on WORKER_METRICS_PORT.
+def serve_worker(**kwargs):
+    """In the Celery worker's main process: serve the task metrics on WORKER_METRICS_PORT
+    (the server, or None when not asked for).
 
     Tasks run in pool processes, so with the prefork pool their counts reach this server only
-    through PROMETHEUS_MULTIPROC_DIR (the worker's own, not shared with the web server)."""
+    through PROMETHEUS_MULTIPROC_DIR (the worker's own, not shared with the web server). It
+    shows task counts only, without a token: keep the port inside the cluster."""
     port = getattr(settings, "WORKER_METRICS_PORT", 0)
-    if port:
-        start_http_server(port, registry=worker_registry())
-        logger.info("task metrics served on port %s at /metrics", port)
+    if not port:
+        return None
+    server, _ = start_http_server(port, registry=worker_registry())
+    logger.info("task metrics served on port %s at /metrics", port)
+    return server
 
 
 # --- state read at scrape time -----------------------------------------------------------

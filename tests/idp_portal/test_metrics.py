@@ -2,13 +2,15 @@
 status, latency, Celery tasks, queue depth, provisioning requests by state)."""
 
 import re
+import socket
+import urllib.request
 
 import pytest
 import redis
 from prometheus_client import REGISTRY
 
 from idp_portal.celery import app as celery_app
-from idp_portal.metrics import UNRESOLVED, exposition, queue_depths
+from idp_portal.metrics import UNRESOLVED, exposition, queue_depths, serve_worker
 from provisioning.choices import RequestState
 from provisioning.models import ProvisioningRequest
 from tests.helpers import run_portal
@@ -161,6 +163,28 @@ def test_queue_depth_is_on_the_metrics_page_with_a_redis_broker(broker_db, monke
 def test_queue_depth_is_absent_for_other_brokers_and_when_redis_does_not_answer():
     assert queue_depths("filesystem://", ["celery"]) is None
     assert queue_depths("redis://127.0.0.1:1/0", ["celery"]) is None
+
+
+def test_a_worker_serves_its_task_metrics_on_its_port(settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        settings.WORKER_METRICS_PORT = probe.getsockname()[1]
+    server = serve_worker()
+    try:
+        succeed.apply()
+        url = f"http://127.0.0.1:{settings.WORKER_METRICS_PORT}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+            text = response.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+    done = gauge_in(text, "portal_celery_tasks_total", state="success", task=succeed.name)
+    assert done is not None and done >= 1
+
+
+def test_without_a_port_a_worker_serves_nothing(settings):
+    settings.WORKER_METRICS_PORT = 0
+    assert serve_worker() is None
 
 
 def test_gunicorn_workers_metrics_add_up_in_multiprocess_mode(tmp_path):
