@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from kombu.exceptions import OperationalError
 
 from catalog.models import Component
 from observability.choices import SIGNALS, SignalStatus
@@ -69,6 +70,21 @@ def test_without_a_readable_gitops_repository_it_registers_and_says_what_is_miss
     assert Component.objects.filter(name="idp-portal").exists()
     assert "observability bundle not written: Cannot read the GitOps repository" in output
     assert not ProvisioningRequest.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_refuses_the_message_does_not_stop_the_registration(monkeypatch):
+    """The deploy Job may run before the broker answers: the request is applied here anyway."""
+    from provisioning import tasks
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.apply_request, "delay", refuse)
+    output = register()
+    assert portal_coverage().fully_covered
+    assert ProvisioningRequest.objects.get().state == "succeeded"
+    assert "coverage: fully covered" in output
 
 
 @pytest.mark.django_db
