@@ -18,6 +18,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(CELERY_DB_REUSE_MAX=1000)
 app.autodiscover_tasks()
 
+# Connected here, where web and worker both import them: the request id in task headers and
+# log lines, and the task metrics (their receivers are in these modules).
+from idp_portal import metrics, request_ids  # noqa: E402, F401
+
 
 def _drop_old_connections(**kwargs) -> None:
     from django.db import close_old_connections

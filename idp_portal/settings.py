@@ -71,6 +71,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every later log line of the request (and every task it sends) carries its id.
+    "idp_portal.request_ids.RequestIdMiddleware",
+    # Requests by view and status and their latency, for /metrics (idp_portal/metrics.py).
+    "idp_portal.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
@@ -180,6 +184,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 900, minimum
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 960, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
+# The worker logs through LOGGING above (JSON lines with the request id), not Celery's format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
@@ -348,6 +354,20 @@ OTEL_EXPORTER_OTLP_ENDPOINT = envurl(
     "http://otel-collector.observability.svc:4317",
 )
 
+# --- The portal's own observability (idp_portal/metrics.py, idp_portal/tracing.py) ----------
+# /metrics wants `Authorization: Bearer <METRICS_TOKEN>` when set; unset, it is open with
+# DEBUG=true and closed (403, naming this setting) in production.
+METRICS_TOKEN = envstr("METRICS_TOKEN")
+# Where gunicorn's workers keep their metric files (prometheus-client's multiprocess mode);
+# read by prometheus-client itself from the environment, named here to document it.
+PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")
+# A Celery worker serves its task metrics on this port at /metrics (0: not served).
+WORKER_METRICS_PORT = envint("WORKER_METRICS_PORT", 0)
+# The portal traces itself only when OTEL_EXPORTER_OTLP_ENDPOINT is in the environment (the
+# setting above has a default for services' bundles, which must not switch tracing on here).
+OTEL_SELF_TRACING = bool(envstr("OTEL_EXPORTER_OTLP_ENDPOINT"))
+OTEL_SERVICE_NAME = envstr("OTEL_SERVICE_NAME", "idp-portal")
+
 # --- Internationalisation, static files ---------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -410,7 +430,7 @@ if not DEBUG:
     # TLS ends at the proxy in front of gunicorn; it tells us the original scheme.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
@@ -422,13 +442,26 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise SettingsError(
         f"LOG_LEVEL={LOG_LEVEL!r} is not a level: use DEBUG, INFO, WARNING or ERROR"
     )
+# json: one JSON object a line for the log pipeline (production's default); text: for people.
+LOG_FORMAT = envstr("LOG_FORMAT", "text" if DEBUG else "json").lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise SettingsError(f"LOG_FORMAT={LOG_FORMAT!r} is not a format: use json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "idp_portal.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # On the handler, so records of every logger (Celery's, Django's) carry the request id.
+    "filters": {"request_id": {"()": "idp_portal.request_ids.RequestIdFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
