@@ -11,9 +11,11 @@ export DEBUG ?= true
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock
+# Development installs both locks; the image (Dockerfile) installs requirements.lock alone.
+$(STAMP): requirements.lock requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+	  -r requirements.lock -r requirements-dev.lock
 	@touch $(STAMP)
 
 dev: install
@@ -78,10 +80,13 @@ bench-newcomer: install
 
 bench-all: bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-newcomer
 
-# Re-resolve the pinned, hashed lock file after editing pyproject.toml.
-lock: install
-	$(BIN)/python -m pip install --quiet uv==0.13.9
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+# Re-resolve both pinned, hashed lock files after editing pyproject.toml: requirements.lock
+# (production) and requirements-dev.lock (test tools on top, same versions; see .ci/lock.py).
+# Needs no installed venv, so it also works when a new package is not installable yet.
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/python .ci/lock.py $(BIN)/uv
 
 clean:
 	rm -rf $(VENV) var
