@@ -182,6 +182,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# A beat holds a lock in the broker's Redis while it runs (idp_portal/beat_lock.py), so a second
+# beat waits instead of sending every periodic task twice; a beat that stops renewing it (a
+# frozen or cut-off pod) loses it after this many seconds, and the next one takes over.
+BEAT_LOCK_SECONDS = envint("BEAT_LOCK_SECONDS", 60, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     # Opens and closes (anonymises) survey cycles at their times; a few minutes late is fine.
     "open-and-close-survey-cycles": {
@@ -348,8 +352,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+# The image collects static files at build time into a folder outside the data folder, which
+# is a writable volume in a pod (its root filesystem is read-only).
+STATIC_ROOT = envpath("STATIC_ROOT", DATA_DIR / "staticfiles")
+if not STATIC_ROOT.is_dir():
+    STATIC_ROOT.mkdir(parents=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
