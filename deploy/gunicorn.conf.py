@@ -37,7 +37,8 @@ class JsonAccessLogger(glogging.Logger):
     def access(self, resp, req, environ, request_time) -> None:
         if not self.cfg.accesslog:
             return
-        atoms = self.atoms(resp, req, environ, request_time)
+        # SafeAtoms answers "-" for a header the request did not send.
+        atoms = glogging.SafeAtoms(self.atoms(resp, req, environ, request_time))
         record = {field: atoms[atom] for field, atom in ACCESS_FIELDS.items()}
         self.access_log.info(json.dumps(record))
 
