@@ -177,6 +177,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # the soft limit lets a task record why it stopped, the hard limit frees the process.
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 900, minimum=1)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 960, minimum=1)
+# On a cold shutdown (SIGQUIT; SIGTERM too in a pod, where REMAP_SIGTERM=SIGQUIT), running tasks
+# get this many seconds to finish; the rest are handed back to the queue (acks late), never lost.
+# 0 cancels them at once; the pod's grace period must be longer (deploy/base/worker.yaml).
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(envint("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", 0))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
