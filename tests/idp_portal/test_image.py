@@ -133,6 +133,20 @@ def test_the_dockerignore_keeps_tests_local_data_and_dev_tools_out():
     assert {".git", ".venv", "var", "tests", "requirements-dev.lock", ".env"} <= ignored
 
 
+def test_the_image_copies_every_app_the_portal_installs():
+    from django.conf import settings
+
+    sources = {
+        source
+        for rest in only(RUNTIME, "COPY")
+        if not rest.startswith("--from")
+        for source in rest.split()[:-1]
+    }
+    packages = {app.split(".")[0] for app in settings.INSTALLED_APPS}
+    local = {package for package in packages if (ROOT / package / "__init__.py").exists()}
+    assert local | {"manage.py", "templates", "static", "deploy/gunicorn.conf.py"} <= sources
+
+
 # --- The build replayed -----------------------------------------------------------------------
 
 
