@@ -14,12 +14,12 @@ Usage: python .ci/lock.py [path to uv]
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_LOCK = ROOT / "requirements.lock"
 DEV_LOCK = ROOT / "requirements-dev.lock"
+JOINT_LOCK = ROOT / "var" / "joint.lock"  # var/ is ignored by git
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==")
 DEV_HEADER = (
     "# The test and development tools, on top of requirements.lock (never in the image).\n"
@@ -66,15 +66,20 @@ def compile_lock(uv: str, output: Path, *options: str) -> None:
 
 
 def main(uv: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        joint = Path(tmp) / "joint.lock"
-        # uv prefers the versions already pinned in its output file: seed it with both locks.
-        joint.write_text(
-            "".join(path.read_text() for path in (RUNTIME_LOCK, DEV_LOCK) if path.exists())
-        )
-        compile_lock(uv, joint, "--extra", "dev")
-        compile_lock(uv, RUNTIME_LOCK, "-c", str(joint))
+    # A fixed relative path: uv names the constraint file in requirements.lock's annotations,
+    # so a temporary name would change the lock at every run.
+    joint = JOINT_LOCK
+    joint.parent.mkdir(parents=True, exist_ok=True)
+    # uv prefers the versions already pinned in its output file: seed it with both locks.
+    joint.write_text(
+        "".join(path.read_text() for path in (RUNTIME_LOCK, DEV_LOCK) if path.exists())
+    )
+    try:
+        compile_lock(uv, joint.relative_to(ROOT), "--extra", "dev")
+        compile_lock(uv, RUNTIME_LOCK, "-c", str(joint.relative_to(ROOT)))
         DEV_LOCK.write_text(dev_only(joint.read_text(), pinned_names(RUNTIME_LOCK)))
+    finally:
+        joint.unlink(missing_ok=True)
     print(
         f"requirements.lock: {len(pinned_names(RUNTIME_LOCK))} packages; "
         f"requirements-dev.lock: {len(pinned_names(DEV_LOCK))} more"
