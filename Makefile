@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Local runs default to development mode; CI and production set their own environment.
 export DEBUG ?= true
 
-.PHONY: install dev test lint format security deploy-check bandit audit bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-newcomer bench-all lock clean
+.PHONY: install dev test lint format security deploy-check bandit audit bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-newcomer bench-all lock image manifests clean
 
 install: $(STAMP)
 
@@ -87,6 +87,19 @@ lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(BIN)/python .ci/lock.py $(BIN)/uv
+
+# The production image (needs a Docker daemon; without one, tests/idp_portal/test_image.py
+# replays its steps). IMAGE=registry.example.com/platform/idp-portal:1.0.0 to tag it for a push.
+IMAGE ?= idp-portal:dev
+image:
+	docker build -t $(IMAGE) .
+
+# What `kubectl apply -k` would send, one file per overlay in var/manifests/ (to read or diff).
+manifests:
+	@mkdir -p var/manifests
+	@for env in staging production; do \
+	  kubectl kustomize deploy/overlays/$$env > var/manifests/$$env.yaml && echo "var/manifests/$$env.yaml"; \
+	done
 
 clean:
 	rm -rf $(VENV) var
