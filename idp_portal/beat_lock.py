@@ -51,7 +51,7 @@ class BeatLock:
         # After a wait, at the level the waiting was said at, so the two lines are read together.
         logger.log(
             logging.WARNING if said else logging.INFO,
-            "celery beat holds the lock %s",
+            "celery beat took the lock %s",
             self.lock.name,
         )
 
@@ -98,12 +98,12 @@ def _stop_this_beat() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def hold_for_beat(broker_url: str, seconds: int) -> BeatLock | None:
+def hold_for_beat(broker_url: str, seconds: int, key: str = BEAT_LOCK_KEY) -> BeatLock | None:
     """Take the beat lock in the broker's Redis and keep it until exit; None without Redis."""
     if not broker_url.startswith(("redis://", "rediss://")):
         logger.info("celery beat runs without a lock: the broker is not Redis (single host)")
         return None
-    beat_lock = BeatLock(redis.Redis.from_url(broker_url), seconds)
+    beat_lock = BeatLock(redis.Redis.from_url(broker_url), seconds, key)
     beat_lock.acquire()
     beat_lock.keep(on_lost=_stop_this_beat)
     atexit.register(beat_lock.release)

@@ -39,4 +39,4 @@ def _hold_the_beat_lock(**kwargs) -> None:
 
     from .beat_lock import hold_for_beat
 
-    hold_for_beat(app.conf.broker_url, settings.BEAT_LOCK_SECONDS)
+    hold_for_beat(app.conf.broker_url, settings.BEAT_LOCK_SECONDS, settings.BEAT_LOCK_KEY)

@@ -190,6 +190,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # beat waits instead of sending every periodic task twice; a beat that stops renewing it (a
 # frozen or cut-off pod) loses it after this many seconds, and the next one takes over.
 BEAT_LOCK_SECONDS = envint("BEAT_LOCK_SECONDS", 60, minimum=10)
+# Its Redis key; only two portals sharing one Redis database need different ones.
+BEAT_LOCK_KEY = envstr("BEAT_LOCK_KEY", "idp-portal:celery-beat")
 CELERY_BEAT_SCHEDULE = {
     # Opens and closes (anonymises) survey cycles at their times; a few minutes late is fine.
     "open-and-close-survey-cycles": {
