@@ -186,6 +186,8 @@ def build_venv(venv: Path) -> None:
     """The builder stage's RUN steps, kept per lock and Dockerfile content (minutes to make)."""
     if (venv / ".complete").exists():
         return
+    for stale in venv.parent.parent.glob("*"):
+        shutil.rmtree(stale, ignore_errors=True)  # made from an older lock or Dockerfile
     shutil.rmtree(venv, ignore_errors=True)
     paths = replay_paths(venv.parent, venv)
     env = {"PATH": os.environ["PATH"], **env_of(BUILDER)}
