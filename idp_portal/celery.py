@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_init
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idp_portal.settings")
 
@@ -34,3 +34,13 @@ def _keep_healthy_connections(**kwargs) -> None:
     """Only in a worker: tests that run tasks eagerly inside a transaction keep theirs."""
     task_prerun.connect(_drop_old_connections, weak=False)
     task_postrun.connect(_drop_old_connections, weak=False)
+
+
+@beat_init.connect
+def _hold_the_beat_lock(**kwargs) -> None:
+    """Only in beat: wait for, then hold, the lock that keeps a second beat from scheduling."""
+    from django.conf import settings
+
+    from .beat_lock import hold_for_beat
+
+    hold_for_beat(app.conf.broker_url, settings.BEAT_LOCK_SECONDS, settings.BEAT_LOCK_KEY)

@@ -182,6 +182,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # the soft limit lets a task record why it stopped, the hard limit frees the process.
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 900, minimum=1)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 960, minimum=1)
+# On a cold shutdown (SIGQUIT; SIGTERM too in a pod, where REMAP_SIGTERM=SIGQUIT), running tasks
+# get this many seconds to finish; the rest are handed back to the queue (acks late), never lost.
+# 0 cancels them at once; the pod's grace period must be longer (deploy/base/worker.yaml).
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(envint("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", 0))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 # The worker logs through LOGGING above (JSON lines with the request id), not Celery's format.
@@ -189,6 +193,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# A beat holds a lock in the broker's Redis while it runs (idp_portal/beat_lock.py), so a second
+# beat waits instead of sending every periodic task twice; a beat that stops renewing it (a
+# frozen or cut-off pod) loses it after this many seconds, and the next one takes over.
+BEAT_LOCK_SECONDS = envint("BEAT_LOCK_SECONDS", 60, minimum=10)
+# Its Redis key; only two portals sharing one Redis database need different ones.
+BEAT_LOCK_KEY = envstr("BEAT_LOCK_KEY", "idp-portal:celery-beat")
 CELERY_BEAT_SCHEDULE = {
     # Opens and closes (anonymises) survey cycles at their times; a few minutes late is fine.
     "open-and-close-survey-cycles": {
@@ -376,8 +386,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+# The image collects static files at build time into a folder outside the data folder, which
+# is a writable volume in a pod (its root filesystem is read-only).
+STATIC_ROOT = envpath("STATIC_ROOT", DATA_DIR / "staticfiles")
+if not STATIC_ROOT.is_dir():
+    STATIC_ROOT.mkdir(parents=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
