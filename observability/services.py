@@ -83,7 +83,10 @@ def load_context(component_ids: list[int] | None = None) -> BundleContext:
         overrides=baselines,
         on_calls={
             row.team_id: OnCallRef(
-                row.pagerduty_service, row.routing_key_secret, row.routing_key_secret_key
+                row.pagerduty_service,
+                row.routing_key_secret,
+                row.routing_key_secret_key,
+                row.vault_path.partition("/")[2],
             )
             for row in TeamOnCall.objects.all()
         },
