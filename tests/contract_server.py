@@ -755,6 +755,10 @@ class VaultServer(ContractServer):
             return self._mounts(call, path.removeprefix("sys/mounts/"))
         if path.startswith("sys/policies/acl/"):
             return self._policy(call, path.removeprefix("sys/policies/acl/"))
+        if path == "auth/token/lookup-self" and call.method == "GET":
+            # The token's own properties (Vault API docs: auth/token, lookup-self).
+            data = {"display_name": "token", "policies": ["root"], "ttl": 0, "renewable": False}
+            return Reply(200, {"data": data | {"id": call.headers.get("x-vault-token")}})
         auth = re.match(r"^auth/([^/]+)/(login|role/[^/]+)$", path)
         if auth and auth.group(1) in self.auth_mounts:
             login = auth.group(2) == "login"

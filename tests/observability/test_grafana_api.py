@@ -111,3 +111,22 @@ def test_without_a_token_nothing_is_called(grafana, petstore, environments, sett
 def test_test_connection_makes_one_search(grafana):
     assert grafana_api.test_connection().startswith("connected")
     assert [str(c) for c in grafana.calls] == ["GET /api/search"]
+
+
+def test_a_backfill_upserts_the_dashboards_and_coverage_verifies_them(
+    grafana, petstore, environments, owner_client
+):
+    from observability import services
+    from provisioning import engine
+    from provisioning.choices import RequestState
+    from provisioning.models import ProvisioningRequest
+
+    owner_client.post("/observability/services/default/petstore/backfill/")
+    request = ProvisioningRequest.objects.get(type=services.BACKFILL_TYPE)
+
+    assert engine.apply(request.pk, "w1").state == RequestState.SUCCEEDED
+
+    assert set(grafana.saved) == {f"petstore-{env.name}" for env in environments}
+    coverage = petstore.observability_coverage
+    coverage.refresh_from_db()
+    assert coverage.dashboard == "verified"  # read back from the search API in the same task
