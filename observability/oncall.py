@@ -1,10 +1,14 @@
-"""Every write of "Connect PagerDuty": queue a team's connection, run it in a worker, record it.
+"""Every write of a team's on-call target: typed by hand (`set_on_call`), or "Connect PagerDuty":
+queue a team's connection, run it in a worker, record it.
 
 The OnCallConnection row is the run's state (queued, running, connected, failed) and its
 message; the worker claims it with a conditional update, so a message delivered twice runs once.
 """
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 
 from catalog.models import Team
 from idp_portal import audit
@@ -12,6 +16,7 @@ from observability import pagerduty
 from observability.models import OnCallConnection, TeamOnCall
 
 State = OnCallConnection.State
+STALE_AFTER = timedelta(minutes=15)  # a run takes seconds; older queued/running runs are lost
 CONNECT = "on_call.connect"
 
 
@@ -21,9 +26,15 @@ def request_connection(team: Team, user) -> OnCallConnection:
         row, created = OnCallConnection.objects.get_or_create(
             team=team, defaults={"requested_by": user, "message": "waiting for a worker"}
         )
-        if not created and row.state in (State.CONNECTED, State.FAILED):
-            claimed = OnCallConnection.objects.filter(pk=team.pk, state=row.state).update(
-                state=State.QUEUED, requested_by=user, message="waiting for a worker"
+        stale = row.updated_at < timezone.now() - STALE_AFTER  # a worker died mid-run
+        if not created and (row.state in (State.CONNECTED, State.FAILED) or stale):
+            claimed = OnCallConnection.objects.filter(
+                pk=team.pk, state=row.state, updated_at=row.updated_at
+            ).update(
+                state=State.QUEUED,
+                requested_by=user,
+                message="waiting for a worker",
+                updated_at=timezone.now(),
             )
             created = bool(claimed)
         if created:
@@ -81,4 +92,34 @@ def record_on_call(team: Team, user, done: pagerduty.Connected) -> TeamOnCall:
             "updated_by": user,
         },
     )
+    return on_call
+
+
+@transaction.atomic
+def set_on_call(team: Team, user, pagerduty_service: str, secret: str, key: str) -> TeamOnCall:
+    """Create or change the team's on-call target (references only, never the key); the
+    change, before and after, goes to the audit trail."""
+    before = (
+        TeamOnCall.objects.filter(team=team)
+        .values("pagerduty_service", "routing_key_secret", "routing_key_secret_key")
+        .first()
+    )
+    on_call, _ = TeamOnCall.objects.update_or_create(
+        team=team,
+        defaults={
+            "pagerduty_service": pagerduty_service,
+            "routing_key_secret": secret,
+            "routing_key_secret_key": key,
+            # typed by hand: the Secret is the team's own, not the one synced from Vault
+            "escalation_policy": "",
+            "vault_path": "",
+            "updated_by": user,
+        },
+    )
+    after = {
+        "pagerduty_service": pagerduty_service,
+        "routing_key_secret": secret,
+        "routing_key_secret_key": key,
+    }
+    audit.record(user, "on_call.edit", team, team=team.name, before=before, after=after)
     return on_call

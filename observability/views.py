@@ -188,7 +188,7 @@ def team_on_call(request: HttpRequest, name: str) -> HttpResponse:
     current = TeamOnCall.objects.filter(team=team).first()
     form = TeamOnCallForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        services.set_on_call(
+        oncall.set_on_call(
             team,
             request.user,
             form.cleaned_data["pagerduty_service"],

@@ -259,3 +259,26 @@ def test_the_button_queues_one_run_and_a_member_is_refused(
     assert len(callbacks) == 1
     assert OnCallConnection.objects.get().state == OnCallConnection.State.QUEUED
     assert client.get(url).status_code == 405
+
+
+def test_a_run_lost_with_its_worker_can_be_started_again(
+    pd, personas, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    oncall.request_connection(personas.team, personas.owner)
+    OnCallConnection.objects.update(
+        state=OnCallConnection.State.RUNNING, updated_at=timezone.now() - timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        row = oncall.request_connection(personas.team, personas.owner)
+    assert row.state == OnCallConnection.State.QUEUED and len(callbacks) == 1
+
+
+def test_a_target_typed_by_hand_afterwards_drops_the_vault_sync(pd, vault, paged, personas):
+    run(personas.team, personas.owner)
+    oncall.set_on_call(personas.team, personas.owner, "P1ABCDE", "own-secret", "routing-key")
+    on_call = load_context().on_calls[personas.team.pk]
+    assert (on_call.secret_name, on_call.vault_key) == ("own-secret", "")
