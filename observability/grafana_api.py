@@ -1,5 +1,7 @@
-"""Grafana's HTTP API (the `grafana-client` library): each team's folder and each service's
-dashboard, from the same JSON the bundle's ConfigMap carries.
+"""Grafana's HTTP API: each team's folder and each service's dashboard, from the same JSON the
+bundle's ConfigMap carries. Plain `requests` (already a dependency): the `grafana-client`
+library depends on niquests, whose urllib3-future replaces `urllib3` in the whole environment
+at interpreter start, which breaks the Kubernetes client.
 
 `sync_dashboards(names)` runs in the worker when a request that wrote observability bundles
 finishes (the after-request hook, before coverage is refreshed): per service and environment,
@@ -14,14 +16,8 @@ import logging
 import time
 from collections.abc import Callable
 
+import requests
 from django.utils import timezone
-from grafana_client import GrafanaApi
-from grafana_client.client import (
-    GrafanaClientError,
-    GrafanaException,
-    GrafanaServerError,
-    GrafanaTimeoutError,
-)
 
 from catalog.models import Component
 from observability import conf, dashboards
@@ -40,6 +36,38 @@ class GrafanaError(Exception):
     """Grafana cannot be used as asked; the message names what to fix."""
 
 
+class GrafanaHttpError(Exception):
+    """One answer or failure of one call: `status` 0 when there was no answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code, self.message = status, message
+
+
+class GrafanaApi:
+    """The few calls the portal makes, against <GRAFANA_URL>/api with a bearer token."""
+
+    def __init__(self, base: str, token: str, timeout: float) -> None:
+        self.base, self.timeout = f"{base.rstrip('/')}/api", timeout
+        self.session = requests.Session()
+        self.session.headers.update({"Authorization": f"Bearer {token}"})
+
+    def call(self, method: str, path: str, **kwargs) -> dict | list:
+        try:
+            response = self.session.request(
+                method, f"{self.base}{path}", timeout=self.timeout, **kwargs
+            )
+        except requests.RequestException as exc:
+            raise GrafanaHttpError(0, exc.__class__.__name__) from None
+        if response.status_code >= 400:
+            try:
+                message = response.json().get("message", "")
+            except ValueError:
+                message = response.text[:200]
+            raise GrafanaHttpError(response.status_code, message)
+        return response.json()
+
+
 def connection_status() -> tuple[bool, str]:
     if not conf.grafana_url():
         return False, "not connected: GRAFANA_URL is not set"
@@ -52,12 +80,10 @@ def client() -> GrafanaApi:
     connected, status = connection_status()
     if not connected:
         raise GrafanaError(status)
-    return GrafanaApi.from_url(
-        conf.grafana_url(), credential=conf.grafana_token(), timeout=conf.STACK_TIMEOUT_SECONDS
-    )
+    return GrafanaApi(conf.grafana_url(), conf.grafana_token(), conf.STACK_TIMEOUT_SECONDS)
 
 
-def readable(error: GrafanaException) -> str:
+def readable(error: GrafanaHttpError) -> str:
     status = getattr(error, "status_code", 0)
     if status == 401:
         return (
@@ -84,12 +110,9 @@ def _retrying(call: Callable, *args, **kwargs):
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return call(*args, **kwargs)
-        except (GrafanaServerError, GrafanaTimeoutError, GrafanaClientError) as exc:
-            transient = not isinstance(exc, GrafanaClientError) or exc.status_code == 429
+        except GrafanaHttpError as exc:
+            transient = exc.status_code in (0, 429) or exc.status_code >= 500
             if not transient or attempt == ATTEMPTS:
-                raise GrafanaError(readable(exc)) from None
-        except GrafanaException as exc:
-            if attempt == ATTEMPTS:
                 raise GrafanaError(readable(exc)) from None
         time.sleep(pause)
         pause *= 2
@@ -98,7 +121,7 @@ def _retrying(call: Callable, *args, **kwargs):
 
 def test_connection() -> str:
     """One harmless read: GET /api/search?limit=1 (needs a valid token, unlike /api/health)."""
-    _retrying(client().client.GET, "/search?limit=1")
+    _retrying(client().call, "GET", "/search", params={"limit": 1})
     return "connected: the token can search dashboards"
 
 
@@ -109,13 +132,13 @@ def folder_uid(team: str) -> str:
 def ensure_folder(api: GrafanaApi, team: str, title: str) -> str:
     uid = folder_uid(team)
     try:
-        _retrying(api.folder.get_folder, uid)
+        _retrying(api.call, "GET", f"/folders/{uid}")
         return uid
     except GrafanaError as exc:
         if "HTTP 404" not in str(exc):
             raise
     try:
-        _retrying(api.folder.create_folder, title, uid=uid)
+        _retrying(api.call, "POST", "/folders", json={"uid": uid, "title": title})
     except GrafanaError as exc:
         if "HTTP 409" not in str(exc) and "HTTP 412" not in str(exc):
             raise  # 409/412: made meanwhile by another run, which is what was wanted
@@ -129,7 +152,7 @@ def upsert_dashboard(api: GrafanaApi, dashboard: dict, folder: str) -> dict:
         "overwrite": True,
         "message": MESSAGE,
     }
-    return _retrying(api.dashboard.update_dashboard, body)
+    return _retrying(api.call, "POST", "/dashboards/db", json=body)
 
 
 def sync_dashboards(names) -> int:

@@ -295,6 +295,20 @@ class Ref:
         return KubernetesError(422, f'{title} "{self.name}" is invalid: {message}', details=details)
 
 
+# GET /version (Kubernetes API reference: version.Info), read by the integrations page's test.
+VERSION_INFO = {
+    "major": "1",
+    "minor": "31",
+    "gitVersion": "v1.31.2",
+    "gitCommit": "5864a4677267e6adeae276ad85882a8714d69d9d",
+    "gitTreeState": "clean",
+    "buildDate": "2024-10-22T20:28:14Z",
+    "goVersion": "go1.22.8",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+
+
 class KubernetesApiServer(ContractServer):
     """core/v1 namespaces, resourcequotas, limitranges; rbac/v1 rolebindings; networking/v1
     networkpolicies, with a bearer token. Deleting a namespace removes it and what it holds
@@ -320,6 +334,8 @@ class KubernetesApiServer(ContractServer):
     def handle(self, call: Call) -> Reply:
         try:
             self._authenticate(call)
+            if call.method == "GET" and call.path.rstrip("/") == "/version":
+                return Reply(200, VERSION_INFO)
             ref = self._route(call)
             status, body = self._dispatch(call, ref)
         except KubernetesError as error:

@@ -130,3 +130,40 @@ def test_a_status_that_raises_is_failing_not_a_500(monkeypatch):
     entry = integrations.Integration("x", "X", ("X_URL",), "no.such.module.status", "no.such.t")
     ok, text = entry.run_test()
     assert not ok and text.startswith("failing:")
+
+
+def test_the_stack_tests_read_build_information(settings):
+    from tests.observability.stack_server import StackServer
+
+    with StackServer() as stack:
+        for name in ("PROMETHEUS_URL", "LOKI_URL", "TEMPO_URL"):
+            setattr(settings, name, stack.url)
+        results = [integrations.get(key).run_test() for key in ("prometheus", "loki", "tempo")]
+    assert results == [
+        (True, "connected: Prometheus 2.53.0"),
+        (True, "connected: Loki 3.1.0"),
+        (True, "connected: Tempo 2.5.0"),
+    ]
+    assert stack.lines() == [
+        "GET /api/v1/status/buildinfo",
+        "GET /loki/api/v1/status/buildinfo",
+        "GET /api/status/buildinfo",
+    ]
+
+
+def test_aws_test_asks_who_the_credentials_are(aws):
+    ok, text = integrations.get("aws").run_test()
+    assert ok and text == "connected: account 123456789012"  # moto's default account
+
+
+def test_kubernetes_test_reads_the_version(settings, tmp_path):
+    from tests.contract_server import KubernetesApiServer, write_kubeconfig
+
+    with KubernetesApiServer() as cluster:
+        config = write_kubeconfig(tmp_path / "kubeconfig", cluster.url, cluster.token, ("test",))
+        settings.KUBECONFIG, settings.KUBERNETES_IN_CLUSTER = str(config), False
+        ok = integrations.get("kubernetes").run_test()
+        cluster.token = "rotated"  # the portal's token no longer works
+        refused = integrations.get("kubernetes").run_test()
+    assert ok == (True, "connected: Kubernetes v1.31.2")
+    assert not refused[0] and "(HTTP 401)" in refused[1] and "KUBECONFIG" in refused[1]
