@@ -280,3 +280,12 @@ def on_call_now(policy_id: str) -> list[OnCall]:
         for row in rows
     ]
     return sorted(set(found), key=lambda o: (o.level, o.name))
+
+
+def on_call_for(target) -> list[OnCall]:
+    """Who is on call for a TeamOnCall: its policy, or (a target typed by hand) its service's."""
+    policy = target.escalation_policy
+    if not policy:
+        service = _call(client().rget, f"/services/{target.pagerduty_service}")
+        policy = (service.get("escalation_policy") or {}).get("id", "")
+    return on_call_now(policy) if policy else []

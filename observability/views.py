@@ -223,16 +223,16 @@ def team_pagerduty_connect(request: HttpRequest, name: str) -> HttpResponse:
 def team_on_call_now(request: HttpRequest, name: str) -> HttpResponse:
     """Who is on call now in the team's escalation policy (GET /oncalls), or why not."""
     team = get_team_for_on_call_view(request.user, name)
-    policy = TeamOnCall.objects.filter(team=team).values_list("escalation_policy", flat=True)
+    target = TeamOnCall.objects.filter(team=team).first()
     connected, status = pagerduty.connection_status()
     context = {"team": team, "connected": connected, "status": status, "on_calls": []}
-    if connected and policy.first():
+    if connected and target:
         try:
-            context["on_calls"] = pagerduty.on_call_now(policy.first())
+            context["on_calls"] = pagerduty.on_call_for(target)
         except pagerduty.PagerDutyError as exc:
             context["error"] = f"failing: {exc}"
     elif connected:
-        context["status"] = "the team has no escalation policy the portal connected"
+        context["status"] = "the team has no on-call target yet"
         context["connected"] = False
     partial = is_partial(request)
     template = (

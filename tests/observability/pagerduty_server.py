@@ -54,15 +54,15 @@ class PagerDutyServer(ContractServer):
         return user
 
     def put_on_call(self, policy_id: str, user: dict, level: int, end: str | None) -> None:
-        self.oncalls.append(
-            {
-                "escalation_policy": self._ref("escalation_policy", policy_id),
-                "user": self._ref("user", user["id"], user["name"]),
-                "escalation_level": level,
-                "start": NOW,
-                "end": end,
-            }
-        )
+        row = {
+            "escalation_policy": self._ref("escalation_policy", policy_id),
+            "user": self._ref("user", user["id"], user["name"]),
+            "escalation_level": level,
+            "start": NOW,
+        }
+        if end:  # the description types `end` as a string: a permanent on-call has none
+            row["end"] = end
+        self.oncalls.append(row)
 
     def _entity(self, kind: str, ident: str, **fields) -> dict:
         plural = {"escalation_policy": "escalation_policies"}.get(kind, f"{kind}s")

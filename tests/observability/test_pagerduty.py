@@ -282,3 +282,19 @@ def test_a_target_typed_by_hand_afterwards_drops_the_vault_sync(pd, vault, paged
     oncall.set_on_call(personas.team, personas.owner, "P1ABCDE", "own-secret", "routing-key")
     on_call = load_context().on_calls[personas.team.pk]
     assert (on_call.secret_name, on_call.vault_key) == ("own-secret", "")
+
+
+def test_a_target_typed_by_hand_shows_who_is_on_call_through_its_service(
+    pd, vault, paged, personas, client
+):
+    run(personas.team, personas.owner)
+    service_id = pd.services[0]["id"]
+    oncall.set_on_call(personas.team, personas.owner, service_id, "own-secret", "routing-key")
+    pd.put_on_call(pd.policies[0]["id"], paged, 1, None)
+    client.force_login(personas.teammate)
+
+    url = reverse("observability:team_on_call_now", args=["payments"])
+    html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+
+    assert "Olive Owner" in html and "further notice" in html
+    assert f"GET /services/{service_id}" in pd.lines()
