@@ -31,12 +31,14 @@ from provisioning.models import Environment
 
 def _links(component, env: str, grafana: str, prometheus: str, stored: dict) -> dict:
     folder = bundle_folder(component.name, env)
-    api_path = stored.get(env)  # the address Grafana's API answered when the portal wrote it
+    # the address Grafana's API answered when the portal wrote it, or why the write failed
+    api_path, error = stored.get(env, ("", ""))
     default = f"{grafana}/d/{dashboard_uid(component.name, env)}" if grafana else ""
     return {
         "environment": env,
         "dashboard_url": f"{grafana}{api_path}" if grafana and api_path else default,
         "dashboard_in_grafana": bool(grafana and api_path),
+        "dashboard_error": error,
         "dashboard_path": f"{conf.GITOPS_REPOSITORY}.git: {folder}/dashboard.yaml",
         "alerts_url": f"{prometheus}/alerts?search={quote(k8s_name(component.name))}"
         if prometheus
@@ -84,11 +86,12 @@ def observability_section(request: HttpRequest, component) -> dict:
     live = None if coverage else _live(component)
     # One more query only where Grafana is connected: the addresses its API answered.
     stored = (
-        dict(
-            GrafanaDashboard.objects.filter(component=component, error="")
-            .exclude(url="")
-            .values_list("environment", "url")
-        )
+        {
+            env: (url, error)
+            for env, url, error in GrafanaDashboard.objects.filter(component=component).values_list(
+                "environment", "url", "error"
+            )
+        }
         if grafana
         else {}
     )

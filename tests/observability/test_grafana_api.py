@@ -130,3 +130,17 @@ def test_a_backfill_upserts_the_dashboards_and_coverage_verifies_them(
     coverage = petstore.observability_coverage
     coverage.refresh_from_db()
     assert coverage.dashboard == "verified"  # read back from the search API in the same task
+
+
+def test_the_service_page_says_why_the_last_upsert_failed(
+    grafana, petstore, environments, owner_client, settings
+):
+    make_coverage(petstore)
+    grafana_api.sync_dashboards(["petstore"])
+    settings.GRAFANA_TOKEN = "revoked"
+    grafana_api.sync_dashboards(["petstore"])
+
+    html = owner_client.get(petstore.get_absolute_url()).content.decode()
+
+    assert "Grafana: failing: GRAFANA_TOKEN was refused (HTTP 401)" in html
+    assert "Open dashboard in Grafana" in html  # the one written before is still there
