@@ -5,6 +5,7 @@ filesystem Celery broker in the data folder, a local-memory cache, bare git repo
 """
 
 import logging
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -322,6 +323,13 @@ if GIT_HOST not in {"local", "github", "gitlab"}:
     raise SettingsError(f"GIT_HOST={GIT_HOST!r} is not known: use local, github or gitlab")
 GIT_HOST_URL = envurl("GIT_HOST_URL", {"http", "https"}, "https://api.github.com")
 GIT_DIR = DATA_DIR / "git"
+# The repository every service's manifests and Argo CD applications are committed to.
+GITOPS_REPOSITORY_NAME = envstr("GITOPS_REPOSITORY_NAME", "gitops")
+if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", GITOPS_REPOSITORY_NAME):
+    raise SettingsError(
+        f"GITOPS_REPOSITORY_NAME={GITOPS_REPOSITORY_NAME!r} is not a repository name: use "
+        "letters, digits, '.', '_' and '-'"
+    )
 
 # --- Observability stack (observability/conf.py); an empty URL means "not connected" -------
 PROMETHEUS_URL = envurl(
