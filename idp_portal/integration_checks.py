@@ -103,22 +103,27 @@ def vault_test() -> str:
     return f"connected: token valid{f' for {ttl} s' if ttl else ''}"
 
 
-# --- git host ----------------------------------------------------------------------------------
+# --- git host: provisioning.git_host (local bare repositories, or GitHub) ----------------------
 
 
 def git_status() -> tuple[bool, str]:
-    from provisioning.drivers.git import GitDriver
+    from provisioning.git_host import get_host
 
-    return GitDriver.connection_status()
+    return get_host().connection_status()
 
 
 def git_test() -> str:
-    if settings.GIT_HOST != "local":
-        raise CheckFailed(f"no {settings.GIT_HOST} client in this build: set GIT_HOST=local")
-    if not settings.GIT_DIR.is_dir():
-        raise CheckFailed(f"{settings.GIT_DIR} does not exist yet: check DATA_DIR")
-    count = sum(1 for _ in settings.GIT_DIR.glob("*.git"))
-    return f"connected: {count} repositories in {settings.GIT_DIR}"
+    """One read through the host: does the GitOps repository exist?"""
+    from provisioning.drivers.base import DriverError
+    from provisioning.git_host import GITOPS_REPOSITORY, get_host
+
+    host = get_host()
+    try:
+        found = host.exists(GITOPS_REPOSITORY)
+    except DriverError as exc:
+        raise CheckFailed(f"{exc}: check GIT_HOST and its settings") from None
+    where = host.location(GITOPS_REPOSITORY)
+    return f"connected: {where} {'exists' if found else 'is not created yet'}"
 
 
 # --- Argo CD -----------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ INTEGRATIONS: tuple[Integration, ...] = (
         P + "vault_status",
         P + "vault_test",
     ),
-    # TODO(lead): point at provisioning.git_host.get_host().connection_status() once it lands.
+    # provisioning.git_host.get_host(): local bare repositories, or GitHub once its host lands
     Integration(
         "git_host", "Git host", ("GIT_HOST", "GIT_HOST_URL"), P + "git_status", P + "git_test"
     ),

@@ -167,3 +167,9 @@ def test_kubernetes_test_reads_the_version(settings, tmp_path):
         refused = integrations.get("kubernetes").run_test()
     assert ok == (True, "connected: Kubernetes v1.31.2")
     assert not refused[0] and "(HTTP 401)" in refused[1] and "KUBECONFIG" in refused[1]
+
+
+def test_the_git_host_test_reads_through_the_host(settings, tmp_path):
+    settings.GIT_HOST, settings.GIT_DIR = "local", tmp_path / "git"
+    ok, text = integrations.get("git_host").run_test()
+    assert ok and text.startswith("connected:") and "is not created yet" in text
