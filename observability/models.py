@@ -118,12 +118,14 @@ class TeamOnCall(models.Model):
     escalation_policy = models.CharField(
         "PagerDuty escalation policy ID",
         max_length=64,
+        db_default="",  # old pods insert rows without it during a rolling update
         blank=True,
         help_text="The escalation policy the portal found or created for the team; the team "
         "page asks PagerDuty who is on call in it.",
     )
     vault_path = models.CharField(
         max_length=253,
+        db_default="",  # old pods insert rows without it during a rolling update
         blank=True,
         help_text="Where the portal stored the integration key in Vault (<mount>/<path>), "
         "synced into the Secret above by an ExternalSecret; blank when the Secret is managed "

@@ -17,12 +17,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='teamoncall',
             name='escalation_policy',
-            field=models.CharField(blank=True, help_text='The escalation policy the portal found or created for the team; the team page asks PagerDuty who is on call in it.', max_length=64, verbose_name='PagerDuty escalation policy ID'),
+            field=models.CharField(blank=True, help_text='The escalation policy the portal found or created for the team; the team page asks PagerDuty who is on call in it.', max_length=64, db_default='', verbose_name='PagerDuty escalation policy ID'),
         ),
         migrations.AddField(
             model_name='teamoncall',
             name='vault_path',
-            field=models.CharField(blank=True, help_text='Where the portal stored the integration key in Vault (<mount>/<path>), synced into the Secret above by an ExternalSecret; blank when the Secret is managed by hand.', max_length=253),
+            field=models.CharField(blank=True, help_text='Where the portal stored the integration key in Vault (<mount>/<path>), synced into the Secret above by an ExternalSecret; blank when the Secret is managed by hand.', max_length=253, db_default=''),
         ),
         migrations.CreateModel(
             name='OnCallConnection',
