@@ -48,6 +48,8 @@ COPY feedback ./feedback
 COPY templates ./templates
 COPY static ./static
 COPY deploy/gunicorn.conf.py ./deploy/gunicorn.conf.py
+# The portal's own catalog entry, imported by the migration Job's register_portal step.
+COPY deploy/catalog-info.yaml ./deploy/catalog-info.yaml
 # Static files are collected (hashed and compressed) now, so pods never write them. Production
 # settings refuse to load without a secret key: this one exists only for this step and is not
 # kept in the image. Byte-code is compiled now because a read-only root cannot hold it later.

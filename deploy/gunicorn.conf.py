@@ -8,6 +8,7 @@ terminationGracePeriodSeconds is longer than the sleep plus this timeout (deploy
 """
 
 import json
+import os
 
 from gunicorn import glogging
 
@@ -67,3 +68,12 @@ loglevel = envstr("LOG_LEVEL", "INFO").lower()
 preload_app = True
 # No control socket: it would need a writable path on the read-only root filesystem.
 control_socket_disable = True
+
+
+def child_exit(server, worker) -> None:
+    """A stopped worker's live gauges leave the multiprocess metrics (PROMETHEUS_MULTIPROC_DIR);
+    its counters stay, so totals never go backwards."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -172,8 +172,12 @@ def test_disruption_budgets_keep_web_and_workers_serving(overlay):
 def test_the_migration_job_migrates_and_new_pods_wait_for_it(overlay):
     _, docs = overlay
     (job,) = objects(docs, "Job").values()
-    (migrate,) = job["spec"]["template"]["spec"]["containers"]
+    (migrate,) = job["spec"]["template"]["spec"]["initContainers"]
     assert migrate["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    # Then the portal registers itself, on the git volume its bundle is committed to.
+    (register,) = job["spec"]["template"]["spec"]["containers"]
+    assert register["command"] == ["python", "manage.py", "register_portal"]
+    assert {"name": "git", "mountPath": "/var/lib/portal/git"} in register["volumeMounts"]
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     for name in ("idp-portal-web", "idp-portal-worker", "idp-portal-beat"):
         (wait,) = pod_specs(docs)[name]["initContainers"]

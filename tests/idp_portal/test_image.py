@@ -144,7 +144,14 @@ def test_the_image_copies_every_app_the_portal_installs():
     }
     packages = {app.split(".")[0] for app in settings.INSTALLED_APPS}
     local = {package for package in packages if (ROOT / package / "__init__.py").exists()}
-    assert local | {"manage.py", "templates", "static", "deploy/gunicorn.conf.py"} <= sources
+    copied = {
+        "manage.py",
+        "templates",
+        "static",
+        "deploy/gunicorn.conf.py",
+        "deploy/catalog-info.yaml",
+    }
+    assert local | copied <= sources
 
 
 # --- The build replayed -----------------------------------------------------------------------
