@@ -186,7 +186,7 @@ class GitHubServer(ContractServer):
         return Reply(200, answer)
 
     def op_put_repos_topics(self, call: Call, owner: str, repo: str) -> Reply:
-        self._repo(owner, repo)
+        self._repo(owner, repo)["topics"] = list(call.body["names"])
         self.topics[repo] = list(call.body["names"])
         return Reply(200, {"names": self.topics[repo]})
 
