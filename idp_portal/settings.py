@@ -339,6 +339,9 @@ if GIT_HOST == "github" and GITHUB_ORG and not (GITHUB_TOKEN or GITHUB_APP_ID):
         "GIT_HOST=github with GITHUB_ORG needs credentials: set GITHUB_TOKEN (a fine-grained "
         "token) or GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY_FILE and GITHUB_APP_INSTALLATION_ID"
     )
+# A token that may push to the GitOps repository, stored as each new service's Actions secret
+# GITOPS_TOKEN (the pipeline commits the new image tag with it); empty: teams add it by hand.
+GITHUB_CI_GITOPS_TOKEN = envstr("GITHUB_CI_GITOPS_TOKEN")
 # Local copies of the GitHub repositories the portal commits to (fetched before each read).
 GIT_MIRROR_DIR = DATA_DIR / "git-mirrors"
 
