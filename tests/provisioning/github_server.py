@@ -77,6 +77,7 @@ class GitHubServer(ContractServer):
         self.violations: list[str] = []
         self._secret_keys: dict[str, PrivateKey] = {}
         self._ids = iter(range(1000, 10**9))
+        self._limits: list[list] = []
 
     def __enter__(self) -> Self:
         handler = type("Handler", (_GitHubHandler,), {"contract": self})
@@ -106,6 +107,24 @@ class GitHubServer(ContractServer):
         tree = _git(self.bare(name), "mktree", stdin="")
         commit = _git(self.bare(name), "commit-tree", tree, "-m", "by hand")
         _git(self.bare(name), "update-ref", "refs/heads/main", commit)
+
+    def rate_limit(self, method: str, path: str, retry_after: int, times: int = 1) -> None:
+        """Answer the next `times` matching requests with GitHub's secondary rate limit: 403,
+        its message and a `retry-after` header."""
+        self._limits.append([method, path, retry_after, times])
+
+    def respond(self, call: Call) -> Reply:
+        for limit in self._limits:
+            method, path, retry_after, times = limit
+            if times > 0 and call.method == method and call.path == path:
+                limit[3] -= 1
+                self.calls.append(call)
+                message = (
+                    "You have exceeded a secondary rate limit. Please wait a few minutes before "
+                    "you try again."
+                )
+                return Reply(403, self.error_body(403, message), {"retry-after": str(retry_after)})
+        return super().respond(call)
 
     def error_body(self, status: int, message: str) -> Any:
         return {"message": message, "documentation_url": DOCS}
