@@ -28,7 +28,7 @@ class PortalDriver(ResourceDriver):
         return True, "the portal's own database and GitOps repository"
 
     def ensure(self, resource: PlannedResource, secrets: dict | None = None) -> EnsureResult:
-        from provisioning.golden_paths import services
+        from provisioning.golden_paths import deployments, services
 
         if resource.kind == "catalog-component":
             return services.register_component(resource.config.get("service") or resource.name)
@@ -37,7 +37,7 @@ class PortalDriver(ResourceDriver):
                 raise PermanentError(
                     f"the plan for {resource.name} names no deployment: submit again"
                 )
-            return services.apply_deployment(
+            return deployments.apply_deployment(
                 int(resource.config["deployment"]),
                 tuple(resource.config.get("components") or ()),
             )

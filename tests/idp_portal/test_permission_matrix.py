@@ -367,6 +367,7 @@ APPROVE = Call("post", "/provisioning/requests/{pending}/approve/")
 NOT_IN_MATRIX = {
     "healthz": "health: open to everyone by design (no data)",
     "readyz": "health: open to everyone by design; details only for admins (test_health.py)",
+    "metrics": "Prometheus scrape: no session; the METRICS_TOKEN bearer decides (test_metrics.py)",
     "admin:": "Django's admin: opens for platform admins only (test_admin_access below)",
     "account_": "django-allauth's sign-in, sign-out and password pages",
     "socialaccount_": "django-allauth's single sign-on pages",
