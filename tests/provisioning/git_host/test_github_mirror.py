@@ -5,9 +5,9 @@ import subprocess
 import pytest
 
 from provisioning.drivers.base import PermanentError, TransientError
-from provisioning.drivers.git import commit_files
 from provisioning.git_host import github_mirror
 from provisioning.git_host.github_api import Credentials, GitHubClient
+from provisioning.git_host.plumbing import commit_files
 
 
 @pytest.fixture
