@@ -112,7 +112,7 @@ def push(
     pushed = _remote_git(client, mirror, "push", "--quiet", lease, clone_url, f"{commit}:{ref}")
     if pushed.returncode == 0:
         return
-    if "stale info" in pushed.stderr or "rejected" in pushed.stderr:
+    if "stale info" in pushed.stderr:
         raise TransientError(
             f"{branch} of {clone_url} moved on GitHub while the portal committed; trying again "
             "from the new commit"
@@ -122,15 +122,15 @@ def push(
 
 def _git_error(what: str, url: str, stderr: str) -> Exception:
     said = " ".join(stderr.split())[:300]
+    if "protected branch" in said.lower() or "GH006" in said:
+        return PermanentError(
+            f"GitHub's branch protection refused the portal's push to {url} ({said}): let the "
+            "portal's App or token bypass the rule, or make the change through a pull request"
+        )
     refused = ("401", "403", "Authentication failed", "denied", "could not read Username")
     if any(marker in said for marker in refused):
         return PermanentError(
             f"GitHub refused to let the portal {what} {url} ({said}): the credentials in "
             "GITHUB_TOKEN or GITHUB_APP_* need Contents read and write on the repository"
-        )
-    if "protected branch" in said or "GH006" in said:
-        return PermanentError(
-            f"GitHub's branch protection refused the portal's push to {url} ({said}): allow the "
-            "portal's App or token to bypass the rule, or merge the change through a pull request"
         )
     return TransientError(f"git could not {what} {url} ({said}); trying again")

@@ -220,6 +220,7 @@ class GitHubServer(ContractServer):
         if not _git_ok(self.bare(repo), "rev-parse", "--verify", f"refs/heads/{branch}"):
             raise GitHubError(404, "Branch not found")
         self.protection[(repo, branch)] = copy.deepcopy(call.body)
+        self._guard(repo)
         return Reply(200, self._protection_answer(repo, branch))
 
     def op_put_orgs_teams_repos(self, call, org, team_slug, owner, repo) -> Reply:
@@ -315,6 +316,19 @@ class GitHubServer(ContractServer):
         answer["owner"] = {**answer["owner"], "login": self.org, "type": "Organization"}
         self.repos[name] = answer
         return answer
+
+    def _guard(self, repo: str) -> None:
+        """Refuse pushes to the repository's protected branches, as GitHub does for anyone who
+        may not bypass the rule (the portal's token here): a pre-receive hook with GH006."""
+        refs = [f"refs/heads/{b}" for r, b in self.protection if r == repo]
+        hook = self.bare(repo) / "hooks" / "pre-receive"
+        hook.write_text(
+            '#!/bin/sh\nwhile read old new ref; do\n  case " ' + " ".join(refs) + ' " in\n'
+            '    *" $ref "*) echo "error: GH006: Protected branch update failed for $ref." >&2\n'
+            '      echo "error: Changes must be made through a pull request." >&2; exit 1;;\n'
+            "  esac\ndone\n"
+        )
+        hook.chmod(0o755)
 
     def _protection_answer(self, repo: str, branch: str) -> dict:
         stored = self.protection[(repo, branch)]

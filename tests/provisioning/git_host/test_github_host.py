@@ -102,3 +102,12 @@ def test_the_app_installation_can_do_the_same(settings, github, host, tmp_path):
     app.ensure_repository("pay")
     app.commit_files("pay", "main", {"a.txt": "one\n"}, "first")
     assert get_host().read_files("pay") == {"a.txt": "one\n"}
+
+
+def test_a_push_to_a_protected_branch_is_refused_with_what_to_do(host, github):
+    host.ensure_repository("pay")
+    head, _ = host.commit_files("pay", "main", {"a.txt": "one\n"}, "first")
+    host.client.protect_branch("pay", "main", ["test"])
+    with pytest.raises(PermanentError, match="branch protection refused.*GH006"):
+        get_host().commit_files("pay", "main", {"a.txt": "two\n"}, "second")
+    assert get_host().head("pay") == head
