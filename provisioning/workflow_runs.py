@@ -9,6 +9,7 @@ from provisioning.git_host.github_api import GitHubClient
 from provisioning.models import ServiceOrigin
 
 RUNS_SHOWN = 5
+PAGE_TIMEOUT = (3.0, 5.0)  # connect, read: a slow GitHub must not hold the service page long
 
 
 def workflow_runs_section(request: HttpRequest, component) -> dict:
@@ -25,10 +26,12 @@ def workflow_runs_section(request: HttpRequest, component) -> dict:
         }
     try:
         client = GitHubClient.from_settings()
-        runs = client.workflow_runs(name, limit=RUNS_SHOWN)
+        runs = client.workflow_runs(name, limit=RUNS_SHOWN, timeout=PAGE_TIMEOUT)
     except NotConnectedError as exc:
         return {"repository": name, "not_connected": str(exc)}
     except DriverError as exc:
+        if getattr(exc, "status", None) == 404:  # its creation request has not made it yet
+            return {"repository": f"{settings.GITHUB_ORG}/{name}", "missing": True}
         return {"repository": name, "failing": str(exc)}
     return {"repository": f"{client.org}/{name}", "runs": [_row(r) for r in runs]}
 

@@ -126,16 +126,24 @@ class GitHubClient:
     # --- calls -------------------------------------------------------------------------------
 
     def call(
-        self, method: str, path: str, *, json: Any = None, params: dict | None = None, what: str
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict | None = None,
+        what: str,
+        timeout: tuple[float, float] = TIMEOUT,
     ) -> requests.Response:
         """One API call with the current token; an App token refused once is renewed once."""
+        send = {"json": json, "params": params, "what": what, "timeout": timeout}
         try:
-            return self._send(method, path, json=json, params=params, what=what)
+            return self._send(method, path, **send)
         except PermanentError as exc:
             if not (self.credentials.is_app and getattr(exc, "status", None) == 401):
                 raise
         self.forget_token()  # revoked or expired early: a fresh one, then the error stands
-        return self._send(method, path, json=json, params=params, what=what)
+        return self._send(method, path, **send)
 
     def _send(
         self,
@@ -146,6 +154,7 @@ class GitHubClient:
         params: dict | None = None,
         what: str,
         auth: str | None = None,
+        timeout: tuple[float, float] = TIMEOUT,
     ) -> requests.Response:
         headers = {
             "Accept": "application/vnd.github+json",
@@ -155,7 +164,7 @@ class GitHubClient:
         try:
             response = self.session.request(
                 method, self.api_url + path, json=json, params=params, headers=headers,
-                timeout=TIMEOUT,
+                timeout=timeout,
             )  # fmt: skip
         except requests.RequestException as exc:
             raise TransientError(
@@ -264,12 +273,16 @@ class GitHubClient:
         body = {"encrypted_value": base64.b64encode(sealed).decode(), "key_id": public["key_id"]}
         self.call("PUT", f"{base}/{quote(key)}", json=body, what=what)
 
-    def workflow_runs(self, name: str, branch: str = "", limit: int = 5) -> list[dict]:
+    def workflow_runs(
+        self, name: str, branch: str = "", limit: int = 5, timeout: tuple[float, float] = TIMEOUT
+    ) -> list[dict]:
         params: dict[str, Any] = {"per_page": limit}
         if branch:
             params["branch"] = branch
         what = f"read the workflow runs of {self.org}/{name}"
-        answer = self.call("GET", f"{self.repo_path(name)}/actions/runs", params=params, what=what)
+        answer = self.call(
+            "GET", f"{self.repo_path(name)}/actions/runs", params=params, what=what, timeout=timeout
+        )
         return answer.json()["workflow_runs"]
 
 

@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from catalog.models import Component
+from observability.services import refresh_coverage
 from provisioning import engine
 from provisioning.choices import RequestState, StepState
 from provisioning.golden_paths import services
@@ -84,6 +85,10 @@ def test_a_new_python_service_is_made_on_github_and_its_ci_run_shows(
     page = client.get(Component.objects.get(name="checkout").get_absolute_url()).content.decode()
     run_url = github.runs["checkout"][0]["html_url"]
     assert "CI runs" in page and f'href="{run_url}"' in page and head[:12] in page
+    # Parity reads the GitOps repository on GitHub through the same host.
+    assert "Environment parity can" not in page and "Environments match" in page
+    # So does the coverage refresh.
+    assert refresh_coverage().sources["gitops"].startswith("read: ")
 
 
 def test_a_retry_finishes_a_repository_created_but_never_pushed(on_github, personas, python_http):
@@ -145,7 +150,11 @@ def test_the_ci_runs_section_says_not_connected_with_the_local_host(personas, py
 def test_the_ci_runs_section_says_failing_and_why(on_github, personas, python_http, client):
     request = submit(personas, python_http)
     assert run(request).state == RequestState.SUCCEEDED
-    on_github.fail("GET", "/repos/acme/checkout/actions/runs", 404)
+    on_github.fail("GET", "/repos/acme/checkout/actions/runs", 502)
     client.force_login(personas.teammate)
-    page = client.get(Component.objects.get(name="checkout").get_absolute_url()).content.decode()
-    assert "failing: GitHub refused to read the workflow runs of acme/checkout (404" in page
+    url = Component.objects.get(name="checkout").get_absolute_url()
+    page = client.get(url).content.decode()
+    assert "failing: GitHub failed to read the workflow runs of acme/checkout (502" in page
+    on_github.fail("GET", "/repos/acme/checkout/actions/runs", 404)
+    page = client.get(url).content.decode()
+    assert "acme/checkout is not on GitHub yet" in page
