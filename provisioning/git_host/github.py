@@ -194,6 +194,19 @@ class GitHubHost(GitHost):
             mirrors.push(self.client, mirror, url, branch, start, None)
         return True
 
+    # --- reviews ------------------------------------------------------------------------------
+
+    def requires_review(self, name: str, branch: str = DEFAULT_BRANCH) -> bool:
+        """Whether `branch` is protected, so the portal's changes go through a pull request."""
+        self._existing(name)
+        return self.client.is_protected(name, branch)
+
+    def propose(self, name: str, branch: str, title: str, body: str) -> str:
+        """Open (or find) the pull request of `branch` into the default branch; its address."""
+        self._existing(name)
+        pull = self.client.open_pull_request(name, branch, DEFAULT_BRANCH, title, body)
+        return pull["html_url"]
+
     # --- GitHub's own settings ---------------------------------------------------------------
 
     def apply_settings(self, name: str, config: dict) -> list[str]:

@@ -233,6 +233,26 @@ class GitHubClient:
         what = f"protect {branch} of {self.org}/{name}"
         return self.call("PUT", path, json=body, what=what).json()
 
+    def is_protected(self, name: str, branch: str) -> bool:
+        path = f"{self.repo_path(name)}/branches/{quote(branch, safe='')}/protection"
+        try:
+            self.call("GET", path, what=f"read the protection of {branch} of {self.org}/{name}")
+        except PermanentError as exc:
+            if getattr(exc, "status", None) == 404:
+                return False
+            raise
+        return True
+
+    def open_pull_request(self, name: str, head: str, base: str, title: str, body: str) -> dict:
+        """The open pull request from `head` into `base`, opened unless there is one already."""
+        what = f"open a pull request from {head} in {self.org}/{name}"
+        path = f"{self.repo_path(name)}/pulls"
+        query = {"head": f"{self.org}:{head}", "base": base, "state": "open"}
+        if found := self.call("GET", path, params=query, what=what).json():
+            return found[0]
+        body_json = {"title": title, "head": head, "base": base, "body": body}
+        return self.call("POST", path, json=body_json, what=what).json()
+
     def grant_team(self, name: str, team_slug: str, permission: str = "maintain") -> None:
         path = f"/orgs/{quote(self.org)}/teams/{quote(team_slug)}/repos/{quote(self.org)}/"
         what = f"give the team {team_slug} '{permission}' on {self.org}/{name}"

@@ -74,6 +74,7 @@ class GitHubServer(ContractServer):
         self.variables: dict[str, dict[str, str]] = {}
         self.secrets: dict[str, dict[str, str]] = {}  # repo -> name -> sha256 of the value
         self.runs: dict[str, list[dict]] = {}
+        self.pulls: dict[str, list[dict]] = {}
         self.violations: list[str] = []
         self._secret_keys: dict[str, PrivateKey] = {}
         self._ids = iter(range(1000, 10**9))
@@ -279,6 +280,43 @@ class GitHubServer(ContractServer):
         runs = [r for r in self.runs.get(repo, []) if not branch or r["head_branch"] == branch]
         runs = sorted(runs, key=lambda r: r["id"], reverse=True)
         return Reply(200, {"total_count": len(runs), "workflow_runs": runs[:limit]})
+
+    def op_get_repos_pulls(self, call, owner, repo) -> Reply:
+        self._repo(owner, repo)
+        head = call.query.get("head", [""])[-1]
+        state = call.query.get("state", ["open"])[-1]
+        found = [
+            p for p in self.pulls.get(repo, [])
+            if (not head or f"{owner}:{p['head']['ref']}" == head)
+            and (state == "all" or p["state"] == state)
+        ]  # fmt: skip
+        return Reply(200, found)
+
+    def op_post_repos_pulls(self, call, owner, repo) -> Reply:
+        self._repo(owner, repo)
+        head, base = call.body["head"], call.body["base"]
+        for branch in (head, base):
+            if not _git_ok(self.bare(repo), "rev-parse", "--verify", f"refs/heads/{branch}"):
+                raise GitHubError(422, "Validation Failed", [
+                    {"resource": "PullRequest", "field": "head", "code": "invalid"}
+                ])  # fmt: skip
+        if any(p["head"]["ref"] == head and p["state"] == "open" for p in self.pulls.get(repo, [])):
+            raise GitHubError(422, "Validation Failed", [
+                {"resource": "PullRequest", "code": "custom",
+                 "message": f"A pull request already exists for {owner}:{head}."}
+            ])  # fmt: skip
+        number = len(self.pulls.get(repo, [])) + 1
+        answer = _sample("pull-request") | {
+            "number": number,
+            "state": "open",
+            "title": call.body.get("title", ""),
+            "body": call.body.get("body"),
+            "html_url": f"{self.url}/{self.org}/{repo}/pull/{number}",
+        }
+        answer["head"] = {**answer["head"], "ref": head, "label": f"{owner}:{head}"}
+        answer["base"] = {**answer["base"], "ref": base, "label": f"{owner}:{base}"}
+        self.pulls.setdefault(repo, []).append(answer)
+        return Reply(201, answer)
 
     # --- state helpers -----------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/actions/secrets/public-key"),
     ("put", "/repos/{owner}/{repo}/actions/secrets/{secret_name}"),
     ("get", "/repos/{owner}/{repo}/actions/runs"),
+    ("get", "/repos/{owner}/{repo}/pulls"),
+    ("post", "/repos/{owner}/{repo}/pulls"),
 ]
 HERE = Path(__file__).parent
 

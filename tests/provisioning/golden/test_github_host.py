@@ -10,8 +10,9 @@ from catalog.models import Component
 from observability.services import refresh_coverage
 from provisioning import engine
 from provisioning.choices import RequestState, StepState
-from provisioning.golden_paths import services
+from provisioning.golden_paths import services, updates
 from provisioning.models import Environment
+from tests.provisioning.golden.update_helpers import new_golden_path_version
 
 PIPELINE_JOBS = ["lint", "test", "build", "update-gitops"]
 
@@ -158,3 +159,27 @@ def test_the_ci_runs_section_says_failing_and_why(on_github, personas, python_ht
     on_github.fail("GET", "/repos/acme/checkout/actions/runs", 404)
     page = client.get(url).content.decode()
     assert "acme/checkout is not on GitHub yet" in page
+
+
+def test_an_upgrade_of_a_protected_main_opens_a_pull_request_and_leaves_main(
+    on_github, personas, python_http
+):
+    request = submit(personas, python_http)
+    assert run(request).state == RequestState.SUCCEEDED
+    main_before = remote(on_github, "checkout", "rev-parse", "main")
+    readme = python_http.files.get(path="README.md").content + "\n## Support\n"
+    v2 = new_golden_path_version(python_http, {"README.md": readme})
+
+    upgrade = updates.submit_update(personas.owner, v2, None)
+    assert engine.apply(upgrade.pk, "w-update").state == RequestState.SUCCEEDED
+    (step,) = upgrade.steps.all()
+    (pull,) = on_github.pulls["checkout"]
+    assert pull["head"]["ref"] == "idp/upgrade-python-http-v2" and pull["base"]["ref"] == "main"
+    assert f"review and merge pull request {pull['html_url']}" in step.message
+    assert remote(on_github, "checkout", "rev-parse", "main") == main_before
+    on_branch = remote(on_github, "checkout", "show", "idp/upgrade-python-http-v2:README.md")
+    assert "## Support" in on_branch
+    # Pressing Upgrade again before the merge finds the same pull request: no second one.
+    again = updates.submit_update(personas.owner, v2, None)
+    assert engine.apply(again.pk, "w-update").state == RequestState.SUCCEEDED
+    assert len(on_github.pulls["checkout"]) == 1
