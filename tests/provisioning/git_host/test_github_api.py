@@ -1,6 +1,7 @@
 """The GitHub client against the contract server: calls, App tokens, and readable refusals."""
 
 import subprocess
+import time
 
 import pytest
 
@@ -183,3 +184,22 @@ def test_the_contract_server_refuses_a_request_outside_the_description(github):
         client.call("PUT", "/repos/acme/pay/topics", json={"topics": ["x"]}, what="set topics")
     assert github.violations  # the fixture would fail the test; this one expects it
     github.violations.clear()
+
+
+def test_a_spent_primary_rate_limit_waits_until_its_reset(github, monkeypatch):
+    original = github.respond
+    reset = int(time.time()) + 120
+
+    def spent(call):
+        reply = original(call)
+        reply.status, reply.body = (
+            403,
+            {"message": "API rate limit exceeded", "documentation_url": "x"},
+        )
+        reply.headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
+        return reply
+
+    monkeypatch.setattr(github, "respond", spent)
+    with pytest.raises(RateLimited) as limited:
+        token_client(github).get_repo("pay")
+    assert 100 < limited.value.retry_after <= 120

@@ -183,3 +183,11 @@ def test_an_upgrade_of_a_protected_main_opens_a_pull_request_and_leaves_main(
     again = updates.submit_update(personas.owner, v2, None)
     assert engine.apply(again.pk, "w-update").state == RequestState.SUCCEEDED
     assert len(on_github.pulls["checkout"]) == 1
+
+
+def test_a_github_that_cannot_answer_while_planning_is_a_clear_form_error(
+    on_github, personas, python_http
+):
+    on_github.revoke("ghp_contract")
+    with pytest.raises(services.provisioning.NameTaken, match="GITHUB_TOKEN was refused"):
+        submit(personas, python_http)
