@@ -339,6 +339,28 @@ if GIT_HOST not in {"local", "github", "gitlab"}:
     raise SettingsError(f"GIT_HOST={GIT_HOST!r} is not known: use local, github or gitlab")
 GIT_HOST_URL = envurl("GIT_HOST_URL", {"http", "https"}, "https://api.github.com")
 GIT_DIR = DATA_DIR / "git"
+# GitHub as the git host (GIT_HOST=github, API at GITHUB_API_URL): repositories are made in
+# GITHUB_ORG, as a GitHub App installation or with a fine-grained token (never stored elsewhere).
+GITHUB_ORG = envstr("GITHUB_ORG")
+GITHUB_TOKEN = envstr("GITHUB_TOKEN")
+GITHUB_APP_ID = envstr("GITHUB_APP_ID")
+GITHUB_APP_PRIVATE_KEY_FILE = envstr("GITHUB_APP_PRIVATE_KEY_FILE")
+GITHUB_APP_INSTALLATION_ID = envstr("GITHUB_APP_INSTALLATION_ID")
+if GITHUB_APP_ID and not (GITHUB_APP_INSTALLATION_ID.isdigit() and GITHUB_APP_PRIVATE_KEY_FILE):
+    raise SettingsError(
+        "GITHUB_APP_ID is set, so GITHUB_APP_PRIVATE_KEY_FILE (the App's .pem file) and "
+        "GITHUB_APP_INSTALLATION_ID (the number in the installation's settings URL) must be too"
+    )
+if GIT_HOST == "github" and GITHUB_ORG and not (GITHUB_TOKEN or GITHUB_APP_ID):
+    raise SettingsError(
+        "GIT_HOST=github with GITHUB_ORG needs credentials: set GITHUB_TOKEN (a fine-grained "
+        "token) or GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY_FILE and GITHUB_APP_INSTALLATION_ID"
+    )
+# A token that may push to the GitOps repository, stored as each new service's Actions secret
+# GITOPS_TOKEN (the pipeline commits the new image tag with it); empty: teams add it by hand.
+GITHUB_CI_GITOPS_TOKEN = envstr("GITHUB_CI_GITOPS_TOKEN")
+# Local copies of the GitHub repositories the portal commits to (fetched before each read).
+GIT_MIRROR_DIR = DATA_DIR / "git-mirrors"
 # The repository every service's manifests and Argo CD applications are committed to.
 GITOPS_REPOSITORY_NAME = envstr("GITOPS_REPOSITORY_NAME", "gitops")
 if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", GITOPS_REPOSITORY_NAME):

@@ -8,6 +8,7 @@ class ProvisioningConfig(AppConfig):
         from catalog.sections import register_service_section
         from provisioning.golden_paths.sections import deployments_section, parity_section
         from provisioning.sections import resources_section
+        from provisioning.workflow_runs import workflow_runs_section
 
         register_service_section(
             "resources",
@@ -29,4 +30,11 @@ class ProvisioningConfig(AppConfig):
             "provisioning/sections/parity.html",
             context=parity_section,
             order=25,
+        )
+        register_service_section(
+            "workflow-runs",
+            "CI runs",
+            "provisioning/sections/workflow_runs.html",
+            context=workflow_runs_section,
+            order=22,
         )

@@ -268,7 +268,7 @@ def _run_step(writes: Writes, step: RequestStep) -> Outcome | None:
         resource = rendered(resource)  # a step stored as inputs becomes the whole resource now
         result = _decommission(resource) if step.action == "decommission" else _ensure(resource)
     except TransientError as exc:
-        return _retry_later(writes, step, str(exc))
+        return _retry_later(writes, step, str(exc), exc.retry_after)
     except DriverError as exc:
         return _fail(writes, step, str(exc))
     except Exception as exc:  # a bug must fail the step visibly, not kill the worker in a loop
@@ -334,8 +334,10 @@ def _succeed(writes: Writes, step: RequestStep, resource: PlannedResource, resul
     writes.event(EventKind.CALL, f"{resource.provider}: {step.message}")
 
 
-def _retry_later(writes: Writes, step: RequestStep, message: str) -> Outcome:
-    delay = backoff(step.attempts)
+def _retry_later(
+    writes: Writes, step: RequestStep, message: str, retry_after: float | None = None
+) -> Outcome:
+    delay = max(backoff(step.attempts), retry_after or 0.0)
     # Queued again; the heartbeat is set to when the retry is due so the reconciler waits for it.
     writes.update(RequestStep, Q(pk=step.pk), state=StepState.PENDING, message=message).update(
         ProvisioningRequest, Q(pk=step.request_id), state=RequestState.QUEUED,

@@ -44,7 +44,12 @@ class DriverError(Exception):
 
 
 class TransientError(DriverError):
-    """Throttling, 5xx, timeouts, connection resets: the engine retries with backoff."""
+    """Throttling, 5xx, timeouts, connection resets: the engine retries with backoff, and not
+    before `retry_after` seconds when the system said how long to wait (a rate limit)."""
+
+    def __init__(self, message: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentError(DriverError):

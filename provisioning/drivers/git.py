@@ -4,6 +4,12 @@
 Kinds and config:
 - "repository": name = repository name; config {"files": {path: text}, "message": str,
   "branch": "main"}. Creates the repository if absent and commits the files that differ.
+  With "claim_file": the repository may already exist only if it is empty or that file at the
+  branch head names it (a retry of the portal's own request); a repository someone else made
+  is refused untouched. "description" becomes the hosted repository's description.
+- "repository-settings": name = repository name; config as planned by
+  provisioning/git_host/github_settings.py (topics, branch protection, team, Actions variables
+  and secrets). Applied by hosts that keep such settings (GitHub); the local host has none.
 - "gitops-files": name = "<repo>:<folder>"; config {"files": {path relative to folder: text},
   "message": str, "branch": "main", "prune": bool}. Writes the folder's files in one commit;
   with prune, files in the folder that are not listed are removed. With
@@ -107,7 +113,7 @@ class ComponentListing:
 
 class GitDriver(ResourceDriver):
     provider = "git"
-    kinds = frozenset({"repository", "gitops-files"})
+    kinds = frozenset({"repository", "gitops-files", "repository-settings"})
 
     @classmethod
     def connection_status(cls) -> tuple[bool, str]:
@@ -128,9 +134,13 @@ class GitDriver(ResourceDriver):
 
     def ensure(self, resource: PlannedResource, secrets: dict | None = None) -> EnsureResult:
         host = self._host()
+        if resource.kind == "repository-settings":
+            return _ensure_settings(host, resource)
         repo_name, folder = self._target(resource)
-        created = host.ensure_repository(repo_name)
         config = resource.config
+        if claim := config.get("claim_file"):
+            _check_claim(host, repo_name, claim, config.get("branch", DEFAULT_BRANCH))
+        created = host.ensure_repository(repo_name, description=config.get("description", ""))
         listing = ComponentListing(
             folder, config.get("list_in_kustomization") or "", config.get("patches_container")
         )
@@ -169,7 +179,7 @@ class GitDriver(ResourceDriver):
         host = self._host()
         repo_name, folder = self._target(resource)
         location = host.location(repo_name)
-        if resource.kind == "repository" or not host.exists(repo_name):
+        if resource.kind in ("repository", "repository-settings") or not host.exists(repo_name):
             # Repositories are archived by people, never deleted by the portal.
             return EnsureResult(
                 "unchanged", location, f"kept repository {repo_name}: archive it by hand"
@@ -181,3 +191,34 @@ class GitDriver(ResourceDriver):
         return EnsureResult(
             "deleted", f"{location}@{commit[:12]}", f"removed {folder}/ from {repo_name}"
         )
+
+
+def _check_claim(host, name: str, claim: str, branch: str) -> None:
+    """Refuse a repository that has commits none of which the portal made for `name`."""
+    head = host.head(name, branch)
+    if head is None:
+        return  # absent, or created and never pushed (a worker stopped): the portal's to fill
+    text = host.file_at(name, head, claim)
+    try:
+        record = yaml.safe_load(text) if text else None
+    except yaml.YAMLError:
+        record = None
+    if not isinstance(record, dict) or record.get("name") != name:
+        raise PermanentError(
+            f"{host.location(name)} already exists and was not made by the portal (its {branch} "
+            f"has commits but no {claim} for {name}): pick another name for the service, or "
+            "rename or archive that repository, then retry"
+        )
+
+
+def _ensure_settings(host, resource: PlannedResource) -> EnsureResult:
+    apply = getattr(host, "apply_settings", None)
+    location = host.location(resource.name)
+    if apply is None:
+        return EnsureResult(
+            "unchanged", location, f"{resource.name}: this git host keeps no repository settings"
+        )
+    done = apply(resource.name, resource.config)
+    return EnsureResult(
+        "updated", location, f"configured {resource.name}: {'; '.join(done)}", {"settings": done}
+    )

@@ -8,12 +8,13 @@ and what needs a connected system comes after it.
 """
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import yaml
 
 from provisioning.drivers.base import PlannedResource
 from provisioning.git_host import DEFAULT_BRANCH, GITOPS_REPOSITORY
+from provisioning.git_host.github_settings import plan_settings
 from provisioning.golden_paths import argo, manifests, validation
 from provisioning.golden_paths.catalog_info import descriptor_yaml
 from provisioning.golden_paths.kustomize import KustomizeError
@@ -75,6 +76,8 @@ class NewService:
     # provider -> "not connected: …" for the providers that are not; absent means connected
     not_connected: dict = field(default_factory=dict)
     bundle: tuple[PlannedResource, ...] | None = None  # None: no bundle registered
+    # The git host keeps repository settings (GitHub): plan topics, protection, team, variables.
+    host_settings: bool = False
 
 
 @dataclass(frozen=True)
@@ -328,11 +331,14 @@ def _git(name: str, kind: str, files: dict[str, str], message: str, prune: bool 
 def _steps(svc: NewService, repo_files: dict[str, str]) -> tuple[list[Step], list[str]]:
     name, gp, w = svc.name, svc.golden_path, workload(svc)
     why = f"portal: {name} from golden path {gp.ref}"
+    repository = _git(name, "repository", repo_files, f"Create {name} from golden path {gp.ref}")
+    claim = {"claim_file": ANSWERS_FILE, "description": svc.description}
     steps = [
         Step(
             f"Create repository {name} with the skeleton and the {gp.pipeline.name} pipeline",
-            _git(name, "repository", repo_files, f"Create {name} from golden path {gp.ref}"),
+            replace(repository, config={**repository.config, **claim}),
         ),
+        *_settings_steps(svc, repo_files),
         Step(
             "Write the Kubernetes base manifests to the GitOps repository",
             _git(
@@ -376,7 +382,7 @@ def _steps(svc: NewService, repo_files: dict[str, str]) -> tuple[list[Step], lis
         )
     )
     platform_steps, platform_notes = _platform_steps(svc)
-    notes = platform_notes + notes
+    notes = platform_notes + notes + _settings_notes(svc, repo_files)
     deploy = {
         "deployment": None,
         "service": name,
@@ -397,6 +403,34 @@ def _steps(svc: NewService, repo_files: dict[str, str]) -> tuple[list[Step], lis
         "repository."
     )
     return steps, notes
+
+
+def _settings_steps(svc: NewService, repo_files: dict[str, str]) -> list[Step]:
+    """Where the host keeps repository settings: required checks = the pipeline's jobs."""
+    if not svc.host_settings:
+        return []
+    gp, w = svc.golden_path, workload(svc)
+    known = {
+        "SERVICE_NAME": svc.name,
+        "IMAGE": w.image,
+        "IMAGE_REGISTRY": gp.pipeline.image_registry,
+    }
+    config, _ = plan_settings(svc.team, [gp.language], repo_files[gp.pipeline.path], known)
+    checks = ", ".join(config["required_checks"]) or "none"
+    return [
+        Step(
+            f"Protect main of {svc.name} (required checks: {checks}; a review), give team "
+            f"{svc.team} maintain access, set the pipeline's Actions variables and secrets",
+            PlannedResource("git", "repository-settings", svc.name, {}, config),
+        )
+    ]
+
+
+def _settings_notes(svc: NewService, repo_files: dict[str, str]) -> list[str]:
+    if not svc.host_settings:
+        return []
+    gp = svc.golden_path
+    return plan_settings(svc.team, [gp.language], repo_files[gp.pipeline.path], {})[1]
 
 
 def _platform_steps(svc: NewService) -> tuple[list[Step], list[str]]:

@@ -13,6 +13,7 @@ from provisioning import extensions
 from provisioning import services as provisioning
 from provisioning.choices import RequestState
 from provisioning.drivers.base import (
+    DriverError,
     EnsureResult,
     PermanentError,
     ResourceMissing,
@@ -128,7 +129,11 @@ def taken_message(name: str) -> str:
             f"(request #{origin.request_id}): pick another name"
         )
     host = get_host()
-    if host.connection_status()[0] and host.exists(name):
+    try:
+        taken = host.connection_status()[0] and host.exists(name)
+    except DriverError as exc:
+        return f"the git host could not be asked whether {name} is free ({exc}): try again later"
+    if taken:
         return f"a repository named {name} already exists on the git host: pick another name"
     return ""
 
@@ -170,6 +175,7 @@ def new_service(
         policy=provisioning.current_policy(),
         not_connected=_not_connected(),
         bundle=_bundle(name, team, description, environments),
+        host_settings=hasattr(get_host(), "apply_settings"),
     )
 
 

@@ -185,7 +185,7 @@ def apply_update(config: dict) -> EnsureResult:
             "unchanged", f"{where}@{DEFAULT_BRANCH}", f"{name} is already on {now.label()}"
         )
     merged = _merge(origin, now, after, ours, config)
-    if merged.conflicts:
+    if merged.conflicts or _reviewed(host, name):
         return _to_branch(host, origin, branch, merged, what)
     # Only onto the commit the merge was computed from: a push meanwhile makes the step
     # retry from the start instead of being overwritten by the merged files.
@@ -230,15 +230,36 @@ def _record(origin: ServiceOrigin, at: Versions) -> None:
         catalog.annotate_component(component, {ANNOTATION_GOLDEN_PATH: ref})
 
 
+def _reviewed(host, name: str) -> bool:
+    """Whether main takes changes only through reviewed pull requests (a protected branch on
+    GitHub): the update then goes to a branch and a pull request, like a conflict."""
+    requires = getattr(host, "requires_review", None)
+    return bool(requires and requires(name, DEFAULT_BRANCH))
+
+
 def _to_branch(host, origin, branch: str, merged: MergeResult, what: str) -> EnsureResult:
-    """Commit a merge with conflicts to `branch`, started from main; main is not touched."""
+    """Commit a merge with conflicts (or one main must review) to `branch`, started from main,
+    and propose it where the host takes pull requests; main is not touched."""
     created = host.start_branch(origin.name, branch, DEFAULT_BRANCH)
-    message = f"Update {origin.name} to {what}: conflicts to resolve by hand"
+    conflicts = ", ".join(merged.conflicts)
+    message = f"Update {origin.name} to {what}" + (
+        ": conflicts to resolve by hand" if conflicts else ""
+    )
     commit, changed = host.commit_files(origin.name, branch, merged.files, message, prune=True)
     note = (
-        f"conflict in {', '.join(merged.conflicts)}: merge branch {branch} by hand (main is "
+        f"conflict in {conflicts}: merge branch {branch} by hand (main is "
         "unchanged), then press Upgrade again to record it"
     )
+    if propose := getattr(host, "propose", None):
+        url = propose(origin.name, branch, message, _message(origin, what, merged))
+        why = (
+            f"conflict in {conflicts}: resolve it in"
+            if conflicts
+            else f"main of {origin.name} takes reviewed changes only: review and merge"
+        )
+        note = (
+            f"{why} pull request {url} (main is unchanged), then press Upgrade again to record it"
+        )
     ServiceOrigin.objects.filter(pk=origin.pk).update(upgrade_conflict=note[:500])
     return EnsureResult(
         "created" if created or changed else "unchanged",

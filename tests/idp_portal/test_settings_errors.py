@@ -34,6 +34,16 @@ PRODUCTION = {
         ),
         ({"DEBUG": "true", "GIT_HOST": "bitbucket"}, "GIT_HOST", "local, github or gitlab"),
         (
+            {"DEBUG": "true", "GITHUB_APP_ID": "12"},
+            "GITHUB_APP_ID",
+            "GITHUB_APP_PRIVATE_KEY_FILE",
+        ),
+        (
+            {"DEBUG": "true", "GIT_HOST": "github", "GITHUB_ORG": "acme"},
+            "GIT_HOST=github",
+            "set GITHUB_TOKEN",
+        ),
+        (
             {"DEBUG": "true", "GITOPS_REPOSITORY_NAME": "../gitops"},
             "GITOPS_REPOSITORY_NAME",
             "not a repository name",

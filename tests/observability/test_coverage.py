@@ -155,10 +155,10 @@ def test_with_the_git_host_not_connected_coverage_is_left_as_it_was(
 ):
     write_bundle(petstore, environments)
     services.refresh_coverage()
-    settings.GIT_HOST = "github"
+    settings.GIT_HOST, settings.GITHUB_ORG = "github", ""
     refresh = services.refresh_coverage()
     assert refresh.sources == {
-        "gitops": "not connected: the github API driver is not available yet"
+        "gitops": "not connected: set GITHUB_ORG and GITHUB_TOKEN (or the GITHUB_APP_* settings)"
     }
     assert statuses(petstore)["logs"] == SignalStatus.CONFIGURED
 

@@ -4,6 +4,7 @@ from catalog.choices import TeamRole
 from provisioning.drivers import registry
 from provisioning.models import Environment
 from tests.factories import add_member, make_component, make_user
+from tests.provisioning.github_server import GitHubServer
 from tests.provisioning.recording_driver import RecordingDriver
 
 RECORDING = "tests.provisioning.recording_driver.RecordingDriver"
@@ -60,3 +61,13 @@ def second_lead(personas):
     lead = make_user("lead2")
     add_member(personas.team, lead, TeamRole.LEAD)
     return lead
+
+
+@pytest.fixture
+def github(tmp_path):
+    """A GitHub contract server (organisation acme, team payments); the test fails on any
+    request GitHub's API description refuses."""
+    with GitHubServer(tmp_path / "github") as server:
+        server.teams.add("payments")
+        yield server
+    assert server.violations == [], "requests GitHub's API description refuses"
