@@ -72,9 +72,13 @@ INTEGRATIONS: tuple[Integration, ...] = (
         P + "vault_status",
         P + "vault_test",
     ),
-    # provisioning.git_host.get_host(): local bare repositories, or GitHub once its host lands
+    # provisioning.git_host.get_host(): local bare repositories, or GitHub (GIT_HOST=github)
     Integration(
-        "git_host", "Git host", ("GIT_HOST", "GIT_HOST_URL"), P + "git_status", P + "git_test"
+        "git_host",
+        "Git host",
+        ("GIT_HOST", "GITHUB_ORG", "GITHUB_TOKEN", "GITHUB_APP_ID", "GITHUB_API_URL"),
+        P + "git_status",
+        P + "git_test",
     ),
     # TODO(lead): point at the provisioning.argocd module's status and version call once it lands.
     Integration("argocd", "Argo CD", ("ARGOCD_URL",), P + "argocd_status", P + "argocd_test"),

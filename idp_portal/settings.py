@@ -337,7 +337,6 @@ VAULT_KV_MOUNT = envstr("VAULT_KV_MOUNT", "secret")
 GIT_HOST = envstr("GIT_HOST", "local")
 if GIT_HOST not in {"local", "github", "gitlab"}:
     raise SettingsError(f"GIT_HOST={GIT_HOST!r} is not known: use local, github or gitlab")
-GIT_HOST_URL = envurl("GIT_HOST_URL", {"http", "https"}, "https://api.github.com")
 GIT_DIR = DATA_DIR / "git"
 # GitHub as the git host (GIT_HOST=github, API at GITHUB_API_URL): repositories are made in
 # GITHUB_ORG, as a GitHub App installation or with a fine-grained token (never stored elsewhere).
