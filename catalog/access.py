@@ -141,6 +141,13 @@ def _deploy(user, target) -> bool:
     return _admin_or_member(user, target)
 
 
+def _sync(user, target) -> bool:
+    """Argo CD "Sync now" (`target`: the service's team and whether the environment is
+    production): members of the owning team outside production; production changes only
+    through an approved deployment."""
+    return not getattr(target, "is_production", True) and _admin_or_member(user, target)
+
+
 RULES: dict[str, Callable] = {
     # reading
     "request.view": lambda user, req: (
@@ -162,6 +169,7 @@ RULES: dict[str, Callable] = {
     # golden-path services
     "service.deploy": _deploy,
     "service.upgrade": _admin_or_member,
+    "service.sync": _sync,  # obj: provisioning.argocd_section.SyncTarget
     "golden_path.update": _admin_only,
     "parity.report": _admin_only,
     # observability

@@ -323,6 +323,17 @@ if GIT_HOST not in {"local", "github", "gitlab"}:
 GIT_HOST_URL = envurl("GIT_HOST_URL", {"http", "https"}, "https://api.github.com")
 GIT_DIR = DATA_DIR / "git"
 
+# --- Argo CD and deployment events (provisioning/argocd.py, provisioning/deploy_events/) ---
+ARGOCD_SERVER = envurl("ARGOCD_SERVER", {"http", "https"}, "https://argocd.example.com")
+# A read-and-sync account token for Argo CD's API; never stored in the database or logged.
+ARGOCD_TOKEN = envstr("ARGOCD_TOKEN")
+ARGOCD_TIMEOUT_SECONDS = envint("ARGOCD_TIMEOUT_SECONDS", 5, minimum=1)
+# How often (seconds) a committed deployment is checked against Argo CD, and how many times.
+ARGOCD_ROLLOUT_CHECK_SECONDS = envint("ARGOCD_ROLLOUT_CHECK_SECONDS", 30, minimum=1)
+ARGOCD_ROLLOUT_CHECKS = envint("ARGOCD_ROLLOUT_CHECKS", 40, minimum=1)
+# The secret GitHub signs webhook deliveries with (X-Hub-Signature-256); empty refuses them all.
+GITHUB_WEBHOOK_SECRET = envstr("GITHUB_WEBHOOK_SECRET")
+
 # --- Observability stack (observability/conf.py); an empty URL means "not connected" -------
 PROMETHEUS_URL = envurl(
     "PROMETHEUS_URL", {"http", "https"}, "http://prometheus.monitoring.svc:9090"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from provisioning import views, views_golden, views_parity, views_updates
+from provisioning import views, views_argocd, views_golden, views_parity, views_updates
 
 app_name = "provisioning"
 
@@ -18,6 +18,11 @@ urlpatterns = [
         name="create_service_form",
     ),
     path("services/<str:name>/deploy/", views_golden.deploy_service, name="service_deploy"),
+    path(
+        "services/<str:name>/environments/<slug:environment>/sync/",
+        views_argocd.sync_application,
+        name="service_sync",
+    ),
     path("request/<slug:type_slug>/", views.request_form, name="request_form"),
     path("requests/", views.my_requests, name="my_requests"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
