@@ -39,8 +39,8 @@ def signature_ok(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(expected, header[len(PREFIX) :].strip().lower())
 
 
-def _answer(status: int, **body) -> JsonResponse:
-    return JsonResponse(body, status=status)
+def _answer(code: int, **body) -> JsonResponse:
+    return JsonResponse(body, status=code)
 
 
 @csrf_exempt  # signed by GitHub (HMAC), not session-authenticated: no cookie, no CSRF token
