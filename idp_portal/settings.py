@@ -333,6 +333,12 @@ ARGOCD_ROLLOUT_CHECK_SECONDS = envint("ARGOCD_ROLLOUT_CHECK_SECONDS", 30, minimu
 ARGOCD_ROLLOUT_CHECKS = envint("ARGOCD_ROLLOUT_CHECKS", 40, minimum=1)
 # The secret GitHub signs webhook deliveries with (X-Hub-Signature-256); empty refuses them all.
 GITHUB_WEBHOOK_SECRET = envstr("GITHUB_WEBHOOK_SECRET")
+# Where webhooks cannot reach the portal: poll GitHub's workflow runs instead (seconds).
+if GIT_HOST == "github" and not GITHUB_WEBHOOK_SECRET:
+    CELERY_BEAT_SCHEDULE["poll-deploy-events"] = {
+        "task": "provisioning.tasks.poll_deploy_events",
+        "schedule": envint("DEPLOY_EVENTS_POLL_SECONDS", 300, minimum=60),
+    }
 
 # --- Observability stack (observability/conf.py); an empty URL means "not connected" -------
 PROMETHEUS_URL = envurl(

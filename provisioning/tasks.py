@@ -46,3 +46,15 @@ def track_rollout(deployment_id: int, attempt: int = 1) -> None:
         track_rollout.apply_async(
             (deployment_id, attempt + 1), countdown=settings.ARGOCD_ROLLOUT_CHECK_SECONDS
         )
+
+
+@shared_task
+def poll_deploy_events() -> dict[str, int]:
+    """Beat (only without a webhook secret on GitHub): record recent workflow runs."""
+    from provisioning import deploy_events_poll
+
+    try:
+        report = deploy_events_poll.poll(deploy_events_poll.github_runs_reader())
+    except deploy_events_poll.NotConnected:
+        return {"recorded": 0, "problems": 0}
+    return {"recorded": report.recorded, "problems": len(report.problems)}
