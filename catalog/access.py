@@ -7,7 +7,8 @@ user sees always works for them and each rule is written once.
 The rules:
 - platform admins (staff) may do everything except approve their own request;
 - team leads approve their team's production and costly requests, never their own;
-- members request, deploy to non-production and cancel their own pending requests;
+- members request, deploy to non-production, sync Argo CD outside production and cancel
+  their own pending requests;
 - decommissioning anything in production, or anything by a non-lead, waits for a lead
   (`decommission_needs_approval`);
 - everyone signed in reads the catalog, answers the survey and reports friction.

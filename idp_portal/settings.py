@@ -98,7 +98,9 @@ MIDDLEWARE = [
 # Request bodies: the API and forms need far less; larger bodies are refused with 413.
 MAX_REQUEST_BODY_BYTES = 64 * 1024
 # The catalog descriptor upload reads files through its own size guard (catalog/forms_import.py).
-REQUEST_BODY_LIMIT_EXEMPT = ["/catalog/import/"]
+# GitHub's webhook deliveries (a push lists its commits) read theirs up to WEBHOOK_MAX_BYTES.
+REQUEST_BODY_LIMIT_EXEMPT = ["/catalog/import/", "/hooks/github/"]
+WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
 # Django's own check on non-file form data, kept equal so the two limits never disagree.
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 

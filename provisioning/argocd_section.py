@@ -37,6 +37,10 @@ class SyncTarget:
 
 
 def argocd_section(request: HttpRequest, component) -> dict:
+    """Only with Argo CD connected (the deployments section says "not connected" otherwise,
+    so a service page without it costs no query)."""
+    if not argocd.connection_status()[0]:
+        return {"origin": None}
     origin = ServiceOrigin.objects.filter(component=component).select_related("team").first()
     if origin is None:
         return {"origin": None}

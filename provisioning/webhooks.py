@@ -39,6 +39,17 @@ def signature_ok(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(expected, header[len(PREFIX) :].strip().lower())
 
 
+def _body(request: HttpRequest) -> bytes | None:
+    """The raw body, read from the stream up to WEBHOOK_MAX_BYTES (the site-wide limit is
+    smaller than a push listing its commits); None when larger."""
+    limit = settings.WEBHOOK_MAX_BYTES
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > limit:
+        return None
+    body = request.read(limit + 1)
+    return None if len(body) > limit else body
+
+
 def _answer(code: int, **body) -> JsonResponse:
     return JsonResponse(body, status=code)
 
@@ -53,7 +64,10 @@ def github(request: HttpRequest) -> JsonResponse:
     signature = request.headers.get("X-Hub-Signature-256", "")
     if not signature:
         return _answer(401, error="unsigned delivery: X-Hub-Signature-256 is required")
-    if not signature_ok(secret, request.body, signature):
+    body = _body(request)
+    if body is None:
+        return _answer(413, error=f"deliveries over {settings.WEBHOOK_MAX_BYTES} bytes are refused")
+    if not signature_ok(secret, body, signature):
         logger.warning("GitHub webhook refused: bad signature")
         return _answer(403, error="bad signature: check the hook's secret")
     delivery = request.headers.get("X-GitHub-Delivery", "")[:64]
@@ -65,7 +79,7 @@ def github(request: HttpRequest) -> JsonResponse:
     if event == "ping":
         return _answer(200, status="pong")
     try:
-        payload = json.loads(request.body)
+        payload = json.loads(body)
     except ValueError:
         return _answer(400, error="the body is not JSON: set the hook's content type to json")
     if not isinstance(payload, dict):

@@ -111,7 +111,7 @@ def test_the_page_says_not_connected_without_settings(owner_client, origin, sett
     settings.ARGOCD_SERVER = ""
     html = _page(owner_client)
     assert "Argo CD not connected: set ARGOCD_SERVER and ARGOCD_TOKEN" in html
-    assert "Sync now" not in html
+    assert "Sync now" not in html and 'id="argocd-section"' not in html
 
 
 def test_the_page_shows_sync_and_health_per_environment(owner_client, origin, argo):

@@ -192,3 +192,20 @@ def test_a_body_that_is_not_json_is_a_clear_400(origin):
     )
     assert response.status_code == 400 and "content type to json" in response.json()["error"]
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_push_larger_than_the_site_limit_is_read(origin, settings):
+    commits = [
+        {**payload("push$event")["head_commit"], "id": f"{i:040x}", "message": "m" * 5000}
+        for i in range(1, 30)
+    ]
+    body = payload("push$event", repository=repository("checkout"), commits=commits)
+    assert len(json.dumps(body)) > settings.MAX_REQUEST_BODY_BYTES
+    assert deliver("push", body).status_code == 200
+    assert ChangeCommit.objects.count() == 30  # the 29 commits and the head commit
+
+
+def test_a_delivery_over_the_webhook_limit_is_refused(origin, settings):
+    settings.WEBHOOK_MAX_BYTES = 1000
+    response = deliver("workflow_run", workflow_run())
+    assert response.status_code == 413 and not Build.objects.exists()
