@@ -149,3 +149,31 @@ def test_a_finished_deployment_is_not_checked_again(deployment, argo):
     Deployment.objects.filter(pk=deployment.pk).update(rollout=RolloutStatus.DONE)
     assert rollouts.check_rollout(deployment.pk, 1) is False
     assert argo.lines() == []
+
+
+def test_the_deployment_step_starts_tracking_after_its_commit(deployment, argo, monkeypatch):
+    from provisioning.drivers.base import EnsureResult, PlannedResource
+    from provisioning.drivers.portal import PortalDriver
+    from provisioning.golden_paths import services
+
+    monkeypatch.setattr(
+        services, "apply_deployment", lambda pk, components: EnsureResult("updated", COMMIT, "ok")
+    )
+    monkeypatch.setattr(tasks.track_rollout, "delay", lambda *a: None)
+    config = {"deployment": deployment.pk, "tag": "abc"}
+    PortalDriver().ensure(PlannedResource("portal", "deployment", "checkout/dev", {}, config))
+    assert _reload(deployment).rollout == RolloutStatus.WAITING
+
+
+def test_the_deployments_table_shows_argo_cds_verdict(deployment, client, personas, settings):
+    from tests.factories import make_component
+
+    settings.ARGOCD_SERVER = ""
+    component = make_component("checkout", owner=personas.team, type="service")
+    ServiceOrigin.objects.filter(pk=deployment.origin_id).update(component=component)
+    Deployment.objects.filter(pk=deployment.pk).update(
+        rollout=RolloutStatus.DEGRADED, rollout_detail="Argo CD checkout-dev: Degraded: OOMKilled"
+    )
+    client.force_login(personas.teammate)
+    html = client.get(component.get_absolute_url()).content.decode()
+    assert 'Argo CD: <span class="badge">Degraded</span>' in html and "OOMKilled" in html
