@@ -174,4 +174,5 @@ def _record_deployment_status(origin: ServiceOrigin, repository: str, payload: d
     if outcome["rollout"] == RolloutStatus.DONE:
         deployment.rolled_out_at = deployment.rolled_out_at or outcome["at"]
     deployment.save(update_fields=["rollout", "rollout_detail", "rolled_out_at"])
-    return Outcome(True, f"deployment #{deployment.pk} is {deployment.get_rollout_display()}")
+    state = deployment.get_rollout_display()
+    return Outcome(True, f"deployment #{deployment.pk} is {state}", [deployment])

@@ -104,7 +104,7 @@ def _process(delivery: str, event: str, payload: dict) -> JsonResponse:
                 audit.record(
                     None,
                     "deploy_events.record",
-                    None,
+                    outcome.records[0] if outcome.records else None,
                     actor_name="GitHub webhook",
                     detail=f"{event} {delivery}: {outcome.detail}",
                 )

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from idp_portal.models import AuditEvent
 from provisioning.demo import seed_golden_paths
 from provisioning.golden_paths.choices import DeploymentStatus, RolloutStatus
 from provisioning.models import (
@@ -81,6 +82,9 @@ def test_a_signed_workflow_run_records_a_build_with_its_commit_time(origin):
     assert (build.author, build.conclusion, build.workflow) == ("Ann Author", "success", "CI")
     assert ChangeCommit.objects.get(sha=SHA).committed_at == build.committed_at
     assert WebhookDelivery.objects.get().outcome == "recorded"
+    event = AuditEvent.objects.get(action="deploy_events.record")
+    assert (event.actor_name, event.object_type) == ("GitHub webhook", "provisioning.build")
+    assert SECRET not in event.detail
 
 
 def test_a_replayed_delivery_records_nothing_new(origin):
