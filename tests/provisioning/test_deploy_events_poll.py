@@ -59,3 +59,30 @@ def test_the_command_says_what_to_set_when_github_is_not_connected(db, settings,
     monkeypatch.setattr(deploy_events_poll, "github_runs_reader", not_connected)
     with pytest.raises(CommandError, match="GITHUB_ORG"):
         call_command("poll_deploy_events")
+
+
+@pytest.mark.parametrize(
+    ("env", "scheduled"),
+    [
+        ({"GIT_HOST": "github", "GITHUB_WEBHOOK_SECRET": ""}, True),
+        ({"GIT_HOST": "github", "GITHUB_WEBHOOK_SECRET": "s"}, False),
+        ({"GIT_HOST": "local", "GITHUB_WEBHOOK_SECRET": ""}, False),
+    ],
+)
+def test_beat_polls_only_on_github_without_a_webhook_secret(env, scheduled):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from idp_portal import settings; "
+        "print('poll-deploy-events' in settings.CELERY_BEAT_SCHEDULE)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == str(scheduled)
