@@ -120,8 +120,10 @@ def _error_message(code: int, what: str, body: bytes) -> ArgoError:
     if code in (401, 403):
         return ArgoError(f"Argo CD refused ARGOCD_TOKEN (HTTP {code}): set a token that may {what}")
     if code == 404:
-        return ArgoError(f"Argo CD has no such application (HTTP 404){': ' + said if said else ''}")
-    transient = code in (429, 502, 503, 504) or code >= 500
+        # Transient: an Application appears once Argo CD has read the GitOps repository.
+        detail = f": {said}" if said else ""
+        return ArgoError(f"Argo CD has no such application (HTTP 404){detail}", transient=True)
+    transient = code == 429 or code >= 500
     return ArgoError(
         f"Argo CD answered HTTP {code}{': ' + said[:200] if said else ''}", transient=transient
     )

@@ -85,6 +85,7 @@ def check_rollout(deployment_id: int, attempt: int) -> bool:
     try:
         app = argocd.application(name)
     except argocd.ArgoError as error:
+        more = more and error.transient  # a refused token or a bad answer will not mend itself
         then = "checking again" if more else "stopped checking: use Sync now or check Argo CD"
         _set(d, RolloutStatus.UNREADABLE, f"Argo CD {name}: {error}; {then}", EventKind.RETRY)
         return more

@@ -177,3 +177,16 @@ def test_the_deployments_table_shows_argo_cds_verdict(deployment, client, person
     client.force_login(personas.teammate)
     html = client.get(component.get_absolute_url()).content.decode()
     assert 'Argo CD: <span class="badge">Degraded</span>' in html and "OOMKilled" in html
+
+
+def test_a_refused_token_stops_the_checks_at_once(deployment, argo, settings):
+    settings.ARGOCD_TOKEN = "wrong"
+    assert rollouts.check_rollout(_waiting(deployment).pk, 1) is False
+    d = _reload(deployment)
+    assert d.rollout == RolloutStatus.UNREADABLE and "ARGOCD_TOKEN" in d.rollout_detail
+    assert "stopped checking" in d.rollout_detail
+
+
+def test_a_missing_application_is_checked_again(deployment, argo):
+    assert rollouts.check_rollout(_waiting(deployment).pk, 1) is True
+    assert "no such application" in _reload(deployment).rollout_detail
