@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Local runs default to development mode; CI and production set their own environment.
 export DEBUG ?= true
 
-.PHONY: install dev test lint format security deploy-check bandit audit bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-newcomer bench-all lock clean
+.PHONY: install dev test lint format security deploy-check bandit audit bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-newcomer bench-load bench-all lock clean
 
 install: $(STAMP)
 
@@ -75,6 +75,11 @@ bench-feedback: install
 # staging"); BENCH_ARGS="--screenshots docs/screenshots" also saves the README's pictures.
 bench-newcomer: install
 	$(BIN)/python -m tests.bench.newcomer_bench $(BENCH_ARGS)
+
+# The whole portal under load (gunicorn, 2 Celery workers, PostgreSQL, Redis, moto) driven by
+# locust at 1–100 users, on the catalog of `make bench`; about 10 min. BENCH_ARGS="--smoke" checks it.
+bench-load: install
+	$(BIN)/python -m tests.bench.load_bench $(BENCH_ARGS)
 
 bench-all: bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-newcomer
 
