@@ -57,6 +57,13 @@ def start_tracking(deployment_id: int) -> None:
     if updated:
         from provisioning.tasks import track_rollout
 
+        d = Deployment.objects.select_related("origin", "environment", "request").get(
+            pk=deployment_id
+        )
+        if d.request_id:
+            name = argocd.application_name(d.origin.name, d.environment.name)
+            record(d.request, ACTOR, EventKind.INFO, f"waiting for Argo CD to sync {name}")
+
         transaction.on_commit(lambda: track_rollout.delay(deployment_id, 1))
 
 

@@ -81,6 +81,7 @@ def test_with_argo_cd_a_commit_waits_for_it(
         rollouts.start_tracking(deployment.pk)  # the step ran twice: still one check queued
     assert _reload(deployment).rollout == RolloutStatus.WAITING
     assert queued == [(deployment.pk, 1)]
+    assert deployment.request.events.filter(message="waiting for Argo CD to sync checkout-dev")
 
 
 def test_synced_and_healthy_at_its_commit_is_done(deployment, argo):
