@@ -7,13 +7,15 @@ STAMP := $(VENV)/.installed
 # Local runs default to development mode; CI and production set their own environment.
 export DEBUG ?= true
 
-.PHONY: install dev test lint format security deploy-check bandit audit bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-newcomer bench-load bench-all lock clean
+.PHONY: install dev test lint format security deploy-check bandit audit bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-newcomer bench-load bench-all lock image manifests clean
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock
+# Development installs both locks; the image (Dockerfile) installs requirements.lock alone.
+$(STAMP): requirements.lock requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+	  -r requirements.lock -r requirements-dev.lock
 	@touch $(STAMP)
 
 dev: install
@@ -83,10 +85,26 @@ bench-load: install
 
 bench-all: bench bench-provisioning bench-observability bench-golden-paths bench-feedback bench-newcomer
 
-# Re-resolve the pinned, hashed lock file after editing pyproject.toml.
-lock: install
-	$(BIN)/python -m pip install --quiet uv==0.13.9
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+# Re-resolve both pinned, hashed lock files after editing pyproject.toml: requirements.lock
+# (production) and requirements-dev.lock (test tools on top, same versions; see .ci/lock.py).
+# Needs no installed venv, so it also works when a new package is not installable yet.
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/python .ci/lock.py $(BIN)/uv
+
+# The production image (needs a Docker daemon; without one, tests/idp_portal/test_image.py
+# replays its steps). IMAGE=registry.example.com/platform/idp-portal:1.0.0 to tag it for a push.
+IMAGE ?= idp-portal:dev
+image:
+	docker build -t $(IMAGE) .
+
+# What `kubectl apply -k` would send, one file per overlay in var/manifests/ (to read or diff).
+manifests:
+	@mkdir -p var/manifests
+	@for env in staging production; do \
+	  kubectl kustomize deploy/overlays/$$env > var/manifests/$$env.yaml && echo "var/manifests/$$env.yaml"; \
+	done
 
 clean:
 	rm -rf $(VENV) var

@@ -1,4 +1,5 @@
-"""pip-audit of requirements.lock that never passes silently when nothing was checked.
+"""pip-audit of both lock files (production and development), never passing silently when nothing
+was checked.
 
 pip-audit exits 0 with "No known vulnerabilities found" when the advisory service cannot be
 reached: every dependency is then skipped ("not found on PyPI"). This reads its JSON report:
@@ -39,7 +40,7 @@ def verdict(report: dict) -> tuple[int, str]:
             for d in vulnerable
             for v in d["vulns"]
         ]
-        return 1, "pip-audit: known vulnerabilities in requirements.lock:\n" + "\n".join(lines)
+        return 1, "pip-audit: known vulnerabilities in the lock files:\n" + "\n".join(lines)
     audited = [d for d in dependencies if "skip_reason" not in d]
     if not audited:
         return 0, UNREACHABLE
@@ -55,6 +56,7 @@ def run_pip_audit() -> tuple[int, str]:
             [
                 str(Path(sys.executable).parent / "pip-audit"),
                 "--requirement", str(ROOT / "requirements.lock"),
+                "--requirement", str(ROOT / "requirements-dev.lock"),
                 "--require-hashes", "--disable-pip", "--progress-spinner", "off",
                 "--format", "json", "--output", str(out),
             ],

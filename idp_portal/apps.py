@@ -10,9 +10,11 @@ class PortalConfig(AppConfig):
         from idp_portal import (
             checks,  # noqa: F401  (registers the deploy checks)
             signins,
+            tracing,
         )
 
         signins.connect()
+        tracing.setup()
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_init
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idp_portal.settings")
 
@@ -18,6 +18,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(CELERY_DB_REUSE_MAX=1000)
 app.autodiscover_tasks()
 
+# Connected here, where web and worker both import them: the request id in task headers and
+# log lines, and the task metrics (their receivers are in these modules).
+from idp_portal import metrics, request_ids  # noqa: E402, F401
+
 
 def _drop_old_connections(**kwargs) -> None:
     from django.db import close_old_connections
@@ -30,3 +34,13 @@ def _keep_healthy_connections(**kwargs) -> None:
     """Only in a worker: tests that run tasks eagerly inside a transaction keep theirs."""
     task_prerun.connect(_drop_old_connections, weak=False)
     task_postrun.connect(_drop_old_connections, weak=False)
+
+
+@beat_init.connect
+def _hold_the_beat_lock(**kwargs) -> None:
+    """Only in beat: wait for, then hold, the lock that keeps a second beat from scheduling."""
+    from django.conf import settings
+
+    from .beat_lock import hold_for_beat
+
+    hold_for_beat(app.conf.broker_url, settings.BEAT_LOCK_SECONDS, settings.BEAT_LOCK_KEY)

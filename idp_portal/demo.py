@@ -50,9 +50,11 @@ def _ensure_user(username: str, full_name: str, is_admin: bool):
 def seed_demo() -> list[str]:
     """1. accounts and teams; 2. the demo catalog (through the descriptor import);
     3. the golden paths; 4. observability baselines and on-call targets; 5. the feedback
-    app's history (survey cycles, deployments, requests, tickets, roadmap). Idempotent."""
+    app's history (survey cycles, deployments, requests, tickets, roadmap); 6. the portal
+    itself, with its observability bundle (register_portal). Idempotent."""
     from catalog.demo import seed_demo_catalog
     from feedback.demo import seed_feedback
+    from idp_portal.self_registration import register_portal
     from observability.demo import seed_demo_observability
     from provisioning.demo import seed_golden_paths
 
@@ -61,6 +63,7 @@ def seed_demo() -> list[str]:
     lines += seed_golden_paths()
     lines += seed_demo_observability()
     lines += seed_feedback()
+    lines += register_portal().lines
     return lines
 
 

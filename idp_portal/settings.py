@@ -5,6 +5,7 @@ filesystem Celery broker in the data folder, a local-memory cache, bare git repo
 """
 
 import logging
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -70,6 +71,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every later log line of the request (and every task it sends) carries its id.
+    "idp_portal.request_ids.RequestIdMiddleware",
+    # Requests by view and status and their latency, for /metrics (idp_portal/metrics.py).
+    "idp_portal.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
@@ -179,11 +184,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # the soft limit lets a task record why it stopped, the hard limit frees the process.
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 900, minimum=1)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 960, minimum=1)
+# On a cold shutdown (SIGQUIT; SIGTERM too in a pod, where REMAP_SIGTERM=SIGQUIT), running tasks
+# get this many seconds to finish; the rest are handed back to the queue (acks late), never lost.
+# 0 cancels them at once; the pod's grace period must be longer (deploy/base/worker.yaml).
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(envint("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", 0))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
+# The worker logs through LOGGING above (JSON lines with the request id), not Celery's format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# A beat holds a lock in the broker's Redis while it runs (idp_portal/beat_lock.py), so a second
+# beat waits instead of sending every periodic task twice; a beat that stops renewing it (a
+# frozen or cut-off pod) loses it after this many seconds, and the next one takes over.
+BEAT_LOCK_SECONDS = envint("BEAT_LOCK_SECONDS", 60, minimum=10)
+# Its Redis key; only two portals sharing one Redis database need different ones.
+BEAT_LOCK_KEY = envstr("BEAT_LOCK_KEY", "idp-portal:celery-beat")
 CELERY_BEAT_SCHEDULE = {
     # Opens and closes (anonymises) survey cycles at their times; a few minutes late is fine.
     "open-and-close-survey-cycles": {
@@ -324,6 +341,13 @@ if GIT_HOST not in {"local", "github", "gitlab"}:
     raise SettingsError(f"GIT_HOST={GIT_HOST!r} is not known: use local, github or gitlab")
 GIT_HOST_URL = envurl("GIT_HOST_URL", {"http", "https"}, "https://api.github.com")
 GIT_DIR = DATA_DIR / "git"
+# The repository every service's manifests and Argo CD applications are committed to.
+GITOPS_REPOSITORY_NAME = envstr("GITOPS_REPOSITORY_NAME", "gitops")
+if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", GITOPS_REPOSITORY_NAME):
+    raise SettingsError(
+        f"GITOPS_REPOSITORY_NAME={GITOPS_REPOSITORY_NAME!r} is not a repository name: use "
+        "letters, digits, '.', '_' and '-'"
+    )
 
 # --- Argo CD and deployment events (provisioning/argocd.py, provisioning/deploy_events/) ---
 ARGOCD_SERVER = envurl("ARGOCD_SERVER", {"http", "https"}, "https://argocd.example.com")
@@ -359,6 +383,20 @@ OTEL_EXPORTER_OTLP_ENDPOINT = envurl(
     "http://otel-collector.observability.svc:4317",
 )
 
+# --- The portal's own observability (idp_portal/metrics.py, idp_portal/tracing.py) ----------
+# /metrics wants `Authorization: Bearer <METRICS_TOKEN>` when set; unset, it is open with
+# DEBUG=true and closed (403, naming this setting) in production.
+METRICS_TOKEN = envstr("METRICS_TOKEN")
+# Where gunicorn's workers keep their metric files (prometheus-client's multiprocess mode);
+# read by prometheus-client itself from the environment, named here to document it.
+PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")
+# A Celery worker serves its task metrics on this port at /metrics (0: not served).
+WORKER_METRICS_PORT = envint("WORKER_METRICS_PORT", 0)
+# The portal traces itself only when OTEL_EXPORTER_OTLP_ENDPOINT is in the environment (the
+# setting above has a default for services' bundles, which must not switch tracing on here).
+OTEL_SELF_TRACING = bool(envstr("OTEL_EXPORTER_OTLP_ENDPOINT"))
+OTEL_SERVICE_NAME = envstr("OTEL_SERVICE_NAME", "idp-portal")
+
 # --- Internationalisation, static files ---------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -367,8 +405,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+# The image collects static files at build time into a folder outside the data folder, which
+# is a writable volume in a pod (its root filesystem is read-only).
+STATIC_ROOT = envpath("STATIC_ROOT", DATA_DIR / "staticfiles")
+if not STATIC_ROOT.is_dir():
+    STATIC_ROOT.mkdir(parents=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -421,7 +462,7 @@ if not DEBUG:
     # TLS ends at the proxy in front of gunicorn; it tells us the original scheme.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
@@ -433,13 +474,26 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise SettingsError(
         f"LOG_LEVEL={LOG_LEVEL!r} is not a level: use DEBUG, INFO, WARNING or ERROR"
     )
+# json: one JSON object a line for the log pipeline (production's default); text: for people.
+LOG_FORMAT = envstr("LOG_FORMAT", "text" if DEBUG else "json").lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise SettingsError(f"LOG_FORMAT={LOG_FORMAT!r} is not a format: use json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "idp_portal.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # On the handler, so records of every logger (Celery's, Django's) carry the request id.
+    "filters": {"request_id": {"()": "idp_portal.request_ids.RequestIdFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from idp_portal import openapi, views, views_audit, views_tokens
+from idp_portal import openapi, views, views_audit, views_metrics, views_tokens
 from provisioning import webhooks
 
 audit_patterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("help/", views.help_page, name="help"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views_metrics.metrics, name="metrics"),
     # Signed by GitHub (HMAC), not signed in: provisioning/webhooks.py checks every delivery.
     path("hooks/github/", webhooks.github, name="hooks_github"),
     # Before allauth's include, which would otherwise claim every path under accounts/.

@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -97,6 +98,16 @@ def _check_broker() -> str | None:
     return None
 
 
+def _check_cache() -> str | None:
+    try:
+        cache.set("readyz", "ok", timeout=10)
+        if cache.get("readyz") != "ok":
+            return "cache unreachable: a value written was not read back"
+    except Exception as exc:
+        return f"cache unreachable: {exc.__class__.__name__}: {str(exc).strip()[:200]}"
+    return None
+
+
 def _shows_details(request: HttpRequest) -> bool:
     """Hosts, ports and driver errors are for platform admins; probes and others see names."""
     try:
@@ -109,19 +120,20 @@ def _shows_details(request: HttpRequest) -> bool:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Readiness: the database and the Celery broker both answer; 503 names whichever does not
-    (with the error only for a signed-in platform admin: it can hold hosts and ports)."""
-    problems = {
-        name: problem
-        for name, problem in (("database", _check_database()), ("broker", _check_broker()))
-        if problem
-    }
+    """Readiness: the database, the Celery broker and the cache answer; 503 names whichever does
+    not (with the error only for a signed-in platform admin: it can hold hosts and ports)."""
+    checks = (
+        ("database", _check_database()),
+        ("broker", _check_broker()),
+        ("cache", _check_cache()),
+    )
+    problems = {name: problem for name, problem in checks if problem}
     if problems:
         logger.warning("not ready: %s", problems)
         if not _shows_details(request):
             problems = dict.fromkeys(problems, "unreachable")
         return JsonResponse({"status": "unavailable", "failing": problems}, status=503)
-    return JsonResponse({"status": "ok", "checks": ["database", "broker"]})
+    return JsonResponse({"status": "ok", "checks": [name for name, _ in checks]})
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:

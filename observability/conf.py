@@ -4,9 +4,10 @@ change them with override_settings."""
 
 from django.conf import settings
 
+from provisioning.git_host import GITOPS_REPOSITORY  # noqa: F401  (the one name, read here)
+
 # Also the default of settings.OTEL_EXPORTER_OTLP_ENDPOINT (bundle.BundleSpec reads it).
 DEFAULT_OTLP_ENDPOINT = "http://otel-collector.observability.svc:4317"
-GITOPS_REPOSITORY = "gitops"  # <data>/git/gitops.git, beside the services' manifests
 STACK_TIMEOUT_SECONDS = 10  # one HTTP call to Prometheus, Grafana, Loki or Tempo
 
 

@@ -1,16 +1,15 @@
-"""What the GitOps repository holds of the observability bundles, read with one `git ls-tree`.
+"""What the GitOps repository holds of the observability bundles, listed without reading files.
 
 Blob ids come straight from git, so a folder's digest (bundle.digest_of_blobs) can be compared
 with a freshly rendered bundle's without reading any file's content.
 """
 
-import subprocess
 from pathlib import PurePosixPath
 
 from observability.conf import GITOPS_REPOSITORY
-from provisioning.drivers.git import GitDriver, repo_path
+from provisioning.drivers.base import NotConnectedError, PermanentError
+from provisioning.git_host import DEFAULT_BRANCH, get_host
 
-BRANCH = "main"
 PATHSPEC_CHUNK = 500  # keeps the command line far below the system's argument limit
 # {(service, environment): {file name: git blob id}}
 BundleIndex = dict[tuple[str, str], dict[str, str]]
@@ -20,31 +19,13 @@ class NotConnected(Exception):
     """The git host is not reachable from here; the message says why."""
 
 
-def _ls_tree(repo, pathspecs: list[str]) -> str:
-    result = subprocess.run(
-        ["git", "--literal-pathspecs", f"--git-dir={repo}", "ls-tree", "-r", "-z", BRANCH, "--"]
-        + pathspecs,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise NotConnected(
-            f"error: git ls-tree failed in {repo.name}: {result.stderr.strip()[:300]}"
-        )
-    return result.stdout
-
-
-def parse_ls_tree(output: str) -> BundleIndex:
-    """`<mode> blob <sha>\\t<path>` entries under apps/<service>/<env>/observability/."""
+def index_blobs(blobs: dict[str, str]) -> BundleIndex:
+    """{path: blob id} entries under apps/<service>/<env>/observability/, by folder."""
     index: BundleIndex = {}
-    for entry in output.split("\0"):
-        meta, _, path = entry.partition("\t")
+    for path, sha in blobs.items():
         parts = PurePosixPath(path).parts
         if len(parts) != 5 or parts[0] != "apps" or parts[3] != "observability":
             continue
-        sha = meta.split()[2]
         index.setdefault((parts[1], parts[2]), {})[parts[4]] = sha
     return index
 
@@ -52,26 +33,19 @@ def parse_ls_tree(output: str) -> BundleIndex:
 def bundle_index(services: list[str] | None = None) -> BundleIndex:
     """The observability folders at the branch head, for `services` (None: every service).
 
-    Raises NotConnected when the git host is not the local one, or the repository cannot be
+    Raises NotConnected when the git host is not connected, or the repository cannot be
     read; returns {} while the repository or its branch does not exist yet.
     """
-    connected, status = GitDriver.connection_status()
+    host = get_host()
+    connected, status = host.connection_status()
     if not connected:
         raise NotConnected(status)
-    repo = repo_path(GITOPS_REPOSITORY)
-    if not (repo / "HEAD").exists():
-        return {}
-    has_branch = subprocess.run(
-        ["git", f"--git-dir={repo}", "rev-parse", "--verify", "--quiet", f"refs/heads/{BRANCH}"],
-        capture_output=True,
-        check=False,
-    )
-    if has_branch.returncode != 0:
-        return {}
-    if services is None:
-        return parse_ls_tree(_ls_tree(repo, ["apps/"]))
+    specs = ["apps/"] if services is None else [f"apps/{name}/" for name in services]
     index: BundleIndex = {}
-    specs = [f"apps/{name}/" for name in services]
-    for start in range(0, len(specs), PATHSPEC_CHUNK):
-        index |= parse_ls_tree(_ls_tree(repo, specs[start : start + PATHSPEC_CHUNK]))
+    try:
+        for start in range(0, len(specs), PATHSPEC_CHUNK):
+            chunk = specs[start : start + PATHSPEC_CHUNK]
+            index |= index_blobs(host.list_files(GITOPS_REPOSITORY, DEFAULT_BRANCH, chunk))
+    except (PermanentError, NotConnectedError) as exc:
+        raise NotConnected(f"error: {exc}") from exc
     return index

@@ -28,6 +28,7 @@ from observability.thresholds import Thresholds, resolve
 from observability.validation import bundle_problems
 from provisioning.choices import RequestState, StepState
 from provisioning.drivers.base import PermanentError, PlannedResource
+from provisioning.git_host import DEFAULT_BRANCH
 from provisioning.models import Environment, ProvisioningRequest, RequestStep
 from provisioning.services import submit_steps
 
@@ -169,7 +170,7 @@ def bundle_resource(
             "files": files,
             "message": f"observability: standard bundle for {spec.service} in "
             f"{spec.environment} ({fingerprint[:8]})",
-            "branch": "main",
+            "branch": DEFAULT_BRANCH,
             "prune": True,
             **listing,
         },

@@ -7,9 +7,8 @@ class ProvisioningConfig(AppConfig):
     def ready(self) -> None:
         from catalog.sections import register_service_section
         from provisioning.argocd_section import argocd_section
-        from provisioning.golden_paths.sections import deployments_section
+        from provisioning.golden_paths.sections import deployments_section, parity_section
         from provisioning.sections import resources_section
-        from provisioning.views_parity import parity_section
 
         register_service_section(
             "resources",

@@ -1,23 +1,12 @@
 from django.urls import path
 
-from provisioning import views, views_argocd, views_golden, views_parity, views_updates
+from provisioning import views, views_argocd
+from provisioning.golden_paths import urls as golden_paths
 
 app_name = "provisioning"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("create-service/", views_golden.create_service, name="create_service"),
-    path(
-        "create-service/check-name/",
-        views_golden.check_service_name,
-        name="create_service_check_name",
-    ),
-    path(
-        "create-service/<slug:slug>/",
-        views_golden.create_service_form,
-        name="create_service_form",
-    ),
-    path("services/<str:name>/deploy/", views_golden.deploy_service, name="service_deploy"),
     path(
         "services/<str:name>/environments/<slug:environment>/sync/",
         views_argocd.sync_application,
@@ -34,8 +23,6 @@ urlpatterns = [
         views.terraform_export,
         name="terraform_export",
     ),
-    path("parity/", views_parity.parity_report, name="parity_report"),
-    path("updates/", views_updates.updates_overview, name="updates"),
-    path("updates/<slug:kind>/<int:pk>/open/", views_updates.open_update, name="update_open"),
-    path("services/<str:name>/upgrade/", views_updates.upgrade_service, name="service_upgrade"),
+    # The golden-path pages keep their provisioning:<name> URL names.
+    *golden_paths.urlpatterns,
 ]

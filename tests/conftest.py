@@ -64,3 +64,12 @@ def platform_admin(db):
 def platform_client(client, platform_admin):
     client.force_login(platform_admin)
     return client
+
+
+@pytest.fixture
+def local_git(settings, tmp_path):
+    """A fresh local git host in the test's folder: seed_demo writes the portal's own
+    observability bundle, which must not land in (or depend on) the checkout's data folder."""
+    settings.GIT_HOST = "local"
+    settings.GIT_DIR = tmp_path / "git"
+    return settings.GIT_DIR

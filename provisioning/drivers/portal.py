@@ -29,7 +29,7 @@ class PortalDriver(ResourceDriver):
 
     def ensure(self, resource: PlannedResource, secrets: dict | None = None) -> EnsureResult:
         from provisioning import rollouts
-        from provisioning.golden_paths import services
+        from provisioning.golden_paths import deployments, services
 
         if resource.kind == "catalog-component":
             return services.register_component(resource.config.get("service") or resource.name)
@@ -38,7 +38,7 @@ class PortalDriver(ResourceDriver):
                 raise PermanentError(
                     f"the plan for {resource.name} names no deployment: submit again"
                 )
-            result = services.apply_deployment(
+            result = deployments.apply_deployment(
                 int(resource.config["deployment"]),
                 tuple(resource.config.get("components") or ()),
             )

@@ -25,7 +25,7 @@ DRIVER_PATHS = {
     "vault": "provisioning.drivers.vault.VaultDriver",
     "git": "provisioning.drivers.git.GitDriver",
     "portal": "provisioning.drivers.portal.PortalDriver",
-    "golden-path": "provisioning.drivers.upgrades.RepositoryUpdateDriver",
+    "golden-path": "provisioning.drivers.updates.RepositoryUpdateDriver",
 }
 DRIVER_MAX_AGE = 300.0  # seconds
 AWS_ENVIRONMENT = (

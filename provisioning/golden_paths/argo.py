@@ -1,5 +1,6 @@
 """One Argo CD `Application` per environment, pointing at the service's overlay (pure)."""
 
+from provisioning.git_host import DEFAULT_BRANCH
 from provisioning.golden_paths.manifests import Workload, namespace_for, to_yaml
 from provisioning.planning import EnvironmentSpec
 
@@ -29,7 +30,7 @@ def application(w: Workload, env: EnvironmentSpec, gitops_url: str) -> dict:
             "project": "default",
             "source": {
                 "repoURL": gitops_url,
-                "targetRevision": "main",
+                "targetRevision": DEFAULT_BRANCH,
                 "path": f"apps/{w.name}/overlays/{env.name}",
             },
             "destination": destination,

@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.core.validators import RegexValidator
 
+from catalog.models import Team
 from provisioning.forms import plain_messages
 from provisioning.golden_paths.parameters import BUILT_IN
 from provisioning.policy import service_name_rule
@@ -120,3 +121,20 @@ class DeployForm(forms.Form):
             )
         ],
     )
+
+
+class ParityFilterForm(forms.Form):
+    team = forms.ChoiceField(
+        required=False,
+        label="Team",
+        help_text="Show only the services this team owns; leave empty for every team.",
+    )
+
+    def __init__(self, data, teams: list[Team]) -> None:
+        super().__init__(data)
+        self.fields["team"].choices = [("", "All teams")] + [
+            (t.name, t.display_name) for t in teams
+        ]
+        self.fields["team"].error_messages["invalid_choice"] = (
+            "no golden-path service belongs to that team: pick one from the list"
+        )

@@ -5,7 +5,7 @@ what the repository holds now. Per file:
 - the template did not change it (base == theirs): ours stays, whatever it is;
 - the service did not change it (ours == base): theirs, i.e. the new template's version, or
   removed when the template removed it;
-- both changed it: `git merge-file` (git is always installed where the git driver runs) puts
+- both changed it: `git merge-file` (git_host/plumbing.py; git is always installed here) puts
   the template's change on top of the service's; overlapping edits are conflicts, left in the
   text with the usual <<<<<<< ======= >>>>>>> markers for a person to resolve;
 - the template removed a file the service changed: kept, with a note;
@@ -13,10 +13,9 @@ what the repository holds now. Per file:
 No database, no repository: values in, values out.
 """
 
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from provisioning.git_host.plumbing import merge_file
 
 
 @dataclass
@@ -27,26 +26,6 @@ class MergeResult:
 
     def changed(self, ours: dict[str, str]) -> bool:
         return self.files != ours
-
-
-def merge_file(ours: str, base: str, theirs: str, labels: tuple[str, str, str]) -> tuple[str, bool]:
-    """(merged text, whether it has conflicts), by `git merge-file -p`."""
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = [Path(tmp) / n for n in ("ours", "base", "theirs")]
-        for path, text in zip(paths, (ours, base, theirs), strict=True):
-            path.write_text(text)
-        labelled = [arg for label in labels for arg in ("-L", label)]
-        result = subprocess.run(
-            ["git", "merge-file", "-p", *labelled, *map(str, paths)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    # The exit code is the number of conflicts (capped at 127); a negative one is git failing.
-    if result.returncode < 0 or result.returncode > 127:
-        raise RuntimeError(f"git merge-file failed: {result.stderr.strip()[:200]}")
-    return result.stdout, result.returncode > 0
 
 
 def merge_repository(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from provisioning.drivers.base import PlannedResource
+from provisioning.git_host import DEFAULT_BRANCH, GITOPS_REPOSITORY
 from provisioning.golden_paths import argo, manifests, validation
 from provisioning.golden_paths.catalog_info import descriptor_yaml
 from provisioning.golden_paths.kustomize import KustomizeError
@@ -26,7 +27,6 @@ from provisioning.planning import (
 )
 from provisioning.policy import NamingPolicy
 
-GITOPS_REPOSITORY = "gitops"
 DEFAULT_PORT = 8080
 
 
@@ -69,7 +69,8 @@ class NewService:
     golden_path: GoldenPathSpec
     environments: tuple[EnvironmentSpec, ...]
     deploy_to: str
-    git_base_url: str  # e.g. file:///srv/portal/git: repositories are <base>/<name>.git
+    repository_url: str  # the service repository's clone URL (GitHost.clone_url)
+    gitops_url: str  # the GitOps repository's, which Argo CD follows
     policy: NamingPolicy = field(default_factory=NamingPolicy)
     # provider -> "not connected: …" for the providers that are not; absent means connected
     not_connected: dict = field(default_factory=dict)
@@ -111,10 +112,6 @@ class ServicePlan:
         }
 
 
-def repository_url(base: str, name: str) -> str:
-    return f"{base.rstrip('/')}/{name}.git"
-
-
 def workload(svc: NewService) -> manifests.Workload:
     gp = svc.golden_path
     return manifests.Workload(
@@ -139,8 +136,8 @@ def template_context(svc: NewService) -> dict:
         "port": w.port,
         "values": svc.values,
         "image": w.image,
-        "repository_url": repository_url(svc.git_base_url, svc.name),
-        "gitops_url": repository_url(svc.git_base_url, GITOPS_REPOSITORY),
+        "repository_url": svc.repository_url,
+        "gitops_url": svc.gitops_url,
         "gitops_path": f"apps/{svc.name}/overlays",
         "golden_path": {"slug": gp.slug, "version": gp.version, "name": gp.name, "ref": gp.ref},
         "pipeline": gp.pipeline_settings,
@@ -241,7 +238,7 @@ def _is_component(text: str | None) -> bool:
 
 def gitops_files(svc: NewService, deployed: dict[str, str | None]) -> dict[str, str]:
     """Every GitOps file of the service; `deployed` maps an environment to its image tag."""
-    w, url = workload(svc), repository_url(svc.git_base_url, GITOPS_REPOSITORY)
+    w, url = workload(svc), svc.gitops_url
     files = {f"apps/{svc.name}/base/{p}": t for p, t in manifests.base_files(w).items()}
     for env in svc.environments:
         components = bundle_components(svc, env.name)
@@ -324,7 +321,7 @@ def _platform_fault(problem: str) -> str:
 
 
 def _git(name: str, kind: str, files: dict[str, str], message: str, prune: bool = False):
-    config = {"files": files, "message": message, "branch": "main", "prune": prune}
+    config = {"files": files, "message": message, "branch": DEFAULT_BRANCH, "prune": prune}
     return PlannedResource("git", kind, name, {}, config)
 
 
@@ -364,7 +361,7 @@ def _steps(svc: NewService, repo_files: dict[str, str]) -> tuple[list[Step], lis
                     ),
                 )
             )
-    url = repository_url(svc.git_base_url, GITOPS_REPOSITORY)
+    url = svc.gitops_url
     apps = argo.application_files(w, list(svc.environments), url)
     steps.append(
         Step(

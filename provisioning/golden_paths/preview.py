@@ -51,7 +51,8 @@ def sample_service(
         golden_path=gp,
         environments=envs,
         deploy_to=deploy_to,
-        git_base_url="file:///srv/git",
+        repository_url=f"file:///srv/git/{SAMPLE_NAME}.git",
+        gitops_url="file:///srv/git/gitops.git",
     )
 
 

@@ -1,11 +1,15 @@
-"""The service page's "Environments & deployments" section: the golden path and pipeline
-versions the service is on (and whether it is behind), its environments and deployments."""
+"""The service page's golden-path sections: "Environments & deployments" (the golden path and
+pipeline versions the service is on, whether it is behind, its environments and deployments)
+and "Environment parity" (what the GitOps repository really holds, read at the branch head with
+one `ls-tree` and one `cat-file --batch`, compared by golden_paths/parity.py)."""
 
+from django.db.models import Subquery
 from django.http import HttpRequest
 
 from catalog import access
 from provisioning import services as provisioning
-from provisioning.golden_paths import cluster, manifests
+from provisioning.git_host import DEFAULT_BRANCH, GITOPS_REPOSITORY, get_host
+from provisioning.golden_paths import cluster, manifests, parity
 from provisioning.golden_paths.choices import DeploymentStatus
 from provisioning.golden_paths.forms import DeployForm
 from provisioning.golden_paths.services import deploy_environment as provisioning_default
@@ -65,3 +69,27 @@ def _row(origin: ServiceOrigin, env: Environment, history: list[Deployment]) -> 
             env.kubernetes_cluster, namespace, origin.name, current.tag
         ).text
     return {"environment": env, "current": current, "waiting": waiting, "status": status}
+
+
+def gitops_files(folder: str) -> dict[str, str]:
+    """Every file under `folder` at the branch head; a hand-added file that is not text is
+    read with replacement characters (parity only compares)."""
+    return get_host().read_files(GITOPS_REPOSITORY, DEFAULT_BRANCH, folder, errors="replace")
+
+
+def parity_section(request: HttpRequest, component) -> dict:
+    """One query: the environments, each carrying the name of the component's golden-path
+    service (None when it was not made from one, and the section stays empty)."""
+    origin = ServiceOrigin.objects.filter(component=component).values("name")[:1]
+    rows = list(
+        Environment.objects.annotate(service=Subquery(origin)).values_list("name", "service")
+    )
+    service = rows[0][1] if rows else None
+    if service is None:
+        return {"service": None}
+    connected, status = get_host().connection_status()
+    if not connected:
+        return {"service": service, "not_connected": status}
+    environments = [name for name, _ in rows]
+    result = parity.compare_service(gitops_files(f"apps/{service}"), environments)
+    return {"service": service, "parity": result, "environments": environments}

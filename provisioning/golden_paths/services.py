@@ -1,9 +1,8 @@
-"""Every write for golden paths: new versions, new services, deployments, catalog entries."""
+"""Every write for golden paths: new versions, new services and their catalog entries (the
+entry other apps call; deployments are in deployments.py)."""
 
-import posixpath
 from dataclasses import replace
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -15,34 +14,20 @@ from provisioning import services as provisioning
 from provisioning.choices import RequestState
 from provisioning.drivers.base import (
     EnsureResult,
-    NotConnectedError,
     PermanentError,
-    PlannedResource,
     ResourceMissing,
 )
-from provisioning.drivers.git import (
-    GitDriver,
-    branch_head,
-    commit_files,
-    commit_time,
-    ensure_repository,
-    repo_path,
-)
 from provisioning.drivers.registry import connection_statuses
-from provisioning.golden_paths import manifests
+from provisioning.git_host import GITOPS_REPOSITORY, get_host
 from provisioning.golden_paths.catalog_info import ANNOTATION_GOLDEN_PATH
-from provisioning.golden_paths.choices import DeploymentStatus
 from provisioning.golden_paths.parameters import service_name_problems
 from provisioning.golden_paths.planning import (
-    GITOPS_REPOSITORY,
     GoldenPathSpec,
     NewService,
     PipelineSpec,
     ServicePlan,
     Step,
     plan_service,
-    repository_url,
-    workload,
 )
 from provisioning.models import (
     Deployment,
@@ -103,10 +88,6 @@ def spec_for(gp: GoldenPath) -> GoldenPathSpec:
     )
 
 
-def git_base_url() -> str:
-    return f"file://{settings.GIT_DIR}"
-
-
 def _not_connected() -> dict[str, str]:
     return {
         p: s
@@ -146,7 +127,8 @@ def taken_message(name: str) -> str:
             f"{name} is being created by team {origin.team.display_name} "
             f"(request #{origin.request_id}): pick another name"
         )
-    if (repo_path(name) / "HEAD").exists():
+    host = get_host()
+    if host.connection_status()[0] and host.exists(name):
         return f"a repository named {name} already exists on the git host: pick another name"
     return ""
 
@@ -183,7 +165,8 @@ def new_service(
         golden_path=spec_for(gp),
         environments=tuple(provisioning.environment_spec(e) for e in environments),
         deploy_to=deploy_to.name,
-        git_base_url=git_base_url(),
+        repository_url=get_host().clone_url(name),
+        gitops_url=get_host().clone_url(GITOPS_REPOSITORY),
         policy=provisioning.current_policy(),
         not_connected=_not_connected(),
         bundle=_bundle(name, team, description, environments),
@@ -250,7 +233,7 @@ def _record_new_service(user, gp, plan: ServicePlan, team, description, values, 
         plan=plan.to_json(),
         state=RequestState.PLANNED,
         idempotency_key=key,
-        needs_approval_reason=_approval(deploy_to),
+        needs_approval_reason=approval_reason(deploy_to),
         submitted_at=timezone.now(),
     )
     origin = ServiceOrigin.objects.create(
@@ -281,157 +264,11 @@ def workload_image(gp: GoldenPath, name: str) -> str:
     return f"{gp.pipeline.image_registry.rstrip('/')}/{name}"
 
 
-def _approval(env: Environment) -> str:
+def approval_reason(env: Environment) -> str:
+    """Why a request to `env` waits for a team lead, or "" when it does not."""
     return (
         f"{env.display_name} requests need a team lead's approval" if env.requires_approval else ""
     )
-
-
-# --- Deployments ---------------------------------------------------------------------------
-
-
-def deploy(user, origin: ServiceOrigin, env: Environment, tag: str) -> ProvisioningRequest:
-    """A one-step request that commits `tag` to `env`'s overlay; held for approval where the
-    environment requires it (production)."""
-    with transaction.atomic():
-        request = ProvisioningRequest.objects.create(
-            requester=user,
-            team=origin.team,
-            component=origin.component,
-            service_name=origin.name,
-            environment=env,
-            type=DEPLOY_TYPE,
-            parameters={"tag": tag},
-            plan={"summary": f"Deploy {origin.name}:{tag} to {env.name}", "resources": []},
-            state=RequestState.PLANNED,
-            needs_approval_reason=_approval(env),
-            submitted_at=timezone.now(),
-        )
-        deployment = Deployment.objects.create(
-            origin=origin, environment=env, tag=tag, request=request, requested_by=user
-        )
-        config = {
-            "deployment": deployment.pk,
-            "service": origin.name,
-            "environment": env.name,
-            "tag": tag,
-        }
-        resource = PlannedResource("portal", "deployment", f"{origin.name}/{env.name}", {}, config)
-        request.plan = {**request.plan, "resources": [resource.to_json()]}
-        request.save(update_fields=["plan"])
-        title = f"Commit {origin.name}:{tag} to the {env.name} overlay"
-        provisioning.start_planned_request(
-            request, [(title, resource)], user.get_username(), claim=False
-        )
-    return request
-
-
-def latest_committed(origin: ServiceOrigin, env: Environment) -> Deployment | None:
-    return (
-        Deployment.objects.filter(origin=origin, environment=env, status=DeploymentStatus.COMMITTED)
-        .order_by("-committed_at", "-id")
-        .first()
-    )
-
-
-def apply_deployment(deployment_id: int, components: tuple[str, ...] = ()) -> EnsureResult:
-    """Commit the deployment's image tag to its overlay and record the commit (idempotent).
-
-    An empty tag means "the service repository's head": the commit the pipeline builds first.
-    The overlay keeps the Components it lists, and lists `components` (paths relative to it:
-    the first deployment's planned bundle) whose folder is in the repository.
-    """
-    connected, status = GitDriver.connection_status()
-    if not connected:
-        raise NotConnectedError(status)
-    d = (
-        Deployment.objects.select_related(
-            "origin__golden_path__pipeline", "origin__team", "environment"
-        )
-        .filter(pk=deployment_id)
-        .first()
-    )
-    if d is None:
-        raise PermanentError(
-            f"deployment #{deployment_id} no longer exists: submit the deployment again"
-        )
-    tag = d.tag or branch_head(repo_path(d.origin.name), "main")
-    if not tag:
-        raise PermanentError(
-            f"repository {d.origin.name} has no commit to deploy yet: retry after it is created"
-        )
-    w, env = workload_for(d.origin), provisioning.environment_spec(d.environment)
-    repo, _ = ensure_repository(GITOPS_REPOSITORY)
-    folder = manifests.overlay_folder(d.origin.name, d.environment.name)
-
-    def overlay(read) -> dict[str, str]:
-        # Read at the commit this one follows, so a Component listed since is never dropped.
-        kept = manifests.listed_components(read(f"{folder}/kustomization.yaml"))
-        kept += [
-            c
-            for c in components
-            if c not in kept
-            and read(posixpath.normpath(f"{folder}/{c}/kustomization.yaml")) is not None
-        ]
-        files = manifests.overlay_files(w, env, tag, tuple(kept))
-        return {f"{folder}/{path}": text for path, text in files.items()}
-
-    commit, changed = commit_files(
-        repo,
-        "main",
-        {},
-        f"Deploy {d.origin.name}:{tag} to {d.environment.name}",
-        folder,
-        derive=overlay,
-    )
-    Deployment.objects.filter(pk=d.pk).update(
-        tag=tag,
-        gitops_commit=commit,
-        status=DeploymentStatus.COMMITTED,
-        committed_at=d.committed_at or timezone.now(),
-        # The change lead time's start: when what the tag names was committed, if it is known.
-        change_committed_at=commit_time(repo_path(d.origin.name), tag),
-    )
-    outcome = "updated" if changed else "unchanged"
-    return EnsureResult(
-        outcome,
-        commit,
-        f"committed {d.origin.name}:{tag[:12]} to {folder} at {commit[:12]}",
-        {"commit": commit, "tag": tag},
-    )
-
-
-def workload_for(origin: ServiceOrigin) -> manifests.Workload:
-    gp = origin.golden_path
-    svc = NewService(
-        name=origin.name,
-        team=origin.team.name,
-        description="",
-        values=origin.values,
-        golden_path=GoldenPathSpec(
-            gp.slug,
-            gp.version,
-            gp.name,
-            gp.language,
-            gp.framework,
-            {},
-            PipelineSpec(
-                gp.pipeline.slug,
-                gp.pipeline.version,
-                gp.pipeline.name,
-                gp.pipeline.path,
-                "",
-                gp.pipeline.image_registry,
-            ),
-            gp.pipeline_settings or {},
-            gp.deployment_defaults or {},
-            gp.observability_defaults or {},
-        ),
-        environments=(),
-        deploy_to="",
-        git_base_url=git_base_url(),
-    )
-    return workload(svc)
 
 
 # --- The catalog entry ---------------------------------------------------------------------
@@ -465,7 +302,7 @@ def register_component(name: str) -> EnsureResult:
             type="service",
             lifecycle="experimental",
             language=gp.language,
-            repository_url=repository_url(git_base_url(), name),
+            repository_url=get_host().clone_url(name),
             annotations={ANNOTATION_GOLDEN_PATH: f"{gp.slug}@{gp.version}"},
         )
         ServiceOrigin.objects.filter(pk=origin.pk).update(component=component)

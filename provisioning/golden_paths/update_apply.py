@@ -18,7 +18,6 @@ restricted to the workflow file. `apply_update`:
    (then Upgrade again records it, by step 2).
 """
 
-import subprocess
 from dataclasses import dataclass, replace
 
 from django.db import transaction
@@ -26,7 +25,7 @@ from django.db import transaction
 from catalog import services as catalog
 from provisioning import services as provisioning
 from provisioning.drivers.base import EnsureResult, NotConnectedError, PermanentError
-from provisioning.drivers.git import GitDriver, branch_head, commit_files, read_files, repo_path
+from provisioning.git_host import DEFAULT_BRANCH, GITOPS_REPOSITORY, get_host
 from provisioning.golden_paths.catalog_info import ANNOTATION_GOLDEN_PATH
 from provisioning.golden_paths.merge import MergeResult, merge_repository
 from provisioning.golden_paths.planning import (
@@ -37,7 +36,7 @@ from provisioning.golden_paths.planning import (
     render_repository,
 )
 from provisioning.golden_paths.rendering import RenderError
-from provisioning.golden_paths.services import deploy_environment, git_base_url, spec_for
+from provisioning.golden_paths.services import deploy_environment, spec_for
 from provisioning.models import Environment, GoldenPath, PipelineTemplate, ServiceOrigin
 
 
@@ -80,7 +79,8 @@ def render_at(origin: ServiceOrigin, at: Versions) -> dict[str, str]:
         golden_path=replace(spec_for(at.golden_path), pipeline=pipeline_spec(at.pipeline)),
         environments=tuple(provisioning.environment_spec(e) for e in environments),
         deploy_to=deploy_to.name if deploy_to else "",
-        git_base_url=git_base_url(),
+        repository_url=get_host().clone_url(origin.name),
+        gitops_url=get_host().clone_url(GITOPS_REPOSITORY),
     )
     try:
         return render_repository(svc)
@@ -165,40 +165,41 @@ def _done_already(now: Versions, after: Versions, config: dict) -> bool:
 
 def apply_update(config: dict) -> EnsureResult:
     """Apply one service's update (see the module docstring); idempotent."""
-    connected, status = GitDriver.connection_status()
+    host = get_host()
+    connected, status = host.connection_status()
     if not connected:
         raise NotConnectedError(status)
     origin = _load_origin(config.get("service", ""))
-    repo = repo_path(origin.name)
-    if not (repo / "HEAD").exists():
+    name, where = origin.name, host.location(origin.name)
+    if not host.exists(name):
         raise PermanentError(
-            f"repository {origin.name} does not exist on the git host: retry its creation "
-            "request first"
+            f"repository {name} does not exist on the git host: retry its creation request first"
         )
-    head = branch_head(repo, "main")
-    ours = read_files(repo, "main", at=head)
+    head = host.head(name, DEFAULT_BRANCH)
+    ours = host.read_files(name, DEFAULT_BRANCH, at=head)
     now = recorded_versions(origin, ours.get(ANSWERS_FILE))
     after, what, branch = _target(origin, now, config)
     if _done_already(now, after, config):
         _record(origin, now)
         return EnsureResult(
-            "unchanged", f"{repo}@main", f"{origin.name} is already on {now.label()}"
+            "unchanged", f"{where}@{DEFAULT_BRANCH}", f"{name} is already on {now.label()}"
         )
     merged = _merge(origin, now, after, ours, config)
     if merged.conflicts:
-        return _to_branch(origin, repo, branch, merged, what)
+        return _to_branch(host, origin, branch, merged, what)
     # Only onto the commit the merge was computed from: a push meanwhile makes the step
     # retry from the start instead of being overwritten by the merged files.
-    commit, changed = commit_files(
-        repo, "main", merged.files, _message(origin, what, merged), prune=True, expected_head=head
+    message = _message(origin, what, merged)
+    commit, changed = host.commit_files(
+        name, DEFAULT_BRANCH, merged.files, message, prune=True, expected_head=head
     )
     _record(origin, after)
     notes = "".join(f"; {n}" for n in merged.notes)
     return EnsureResult(
         "updated" if changed else "unchanged",
-        f"{repo}@{commit[:12]}",
-        f"{origin.name} now on {what} at {commit[:12]}{notes}",
-        {"commit": commit, "path": str(repo)},
+        f"{where}@{commit[:12]}",
+        f"{name} now on {what} at {commit[:12]}{notes}",
+        {"commit": commit, "path": where},
     )
 
 
@@ -207,7 +208,7 @@ def _merge(origin, now: Versions, after: Versions, ours: dict, config: dict) -> 
     only = None
     if not config.get("golden-path"):
         only = {now.pipeline.path, after.pipeline.path}
-    labels = (f"{origin.name} (main)", now.label(), after.label())
+    labels = (f"{origin.name} ({DEFAULT_BRANCH})", now.label(), after.label())
     merged = merge_repository(base, theirs, ours, labels, only)
     merged.files[ANSWERS_FILE] = theirs[ANSWERS_FILE]  # the record of what main is on now
     return merged
@@ -229,11 +230,11 @@ def _record(origin: ServiceOrigin, at: Versions) -> None:
         catalog.annotate_component(component, {ANNOTATION_GOLDEN_PATH: ref})
 
 
-def _to_branch(origin, repo, branch: str, merged: MergeResult, what: str) -> EnsureResult:
+def _to_branch(host, origin, branch: str, merged: MergeResult, what: str) -> EnsureResult:
     """Commit a merge with conflicts to `branch`, started from main; main is not touched."""
-    created = start_branch(repo, branch, "main")
+    created = host.start_branch(origin.name, branch, DEFAULT_BRANCH)
     message = f"Update {origin.name} to {what}: conflicts to resolve by hand"
-    commit, changed = commit_files(repo, branch, merged.files, message, prune=True)
+    commit, changed = host.commit_files(origin.name, branch, merged.files, message, prune=True)
     note = (
         f"conflict in {', '.join(merged.conflicts)}: merge branch {branch} by hand (main is "
         "unchanged), then press Upgrade again to record it"
@@ -241,25 +242,7 @@ def _to_branch(origin, repo, branch: str, merged: MergeResult, what: str) -> Ens
     ServiceOrigin.objects.filter(pk=origin.pk).update(upgrade_conflict=note[:500])
     return EnsureResult(
         "created" if created or changed else "unchanged",
-        f"{repo}@{branch}",
+        f"{host.location(origin.name)}@{branch}",
         note,
         {"commit": commit, "branch": branch, "conflicts": merged.conflicts},
     )
-
-
-def start_branch(repo, branch: str, source: str) -> bool:
-    """Create `branch` at `source`'s head unless it exists; False when it did already."""
-    head = subprocess.run(
-        ["git", f"--git-dir={repo}", "rev-parse", "--verify", "--quiet", f"refs/heads/{source}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    # An empty old value makes update-ref create the branch only if it is absent.
-    created = subprocess.run(
-        ["git", f"--git-dir={repo}", "update-ref", f"refs/heads/{branch}", head, ""],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return created.returncode == 0

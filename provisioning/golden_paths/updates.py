@@ -7,6 +7,11 @@ workflow file only) is a provisioning request with one step per service (kind
 failed step and the live log. A step holds only ids and renders when it runs
 (golden_paths/update_apply.py: render at the versions the repository is on and at the new ones,
 three-way merge onto its own files, one commit, or a branch when they conflict).
+
+The chain is named "update" throughout, as the page is ("Golden-path updates", /updates/):
+updates.py (who is behind, opening) → update_apply.py (one service's step) → views_updates.py
+(the pages) → drivers/updates.py (the step's driver). "Upgrade" names only the golden-path kind
+of update, beside the pipeline's roll-out.
 """
 
 from dataclasses import dataclass

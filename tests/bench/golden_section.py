@@ -285,7 +285,7 @@ OLD`); the loser raises a TransientError, and the engine treats it like a thrott
 back-off with full jitter from 2 s doubling per attempt, then the request queues again behind \
 the others — for a conflict that a retry resolves in milliseconds. Without the retries the last \
 service would be deployed after about {estimate} (last answer + the steps' work shared by two \
-processes). Proposed fix (portal code, not made here): in `provisioning/drivers/git.py` \
+processes). Proposed fix (portal code, not made here): in `provisioning/git_host/plumbing.py` \
 `commit_files`, rebuild on the new head and retry the swap a few times at once (or hold a \
 per-repository `flock` around read-tree…update-ref), raising TransientError only when that \
 keeps failing."""

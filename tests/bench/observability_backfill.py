@@ -109,7 +109,7 @@ def measure_backfill(user, count: int, busy_cpus) -> BackfillFigures:
     from observability import services
     from observability.conf import GITOPS_REPOSITORY
     from provisioning import engine
-    from provisioning.drivers.git import repo_path
+    from provisioning.git_host.local import repo_path
     from provisioning.models import Environment, ProvisioningRequest
 
     figures = BackfillFigures(count, environments=Environment.objects.count())

@@ -7,7 +7,7 @@ from catalog.demo import seed_demo_catalog
 from catalog.models import Api, Component, Dependency, Domain, Link, Resource, System, Team
 from idp_portal.demo import seed_demo
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_git")]
 
 
 def test_it_seeds_a_whole_catalog_with_nothing_rejected():

@@ -13,10 +13,10 @@ def test_healthz_answers_without_touching_the_database(client):
 
 
 @pytest.mark.django_db
-def test_readyz_checks_database_and_broker(client):
+def test_readyz_checks_database_broker_and_cache(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == ["database", "broker"]
+    assert response.json()["checks"] == ["database", "broker", "cache"]
 
 
 def test_healthz_refuses_writes(client):
@@ -50,6 +50,12 @@ def test_readyz_names_the_broker_when_it_is_down_but_not_its_address(tmp_path):
     status, body = readyz_in_child(tmp_path, CELERY_BROKER_URL="redis://127.0.0.1:1/0")
     assert status == 503
     assert body["failing"] == {"broker": "unreachable"}
+
+
+def test_readyz_names_the_cache_when_it_is_down_but_not_its_address(tmp_path):
+    status, body = readyz_in_child(tmp_path, CACHE_URL="redis://127.0.0.1:1/1")
+    assert status == 503
+    assert body["failing"] == {"cache": "unreachable"}
 
 
 def test_readyz_hides_the_error_from_a_signed_in_non_admin(client, db, monkeypatch):

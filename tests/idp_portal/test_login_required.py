@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 PUBLIC = {
     "healthz",
     "readyz",
+    "metrics",  # Prometheus has no session: METRICS_TOKEN guards it (test_metrics.py)
     "account_login",
     "account_logout",
     "account_inactive",

@@ -373,6 +373,7 @@ NOT_IN_MATRIX = {
     "readyz": "health: open to everyone by design; details only for admins (test_health.py)",
     "hooks_github": "GitHub's signed webhook: no session, each delivery's HMAC signature is "
     "checked instead (tests/provisioning/test_webhooks.py)",
+    "metrics": "Prometheus scrape: no session; the METRICS_TOKEN bearer decides (test_metrics.py)",
     "admin:": "Django's admin: opens for platform admins only (test_admin_access below)",
     "account_": "django-allauth's sign-in, sign-out and password pages",
     "socialaccount_": "django-allauth's single sign-on pages",

@@ -4,6 +4,8 @@ from django.core.management import call_command
 
 from catalog.models import Team, TeamMembership
 
+pytestmark = pytest.mark.usefixtures("local_git")
+
 
 @pytest.mark.django_db
 def test_seed_demo_creates_the_demo_accounts_and_teams():

@@ -33,6 +33,11 @@ PRODUCTION = {
             "whole number",
         ),
         ({"DEBUG": "true", "GIT_HOST": "bitbucket"}, "GIT_HOST", "local, github or gitlab"),
+        (
+            {"DEBUG": "true", "GITOPS_REPOSITORY_NAME": "../gitops"},
+            "GITOPS_REPOSITORY_NAME",
+            "not a repository name",
+        ),
         ({"DEBUG": "true", "OIDC_CLIENT_ID": "portal"}, "OIDC_SERVER_URL", "https://"),
     ],
 )

@@ -12,8 +12,8 @@ from observability.choices import BaselineScope
 from observability.models import ServiceCoverage
 from provisioning import engine
 from provisioning.choices import RequestState
-from provisioning.drivers.git import read_files
 from provisioning.extensions import bundles
+from provisioning.git_host.plumbing import read_files
 from provisioning.models import Environment, ProvisioningRequest
 from tests.factories import add_link, make_component, make_team
 from tests.observability.conftest import git_log

@@ -11,7 +11,8 @@ from provisioning import services as provisioning_services
 from provisioning.choices import RequestState, StepState
 from provisioning.demo import seed_golden_paths
 from provisioning.drivers.base import PermanentError
-from provisioning.drivers.git import commit_files, list_component, read_files
+from provisioning.drivers.git import list_component
+from provisioning.git_host.plumbing import commit_files, read_files
 from provisioning.golden_paths import services as golden
 from provisioning.models import Environment, GoldenPath
 from tests.factories import make_component

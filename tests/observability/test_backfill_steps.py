@@ -14,8 +14,8 @@ from observability.choices import BaselineScope
 from provisioning import engine
 from provisioning.choices import RequestState, StepState
 from provisioning.drivers.base import PermanentError, PlannedResource
-from provisioning.drivers.git import read_files
 from provisioning.extensions import rendered
+from provisioning.git_host.plumbing import read_files
 from provisioning.models import ProvisioningRequest
 from tests.factories import make_component, make_team
 from tests.observability.conftest import git_log

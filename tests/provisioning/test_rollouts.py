@@ -155,10 +155,12 @@ def test_a_finished_deployment_is_not_checked_again(deployment, argo):
 def test_the_deployment_step_starts_tracking_after_its_commit(deployment, argo, monkeypatch):
     from provisioning.drivers.base import EnsureResult, PlannedResource
     from provisioning.drivers.portal import PortalDriver
-    from provisioning.golden_paths import services
+    from provisioning.golden_paths import deployments
 
     monkeypatch.setattr(
-        services, "apply_deployment", lambda pk, components: EnsureResult("updated", COMMIT, "ok")
+        deployments,
+        "apply_deployment",
+        lambda pk, components: EnsureResult("updated", COMMIT, "ok"),
     )
     monkeypatch.setattr(tasks.track_rollout, "delay", lambda *a: None)
     config = {"deployment": deployment.pk, "tag": "abc"}

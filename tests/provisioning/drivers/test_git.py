@@ -11,7 +11,9 @@ from provisioning.drivers.base import (
     ResourceMissing,
     TransientError,
 )
-from provisioning.drivers.git import GitDriver, commit_files, ensure_repository, read_files
+from provisioning.drivers.git import GitDriver
+from provisioning.git_host.local import ensure_repository
+from provisioning.git_host.plumbing import commit_files, read_files
 
 
 @pytest.fixture(autouse=True)

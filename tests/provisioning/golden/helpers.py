@@ -43,6 +43,7 @@ def make_service(spec=None, **fields) -> NewService:
         "golden_path": spec or make_spec(),
         "environments": ENVIRONMENTS,
         "deploy_to": "staging",
-        "git_base_url": "file:///srv/git",
+        "repository_url": "file:///srv/git/checkout.git",
+        "gitops_url": "file:///srv/git/gitops.git",
     }
     return NewService(**{**values, **fields})

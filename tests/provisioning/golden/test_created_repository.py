@@ -13,8 +13,8 @@ import yaml
 from observability.services import bundle_resources
 from provisioning import engine, extensions
 from provisioning.choices import RequestState
-from provisioning.drivers.git import read_files
-from provisioning.golden_paths import services
+from provisioning.git_host.plumbing import read_files
+from provisioning.golden_paths import deployments, services
 from provisioning.models import Environment, ServiceOrigin
 
 ENVS = ("dev", "staging", "prod")
@@ -92,7 +92,7 @@ def test_a_later_deployment_keeps_the_component_listed_once(python_http, persona
     origin = ServiceOrigin.objects.get(name="checkout")
     for env_name, tag in (("staging", "v2"), ("dev", "v3")):
         env = Environment.objects.get(name=env_name)
-        deploy = services.deploy(personas.teammate, origin, env, tag)
+        deploy = deployments.deploy(personas.teammate, origin, env, tag)
         assert engine.apply(deploy.pk, "w1").state == RequestState.SUCCEEDED
         path = f"apps/checkout/overlays/{env_name}/kustomization.yaml"
         overlay = yaml.safe_load(read_files(git_dir / "gitops.git", "main")[path])

@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from catalog import access
 from provisioning import engine
 from provisioning.choices import RequestState
-from provisioning.drivers.git import read_files
-from provisioning.golden_paths import services
+from provisioning.git_host.plumbing import read_files
+from provisioning.golden_paths import deployments, services
 from provisioning.golden_paths.choices import DeploymentStatus
 from provisioning.golden_paths.cluster import NOT_CONNECTED, summarize
 from provisioning.golden_paths.sections import deployments_section
@@ -167,5 +167,5 @@ def test_the_section_costs_the_same_queries_however_many_deployments(rf, live, p
     origin = component.golden_path_origin
     staging = Environment.objects.get(name="staging")
     for tag in ("a1", "b2", "c3"):
-        services.deploy(personas.teammate, origin, staging, tag)
+        deployments.deploy(personas.teammate, origin, staging, tag)
     assert count() == before <= 4

@@ -8,7 +8,7 @@ from catalog.models import Component
 from provisioning import engine
 from provisioning import services as provisioning
 from provisioning.choices import RequestState, StepState
-from provisioning.drivers.git import read_files
+from provisioning.git_host.plumbing import read_files
 from provisioning.golden_paths import services
 from provisioning.golden_paths.choices import DeploymentStatus
 from provisioning.models import Deployment, Environment, ProvisionedResource, ServiceOrigin

@@ -9,11 +9,12 @@ from django.test.utils import CaptureQueriesContext
 
 from provisioning import engine
 from provisioning.choices import RequestState
-from provisioning.drivers.git import commit_files, ensure_repository, read_files
-from provisioning.golden_paths import kustomize, manifests, parity, services
+from provisioning.git_host.local import ensure_repository
+from provisioning.git_host.plumbing import commit_files, read_files
+from provisioning.golden_paths import deployments, kustomize, manifests, parity, services
+from provisioning.golden_paths.sections import gitops_files, parity_section
 from provisioning.models import Environment, ProvisioningRequest, ServiceOrigin
 from provisioning.planning import EnvironmentSpec
-from provisioning.views_parity import gitops_files, parity_section
 from tests.factories import make_component, make_team, make_user
 
 ENVS = ["dev", "staging", "prod"]
@@ -354,7 +355,7 @@ def live(personas, python_http):
     )  # fmt: skip
     assert engine.apply(request.pk, "w1").state == RequestState.SUCCEEDED
     origin = ServiceOrigin.objects.get(name="checkout")
-    services.deploy(personas.teammate, origin, Environment.objects.get(name="dev"), "3f9c2e1")
+    deployments.deploy(personas.teammate, origin, Environment.objects.get(name="dev"), "3f9c2e1")
     assert (
         engine.apply(ProvisioningRequest.objects.latest("pk").pk, "w2").state
         == RequestState.SUCCEEDED

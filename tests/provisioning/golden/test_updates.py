@@ -8,6 +8,7 @@ from provisioning import engine
 from provisioning import services as provisioning
 from provisioning.choices import RequestState, StepState
 from provisioning.drivers.base import PermanentError
+from provisioning.git_host.local import LocalGitHost
 from provisioning.golden_paths import update_apply, updates
 from provisioning.golden_paths.merge import merge_repository
 from provisioning.golden_paths.planning import ANSWERS_FILE, render_repository
@@ -151,17 +152,17 @@ def test_a_push_while_the_merge_is_computed_is_not_overwritten(
     """The team pushes between the step's read of main and its commit: the step commits
     nothing then, and its retry merges onto the push."""
     v2 = new_golden_path_version(python_http, {"NOTICE": "n\n"})
-    real_read = update_apply.read_files
+    real_read = LocalGitHost.read_files
     pushed = []
 
-    def read_then_push(*args, **kwargs):
-        files = real_read(*args, **kwargs)
+    def read_then_push(host, *args, **kwargs):
+        files = real_read(host, *args, **kwargs)
         if not pushed:
             pushed.append(1)
             team_edits("checkout", {"CHANGELOG.md": "pushed during the upgrade\n"})
         return files
 
-    monkeypatch.setattr(update_apply, "read_files", read_then_push)
+    monkeypatch.setattr(LocalGitHost, "read_files", read_then_push)
     request, outcome = upgrade(personas.owner, v2)
 
     assert outcome.state == RequestState.QUEUED and outcome.retry_in is not None

@@ -4,7 +4,8 @@ import subprocess
 
 from provisioning import engine
 from provisioning.choices import RequestState
-from provisioning.drivers.git import commit_files, read_files, repo_path
+from provisioning.git_host.local import repo_path
+from provisioning.git_host.plumbing import commit_files, read_files
 from provisioning.golden_paths import services
 from provisioning.models import Environment, ServiceOrigin
 

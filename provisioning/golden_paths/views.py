@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog.models import Team
 from idp_portal.htmx import is_partial, vary_on_htmx
 from provisioning import services as provisioning
-from provisioning.golden_paths import services
+from provisioning.golden_paths import deployments, services
 from provisioning.golden_paths.forms import DeployForm, NewServiceForm
 from provisioning.lookups import get_origin_for_user, refuse_another_team, teams_for
 from provisioning.models import Environment, ServiceOrigin
@@ -145,7 +145,7 @@ def deploy_service(request: HttpRequest, name: str) -> HttpResponse:
         problems = ["pick an environment"] if env is None else form.errors.get("tag", [])
         messages.error(request, f"Nothing deployed: {' '.join(problems)}")
         return redirect(_service_url(origin))
-    created = services.deploy(request.user, origin, env, form.cleaned_data["tag"])
+    created = deployments.deploy(request.user, origin, env, form.cleaned_data["tag"])
     if created.needs_approval_reason:
         messages.info(
             request, f"Request #{created.pk} waits for approval: {created.needs_approval_reason}."
