@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from provisioning import argocd
 from provisioning.choices import EventKind
+from provisioning.drivers.base import NotConnectedError, PermanentError
+from provisioning.git_host import GITOPS_REPOSITORY, get_host
 from provisioning.golden_paths.choices import DeploymentStatus, RolloutStatus
 from provisioning.models import Deployment
 from provisioning.services import record
@@ -24,11 +26,12 @@ logger = logging.getLogger(__name__)
 ACTOR = "argocd"
 
 
-def verdict(app: argocd.AppState, commit: str, later_commits: set[str]) -> str:
-    """DONE, DEGRADED or WAITING for a deployment whose GitOps commit is `commit`, given the
-    GitOps commits made after it (pure). Argo CD's sync revision is the commit it compared
-    against: until it is ours or a later one, our change has not reached it."""
-    reached = bool(app.revision) and (app.revision == commit or app.revision in later_commits)
+def verdict(app: argocd.AppState, commit: str, later: bool) -> str:
+    """DONE, DEGRADED or WAITING for a deployment whose GitOps commit is `commit`, `later`
+    saying whether Argo CD's revision is a later commit of the GitOps repository (pure). Argo
+    CD's sync revision is the commit it compared against: until it is ours or a later one
+    (main is linear, so a later one holds ours), our change has not reached it."""
+    reached = bool(app.revision) and (app.revision == commit or later)
     if reached and app.is_done:
         return RolloutStatus.DONE
     if reached and app.is_degraded:
@@ -36,15 +39,24 @@ def verdict(app: argocd.AppState, commit: str, later_commits: set[str]) -> str:
     return RolloutStatus.WAITING
 
 
-def later_commits(d: Deployment) -> set[str]:
-    """GitOps commits the portal made after `d`'s (the repository is shared and linear)."""
-    return set(
-        Deployment.objects.filter(
-            status=DeploymentStatus.COMMITTED, committed_at__gt=d.committed_at
-        )
-        .exclude(gitops_commit="")
-        .values_list("gitops_commit", flat=True)[:500]
+def is_later(revision: str, d: Deployment) -> bool:
+    """Whether `revision` came after `d`'s GitOps commit: a later portal deployment's commit,
+    or (other commits: new services, observability bundles) a commit made later by the git
+    host's clock; False when neither can tell."""
+    if not revision or revision == d.gitops_commit:
+        return False
+    later = Deployment.objects.filter(
+        status=DeploymentStatus.COMMITTED, committed_at__gt=d.committed_at, gitops_commit=revision
     )
+    if later.exists():
+        return True
+    host = get_host()
+    try:
+        theirs = host.commit_time(GITOPS_REPOSITORY, revision)
+        ours = host.commit_time(GITOPS_REPOSITORY, d.gitops_commit)
+    except (NotConnectedError, PermanentError):  # no host, or no such commit there
+        return False
+    return bool(theirs and ours and theirs > ours)
 
 
 def start_tracking(deployment_id: int) -> None:
@@ -96,7 +108,7 @@ def check_rollout(deployment_id: int, attempt: int) -> bool:
         then = "checking again" if more else "stopped checking: use Sync now or check Argo CD"
         _set(d, RolloutStatus.UNREADABLE, f"Argo CD {name}: {error}; {then}", EventKind.RETRY)
         return more
-    state = verdict(app, d.gitops_commit, later_commits(d))
+    state = verdict(app, d.gitops_commit, is_later(app.revision, d))
     if state == RolloutStatus.DONE:
         _set(d, state, f"Argo CD {name}: Synced and Healthy at {app.revision[:12]}")
     elif state == RolloutStatus.DEGRADED:

@@ -1,6 +1,8 @@
 """A deployment is done when Argo CD reports its commit Synced and Healthy; Degraded is a
 failure; an unreachable Argo CD is said so and checked again, a bounded number of times."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -193,3 +195,30 @@ def test_a_refused_token_stops_the_checks_at_once(deployment, argo, settings):
 def test_a_missing_application_is_checked_again(deployment, argo):
     assert rollouts.check_rollout(_waiting(deployment).pk, 1) is True
     assert "no such application" in _reload(deployment).rollout_detail
+
+
+class _Host:
+    """The git host's clock for two GitOps commits."""
+
+    def __init__(self, times: dict):
+        self.times = times
+
+    def commit_time(self, name, rev):
+        return self.times.get(rev)
+
+
+def test_a_later_commit_made_outside_deployments_counts_by_the_hosts_clock(
+    deployment, argo, monkeypatch
+):
+    now = timezone.now()
+    hosts = {
+        "later": _Host({COMMIT: now, LATER: now + timedelta(seconds=5)}),
+        "earlier": _Host({COMMIT: now, LATER: now - timedelta(seconds=5)}),
+    }
+    argo.put_app("checkout", "dev", revision=LATER)
+    monkeypatch.setattr(rollouts, "get_host", lambda: hosts["earlier"])
+    rollouts.check_rollout(_waiting(deployment).pk, 1)
+    assert _reload(deployment).rollout == RolloutStatus.WAITING
+    monkeypatch.setattr(rollouts, "get_host", lambda: hosts["later"])
+    rollouts.check_rollout(deployment.pk, 2)
+    assert _reload(deployment).rollout == RolloutStatus.DONE
