@@ -179,11 +179,15 @@ RULES: dict[str, Callable] = {
     ),
     "coverage.refresh": _admin_only,
     "on_call.edit": _admin_or_lead,
+    # find or create the team's PagerDuty service and store its key in Vault
+    "on_call.connect": _admin_or_lead,
+    "on_call.view": _signed_in,  # who is on call now: anyone signed in may page a team
     # catalog and the platform
     "catalog.import": _admin_only,
     "catalog.import_trust": _admin_only,
     "audit.view": _admin_only,
     "admin.access": _admin_only,
+    "integrations.view": _admin_only,  # status of every external system, and "test connection"
     # the feedback loop
     "survey.results": _signed_in,  # aggregates only, behind the minimum group size
     "survey.export": _admin_only,

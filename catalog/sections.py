@@ -54,3 +54,28 @@ def render_service_sections(request: HttpRequest, component) -> list[dict]:
             continue  # a section with nothing to say for this service is left out, heading too
         rendered.append({"key": section.key, "title": section.title, "html": html})
     return rendered
+
+
+_TEAM_SECTIONS: dict[str, ServiceSection] = {}
+
+
+def register_team_section(
+    key: str,
+    title: str,
+    template: str,
+    context: Callable[[HttpRequest, object], dict],
+    order: int = 100,
+) -> None:
+    """Add (or replace, by key) a section of the team page; `context(request, team)`."""
+    _TEAM_SECTIONS[key] = ServiceSection(key, title, template, context, order)
+
+
+def render_team_sections(request: HttpRequest, team) -> list[dict]:
+    """Each registered team section as {key, title, html}, in order; empty ones left out."""
+    rendered = []
+    for section in sorted(_TEAM_SECTIONS.values(), key=lambda s: (s.order, s.key)):
+        context = {"team": team, **section.context(request, team)}
+        html = render_to_string(section.template, context, request=request)
+        if html.strip():
+            rendered.append({"key": section.key, "title": section.title, "html": html})
+    return rendered

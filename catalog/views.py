@@ -25,7 +25,7 @@ from catalog.models import (
 )
 from catalog.pagination import CountedPaginator, IdsFirst
 from catalog.querysets import memberships_of
-from catalog.sections import render_service_sections
+from catalog.sections import render_service_sections, render_team_sections
 from idp_portal.htmx import is_partial, vary_on_htmx
 from idp_portal.querystrings import without
 
@@ -263,6 +263,7 @@ def team_detail(request: HttpRequest, namespace: str, name: str) -> HttpResponse
         "component_count": components.count(),
         "apis": Api.objects.filter(owner=team)[:100],
         "systems": System.objects.filter(owner=team)[:100],
+        "sections": render_team_sections(request, team),
     }
     return render(request, "catalog/team_detail.html", context)
 

@@ -70,6 +70,8 @@ def main_nav(request: HttpRequest) -> list[NavItem]:
     ]
     if access.can(user, "audit.view"):
         items.append(("Audit", reverse("audit:event_list")))
+    if access.can(user, "integrations.view"):
+        items.append(("Integrations", reverse("integrations:list")))
     current = _current_section(request.path, [url for _, url in items])
     return [
         NavItem(

@@ -373,6 +373,16 @@ PROMETHEUS_URL = envurl(
 GRAFANA_URL = envurl("GRAFANA_URL", {"http", "https"}, "https://grafana.example.com")
 # A Viewer service-account token for Grafana's search API; never stored in the database.
 GRAFANA_TOKEN = envstr("GRAFANA_TOKEN")
+# PagerDuty REST API: a general-access API key (read/write) for services, escalation policies,
+# integrations and on-call reads; never stored in the database.
+PAGERDUTY_API_TOKEN = envstr("PAGERDUTY_API_TOKEN")
+PAGERDUTY_API_URL = envurl(
+    # https only: the PagerDuty client library refuses any other scheme
+    "PAGERDUTY_API_URL",
+    {"https"},
+    "https://api.pagerduty.com",
+    "https://api.pagerduty.com",
+)
 LOKI_URL = envurl("LOKI_URL", {"http", "https"}, "http://loki.monitoring.svc:3100")
 TEMPO_URL = envurl("TEMPO_URL", {"http", "https"}, "http://tempo.monitoring.svc:3200")
 # Written into every service's tracing environment; port 4318 means OTLP over HTTP.

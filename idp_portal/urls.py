@@ -1,12 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from idp_portal import openapi, views, views_audit, views_metrics, views_tokens
+from idp_portal import openapi, views, views_audit, views_integrations, views_metrics, views_tokens
 from provisioning import webhooks
 
 audit_patterns = [
     path("", views_audit.event_list, name="event_list"),
     path("export.csv", views_audit.event_export, name="event_export"),
+]
+
+integration_patterns = [
+    path("", views_integrations.integration_list, name="list"),
+    path("<slug:key>/test/", views_integrations.integration_test, name="test"),
 ]
 
 urlpatterns = [
@@ -23,6 +28,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include((audit_patterns, "audit"))),
+    path("platform/integrations/", include((integration_patterns, "integrations"))),
     path("catalog/", include("catalog.urls")),
     path("api/schema", openapi.schema_view, name="api_schema"),
     path("api/catalog/", include("catalog.backstage.api")),

@@ -44,7 +44,8 @@ class TeamOnCallAdmin(admin.ModelAdmin):
     list_display = ["team", "pagerduty_service", "routing_key_secret", "updated_at", "updated_by"]
     search_fields = ["team__name", "team__title", "pagerduty_service"]
     autocomplete_fields = ["team"]
-    readonly_fields = ["updated_at", "updated_by"]
+    # Written by "Connect PagerDuty" only: they describe what the portal made.
+    readonly_fields = ["escalation_policy", "vault_path", "updated_at", "updated_by"]
 
     def save_model(self, request, obj, form, change) -> None:
         obj.updated_by = request.user

@@ -5,8 +5,9 @@ class ObservabilityConfig(AppConfig):
     name = "observability"
 
     def ready(self) -> None:
-        from catalog.sections import register_service_section
-        from observability.sections import observability_section
+        from catalog.sections import register_service_section, register_team_section
+        from observability.grafana_api import sync_grafana_after_request
+        from observability.sections import observability_section, team_section
         from observability.services import (
             BACKFILL_RENDERER,
             bundle_resources,
@@ -26,9 +27,15 @@ class ObservabilityConfig(AppConfig):
             context=observability_section,
             order=40,
         )
+        register_team_section(
+            "on-call", "On call", "observability/sections/team_on_call.html", context=team_section
+        )
         # Golden paths add this to every new service's plan, per environment.
         register_bundle("observability", bundle_resources)
         # A backfill's steps hold each bundle's inputs; the engine renders them when they run.
         register_renderer(BACKFILL_RENDERER, render_backfill_step)
+        # Then its dashboards are upserted through Grafana's API (when connected), before
+        # coverage is refreshed, so the coverage read finds them.
+        register_after_request("observability-grafana", sync_grafana_after_request)
         # When a request that wrote a service's GitOps files finishes, its coverage is current.
         register_after_request("observability-coverage", refresh_after_request)

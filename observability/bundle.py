@@ -12,7 +12,9 @@ service's manifests, as a kustomize `Component` the environment's kustomization 
 - dashboard.yaml (dashboard): Grafana dashboard JSON in a ConfigMap labelled grafana_dashboard;
 - prometheusrule.yaml (alerts): error-rate, p99-latency and pod-restart alerts from baselines;
 - alertmanagerconfig.yaml (alerts): critical alerts → the team's PagerDuty receiver, when the
-  team has an on-call target.
+  team has an on-call target;
+- pagerduty-secret.yaml (alerts): when the portal stored the team's integration key in Vault
+  ("Connect PagerDuty"), an ExternalSecret that syncs it into the Secret the receiver reads.
 """
 
 import hashlib
@@ -34,6 +36,8 @@ SERVICE_MONITOR = "servicemonitor.yaml"
 DASHBOARD = "dashboard.yaml"
 PROMETHEUS_RULE = "prometheusrule.yaml"
 ALERTMANAGER_CONFIG = "alertmanagerconfig.yaml"
+PAGERDUTY_SECRET = "pagerduty-secret.yaml"
+SECRET_STORE = "vault"  # the ClusterSecretStore every cluster runs (as golden paths' manifests)
 
 # A signal is configured in an environment when all of its files are in the bundle's folder.
 SIGNAL_FILES = {
@@ -91,6 +95,7 @@ class OnCallRef:
     pagerduty_service: str
     secret_name: str
     secret_key: str
+    vault_key: str = ""  # path under the KV mount when the portal keeps the key in Vault
 
 
 @dataclass(frozen=True)
@@ -283,6 +288,29 @@ def dashboard_config_map(spec: BundleSpec) -> dict:
     }
 
 
+def pagerduty_secret(spec: BundleSpec) -> dict | None:
+    """The ExternalSecret that copies the team's key from Vault into the receiver's Secret."""
+    on_call = spec.on_call
+    if on_call is None or not on_call.vault_key:
+        return None
+    return {
+        "apiVersion": "external-secrets.io/v1beta1",
+        "kind": "ExternalSecret",
+        "metadata": spec.metadata(on_call.secret_name),
+        "spec": {
+            "refreshInterval": "1h",
+            "secretStoreRef": {"kind": "ClusterSecretStore", "name": SECRET_STORE},
+            "target": {"name": on_call.secret_name, "creationPolicy": "Owner"},
+            "data": [
+                {
+                    "secretKey": on_call.secret_key,
+                    "remoteRef": {"key": on_call.vault_key, "property": on_call.secret_key},
+                }
+            ],
+        },
+    }
+
+
 def documents(spec: BundleSpec) -> dict[str, dict]:
     """Every artifact as a Kubernetes object (the kustomization last, listing the others)."""
     docs = {
@@ -295,6 +323,8 @@ def documents(spec: BundleSpec) -> dict[str, dict]:
     }
     if route := alerting.alertmanager_config(spec):
         docs[ALERTMANAGER_CONFIG] = route
+    if secret := pagerduty_secret(spec):
+        docs[PAGERDUTY_SECRET] = secret
     docs[KUSTOMIZATION] = {
         "apiVersion": "kustomize.config.k8s.io/v1alpha1",
         "kind": "Component",

@@ -35,3 +35,20 @@ def get_team_for_on_call(user, name: str) -> Team:
         "alerts page.",
     )
     return team
+
+
+def get_team_for_connect(user, name: str) -> Team:
+    team = get_object_or_404(Team, name__iexact=name)
+    access.require(
+        user,
+        "on_call.connect",
+        team,
+        f"Only a lead of team {team.display_name} or a platform admin can connect it to PagerDuty.",
+    )
+    return team
+
+
+def get_team_for_on_call_view(user, name: str) -> Team:
+    team = get_object_or_404(Team, name__iexact=name)
+    access.require(user, "on_call.view", team, "Sign in to see who is on call.")
+    return team

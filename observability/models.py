@@ -114,6 +114,21 @@ class TeamOnCall(models.Model):
         validators=[validate_secret_key],
         help_text="The entry in that Secret that holds the routing key, e.g. routing-key.",
     )
+    # Set by "Connect PagerDuty" (observability/pagerduty.py); blank when typed in by hand.
+    escalation_policy = models.CharField(
+        "PagerDuty escalation policy ID",
+        max_length=64,
+        blank=True,
+        help_text="The escalation policy the portal found or created for the team; the team "
+        "page asks PagerDuty who is on call in it.",
+    )
+    vault_path = models.CharField(
+        max_length=253,
+        blank=True,
+        help_text="Where the portal stored the integration key in Vault (<mount>/<path>), "
+        "synced into the Secret above by an ExternalSecret; blank when the Secret is managed "
+        "by hand.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -124,6 +139,57 @@ class TeamOnCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} → PagerDuty {self.pagerduty_service}"
+
+
+class OnCallConnection(models.Model):
+    """The last "Connect PagerDuty" run of a team: its state and what it said (never the key)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        CONNECTED = "connected"
+        FAILED = "failed"
+
+    team = models.OneToOneField(
+        "catalog.Team", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    message = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"PagerDuty connection of {self.team_id}: {self.state}"
+
+
+class GrafanaDashboard(models.Model):
+    """A service's dashboard as Grafana's HTTP API last stored it (uid and address only)."""
+
+    component = models.ForeignKey(
+        "catalog.Component", on_delete=models.CASCADE, related_name="grafana_dashboards"
+    )
+    environment = models.CharField(max_length=63)
+    uid = models.CharField(max_length=40)
+    url = models.CharField(max_length=500, blank=True, help_text="Grafana's path, e.g. /d/uid/x")
+    folder_uid = models.CharField(max_length=40)
+    version = models.PositiveIntegerField(default=0)
+    error = models.TextField(
+        blank=True, help_text="Why the last upsert failed; blank when it did not"
+    )
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["component", "environment"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["component", "environment"], name="one_grafana_dashboard_per_env"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Grafana dashboard {self.uid}"
 
 
 def _signal_field(name: str) -> models.CharField:

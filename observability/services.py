@@ -5,20 +5,18 @@
 - `submit_backfill(user, components, …)`: one provisioning request, one step per bundle that
   differs from the repository and is not already being written; each step holds the bundle's
   inputs and is rendered when it runs (`render_backfill_step`);
-- `refresh_coverage()`: read the GitOps repository and the stack, store every service's signals;
-- `set_on_call(team, user, …)`: a team's PagerDuty target.
+- `refresh_coverage()`: read the GitOps repository and the stack, store every service's signals.
+A team's PagerDuty target is written by observability/oncall.py.
 """
 
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from catalog.choices import LinkKind
 from catalog.models import Component, Link, Team
-from idp_portal import audit
 from observability import conf, gitops, stack
 from observability.bundle import BundleSpec, OnCallRef, digest, digest_of_blobs, render
 from observability.choices import BaselineScope
@@ -84,7 +82,10 @@ def load_context(component_ids: list[int] | None = None) -> BundleContext:
         overrides=baselines,
         on_calls={
             row.team_id: OnCallRef(
-                row.pagerduty_service, row.routing_key_secret, row.routing_key_secret_key
+                row.pagerduty_service,
+                row.routing_key_secret,
+                row.routing_key_secret_key,
+                row.vault_path.partition("/")[2],
             )
             for row in TeamOnCall.objects.all()
         },
@@ -465,33 +466,3 @@ def refresh_after_request(request) -> None:
     names = services_written_by(request)
     if names:
         refresh_coverage_of(names)
-
-
-# --- on-call -----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def set_on_call(team: Team, user, pagerduty_service: str, secret: str, key: str) -> TeamOnCall:
-    """Create or change the team's on-call target (references only, never the key); the
-    change, before and after, goes to the audit trail."""
-    before = (
-        TeamOnCall.objects.filter(team=team)
-        .values("pagerduty_service", "routing_key_secret", "routing_key_secret_key")
-        .first()
-    )
-    on_call, _ = TeamOnCall.objects.update_or_create(
-        team=team,
-        defaults={
-            "pagerduty_service": pagerduty_service,
-            "routing_key_secret": secret,
-            "routing_key_secret_key": key,
-            "updated_by": user,
-        },
-    )
-    after = {
-        "pagerduty_service": pagerduty_service,
-        "routing_key_secret": secret,
-        "routing_key_secret_key": key,
-    }
-    audit.record(user, "on_call.edit", team, team=team.name, before=before, after=after)
-    return on_call

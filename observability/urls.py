@@ -14,4 +14,10 @@ urlpatterns = [
         name="backfill_service",
     ),
     path("teams/<str:name>/on-call/", views.team_on_call, name="team_on_call"),
+    path(
+        "teams/<str:name>/on-call/connect/",
+        views.team_pagerduty_connect,
+        name="team_pagerduty_connect",
+    ),
+    path("teams/<str:name>/on-call/now/", views.team_on_call_now, name="team_on_call_now"),
 ]

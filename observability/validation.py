@@ -26,6 +26,7 @@ KIND_SCHEMAS = {
     ("v1", "ConfigMap"): "configmap.json",
     ("kustomize.config.k8s.io/v1alpha1", "Component"): "kustomize-component.json",
     ("apps/v1", "Deployment"): "deployment-patch.json",
+    ("external-secrets.io/v1beta1", "ExternalSecret"): "externalsecret.json",
 }
 # Schemas from the registry packages, applied strictly; ours say what they allow themselves.
 STRICT = {"servicemonitor.json", "prometheusrule.json", "alertmanagerconfig.json", "configmap.json"}

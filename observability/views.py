@@ -16,11 +16,16 @@ from catalog.models import Component, System, Team
 from idp_portal import audit
 from idp_portal.htmx import is_partial, vary_on_htmx
 from idp_portal.querystrings import without
-from observability import conf, services
+from observability import conf, oncall, pagerduty, services
 from observability.choices import SIGNALS, SignalStatus
 from observability.filtersets import FILTER_KEYS, CoverageFilterSet
 from observability.forms import TeamOnCallForm
-from observability.lookups import get_component_for_backfill, get_team_for_on_call
+from observability.lookups import (
+    get_component_for_backfill,
+    get_team_for_connect,
+    get_team_for_on_call,
+    get_team_for_on_call_view,
+)
 from observability.models import CoverageRefresh, TeamOnCall
 from observability.querysets import CoveragePaginator, signals_of, team_rollup
 from observability.stack import connection_summary
@@ -183,7 +188,7 @@ def team_on_call(request: HttpRequest, name: str) -> HttpResponse:
     current = TeamOnCall.objects.filter(team=team).first()
     form = TeamOnCallForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        services.set_on_call(
+        oncall.set_on_call(
             team,
             request.user,
             form.cleaned_data["pagerduty_service"],
@@ -199,3 +204,38 @@ def team_on_call(request: HttpRequest, name: str) -> HttpResponse:
         return redirect(f"{reverse('observability:index')}?team={team.name}")
     context = {"team": team, "form": form, "current": current}
     return render(request, "observability/team_on_call.html", context)
+
+
+@require_POST
+def team_pagerduty_connect(request: HttpRequest, name: str) -> HttpResponse:
+    """Queue "Connect PagerDuty" for the team; the team page shows how it went."""
+    team = get_team_for_connect(request.user, name)
+    connected, status = pagerduty.connection_status()
+    if not connected:
+        messages.error(request, f"PagerDuty is {status}: a platform admin must set it first.")
+    else:
+        row = oncall.request_connection(team, request.user)
+        messages.success(request, f"Connect PagerDuty: {row.get_state_display()}: {row.message}.")
+    return redirect(team.get_absolute_url())
+
+
+@require_GET
+def team_on_call_now(request: HttpRequest, name: str) -> HttpResponse:
+    """Who is on call now in the team's escalation policy (GET /oncalls), or why not."""
+    team = get_team_for_on_call_view(request.user, name)
+    target = TeamOnCall.objects.filter(team=team).first()
+    connected, status = pagerduty.connection_status()
+    context = {"team": team, "connected": connected, "status": status, "on_calls": []}
+    if connected and target:
+        try:
+            context["on_calls"] = pagerduty.on_call_for(target)
+        except pagerduty.PagerDutyError as exc:
+            context["error"] = f"failing: {exc}"
+    elif connected:
+        context["status"] = "the team has no on-call target yet"
+        context["connected"] = False
+    partial = is_partial(request)
+    template = (
+        "observability/_on_call_now.html" if partial else "observability/team_on_call_now.html"
+    )
+    return vary_on_htmx(render(request, template, context))

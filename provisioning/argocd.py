@@ -178,6 +178,13 @@ def sync(name: str) -> AppState:
     )
 
 
+def version() -> str:
+    """Argo CD's version, for the integrations page's "Test connection" (one harmless read)."""
+    body = _call("GET", "/api/version", "read the version")
+    found = body.get("Version") if isinstance(body, dict) else None
+    return f"connected: Argo CD {found or 'of unknown version'} at {settings.ARGOCD_SERVER}"
+
+
 def application_name(service: str, environment: str) -> str:
     """The name provisioning/golden_paths/argo.py gives the Application."""
     return f"{service}-{environment}"

@@ -295,6 +295,20 @@ class Ref:
         return KubernetesError(422, f'{title} "{self.name}" is invalid: {message}', details=details)
 
 
+# GET /version (Kubernetes API reference: version.Info), read by the integrations page's test.
+VERSION_INFO = {
+    "major": "1",
+    "minor": "31",
+    "gitVersion": "v1.31.2",
+    "gitCommit": "5864a4677267e6adeae276ad85882a8714d69d9d",
+    "gitTreeState": "clean",
+    "buildDate": "2024-10-22T20:28:14Z",
+    "goVersion": "go1.22.8",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+
+
 class KubernetesApiServer(ContractServer):
     """core/v1 namespaces, resourcequotas, limitranges; rbac/v1 rolebindings; networking/v1
     networkpolicies, with a bearer token. Deleting a namespace removes it and what it holds
@@ -320,6 +334,8 @@ class KubernetesApiServer(ContractServer):
     def handle(self, call: Call) -> Reply:
         try:
             self._authenticate(call)
+            if call.method == "GET" and call.path.rstrip("/") == "/version":
+                return Reply(200, VERSION_INFO)
             ref = self._route(call)
             status, body = self._dispatch(call, ref)
         except KubernetesError as error:
@@ -755,6 +771,10 @@ class VaultServer(ContractServer):
             return self._mounts(call, path.removeprefix("sys/mounts/"))
         if path.startswith("sys/policies/acl/"):
             return self._policy(call, path.removeprefix("sys/policies/acl/"))
+        if path == "auth/token/lookup-self" and call.method == "GET":
+            # The token's own properties (Vault API docs: auth/token, lookup-self).
+            data = {"display_name": "token", "policies": ["root"], "ttl": 0, "renewable": False}
+            return Reply(200, {"data": data | {"id": call.headers.get("x-vault-token")}})
         auth = re.match(r"^auth/([^/]+)/(login|role/[^/]+)$", path)
         if auth and auth.group(1) in self.auth_mounts:
             login = auth.group(2) == "login"

@@ -134,6 +134,9 @@ PAGES = {
     "two-factor": ("admin", visit("/accounts/2fa/")),
     "audit": ("admin", visit("/audit/")),
     "tokens": ("carol", visit("/accounts/tokens/")),
+    "integrations": ("admin", visit("/platform/integrations/")),
+    "team-page-on-call": ("alice", visit("/catalog/teams/default/payments/")),
+    "on-call-now": ("bob", visit("/observability/teams/payments/on-call/now/")),
 }
 
 

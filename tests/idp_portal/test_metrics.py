@@ -155,6 +155,8 @@ def test_queue_depth_adds_up_every_priority_list_of_a_queue(broker_db):
 
 @pytest.mark.django_db
 def test_queue_depth_is_on_the_metrics_page_with_a_redis_broker(broker_db, monkeypatch):
+    # Celery prefers CELERY_BROKER_URL from the environment (CI sets it) to its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", REDIS_DB)
     monkeypatch.setattr(celery_app.conf, "broker_url", REDIS_DB)
     broker_db.rpush("celery", "m1", "m2")
     assert gauge_in(exposition().decode(), "portal_celery_queue_depth", queue="celery") == 2

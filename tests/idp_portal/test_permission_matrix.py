@@ -298,6 +298,14 @@ MATRIX: dict[str, Entry] = {
     "provisioning:update_open": Entry(
         "admin", [Call("post", "/provisioning/updates/golden-path/{golden_path}/open/")]
     ),
+    "observability:team_pagerduty_connect": Entry(
+        "lead", [Call("post", "/observability/teams/{team}/on-call/connect/")]
+    ),
+    "observability:team_on_call_now": Entry(
+        "signed_in", [Call("get", "/observability/teams/{team}/on-call/now/")]
+    ),
+    "integrations:list": Entry("admin", [Call("get", "/platform/integrations/")]),
+    "integrations:test": Entry("admin", [Call("post", "/platform/integrations/git_host/test/")]),
     "observability:backfill": Entry("admin", [Call("post", "/observability/backfill/", {})]),
     "observability:refresh": Entry("admin", [Call("post", "/observability/refresh/")]),
     # --- the feedback loop ----------------------------------------------------------------------

@@ -136,6 +136,16 @@ class StackServer(ContractServer):
             "/api/search": self._search,
             "/loki/api/v1/label/service/values": self._loki,
             "/api/search/tag/service.name/values": self._tempo,
+            # build information, read by the integrations page's "Test connection"
+            "/api/v1/status/buildinfo": lambda call: Reply(
+                200, {"status": "success", "data": {"version": "2.53.0", "revision": "1b4f4c9"}}
+            ),
+            "/loki/api/v1/status/buildinfo": lambda call: Reply(
+                200, {"version": "3.1.0", "revision": "935aee7", "branch": "HEAD"}
+            ),
+            "/api/status/buildinfo": lambda call: Reply(
+                200, {"version": "2.5.0", "revision": "46dad34", "branch": "HEAD"}
+            ),
         }
         route = routes.get(call.path)
         if route is None:

@@ -133,6 +133,8 @@ class ArgoCDServer(ContractServer):
         return check(call.body, body_param["schema"])
 
     def _answer(self, call: Call, template: str, name: str) -> tuple[int, Any]:
+        if template == "/api/version":
+            return 200, {"Version": "v3.6.0+37ee009", "GoVersion": "go1.24.6"}
         if template == "/api/v1/applications":
             return 200, {"items": self._select(call.query.get("selector", [""])[0]), "metadata": {}}
         app = self.apps.get(name)
