@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from catalog import access
 from idp_portal import audit
-from provisioning import argocd
+from provisioning import argocd, rollouts
 from provisioning.models import Environment, ServiceOrigin
 
 
@@ -93,4 +93,5 @@ def sync_now(user, target: SyncTarget) -> str:
         team=team,
         detail=f"sync of {target.application} started",
     )
+    rollouts.resume_tracking(target.origin, target.environment)
     return f"Argo CD is syncing {target.application} ({app.operation or 'requested'})."

@@ -79,6 +79,22 @@ def start_tracking(deployment_id: int) -> None:
         transaction.on_commit(lambda: track_rollout.delay(deployment_id, 1))
 
 
+def resume_tracking(origin, environment) -> None:
+    """After "Sync now": check the environment's latest deployment again if Argo CD had not
+    confirmed it (the checks may have stopped)."""
+    latest = (
+        Deployment.objects.filter(
+            origin=origin, environment=environment, status=DeploymentStatus.COMMITTED
+        )
+        .order_by("-committed_at", "-id")
+        .first()
+    )
+    if latest and latest.rollout in (RolloutStatus.WAITING, RolloutStatus.UNREADABLE):
+        from provisioning.tasks import track_rollout
+
+        transaction.on_commit(lambda: track_rollout.delay(latest.pk, 1))
+
+
 def _set(d: Deployment, state: str, detail: str, kind: str = EventKind.INFO) -> None:
     """Save the new state; a change of state goes to the request's log too."""
     changed = d.rollout != state or d.rollout_detail != detail[:500]

@@ -222,3 +222,17 @@ def test_a_later_commit_made_outside_deployments_counts_by_the_hosts_clock(
     monkeypatch.setattr(rollouts, "get_host", lambda: hosts["later"])
     rollouts.check_rollout(deployment.pk, 2)
     assert _reload(deployment).rollout == RolloutStatus.DONE
+
+
+def test_sync_now_checks_an_unconfirmed_deployment_again(
+    deployment, argo, monkeypatch, django_capture_on_commit_callbacks
+):
+    from provisioning.argocd_section import SyncTarget, sync_now
+
+    argo.put_app("checkout", "dev")
+    queued = []
+    monkeypatch.setattr(tasks.track_rollout, "delay", lambda *a: queued.append(a))
+    Deployment.objects.filter(pk=deployment.pk).update(rollout=RolloutStatus.UNREADABLE)
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_now(deployment.requested_by, SyncTarget(deployment.origin, deployment.environment))
+    assert queued == [(deployment.pk, 1)]
