@@ -211,13 +211,18 @@ class Deployment(models.Model):
         "commit the image tag names); empty when the tag names no commit there",
     )
     # Argo CD's verdict (provisioning/rollouts.py); stays empty without Argo CD.
+    # db_default: pods of the previous release insert rows without these columns.
     rollout = models.CharField(
-        max_length=20, choices=RolloutStatus.choices, default=RolloutStatus.UNTRACKED, blank=True
+        max_length=20,
+        choices=RolloutStatus.choices,
+        default=RolloutStatus.UNTRACKED,
+        db_default=RolloutStatus.UNTRACKED,
+        blank=True,
     )
     rolled_out_at = models.DateTimeField(
         null=True, blank=True, help_text="When Argo CD first reported it Synced and Healthy"
     )
-    rollout_detail = models.CharField(max_length=500, blank=True)
+    rollout_detail = models.CharField(max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
