@@ -7,7 +7,8 @@ user sees always works for them and each rule is written once.
 The rules:
 - platform admins (staff) may do everything except approve their own request;
 - team leads approve their team's production and costly requests, never their own;
-- members request, deploy to non-production and cancel their own pending requests;
+- members request, deploy to non-production, sync Argo CD outside production and cancel
+  their own pending requests;
 - decommissioning anything in production, or anything by a non-lead, waits for a lead
   (`decommission_needs_approval`);
 - everyone signed in reads the catalog, answers the survey and reports friction.
@@ -141,6 +142,13 @@ def _deploy(user, target) -> bool:
     return _admin_or_member(user, target)
 
 
+def _sync(user, target) -> bool:
+    """Argo CD "Sync now" (`target`: the service's team and whether the environment is
+    production): members of the owning team outside production; production changes only
+    through an approved deployment."""
+    return not getattr(target, "is_production", True) and _admin_or_member(user, target)
+
+
 RULES: dict[str, Callable] = {
     # reading
     "request.view": lambda user, req: (
@@ -162,6 +170,7 @@ RULES: dict[str, Callable] = {
     # golden-path services
     "service.deploy": _deploy,
     "service.upgrade": _admin_or_member,
+    "service.sync": _sync,  # obj: provisioning.argocd_section.SyncTarget
     "golden_path.update": _admin_only,
     "parity.report": _admin_only,
     # observability

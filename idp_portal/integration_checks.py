@@ -126,19 +126,6 @@ def git_test() -> str:
     return f"connected: {where} {'exists' if found else 'is not created yet'}"
 
 
-# --- Argo CD -----------------------------------------------------------------------------------
-
-
-def argocd_status() -> tuple[bool, str]:
-    if not configured("ARGOCD_URL"):
-        return False, "not connected: ARGOCD_URL is not set"
-    return False, "not connected: ARGOCD_URL is set, but this build has no Argo CD client yet"
-
-
-def argocd_test() -> str:
-    raise CheckFailed("no Argo CD client in this build")
-
-
 # --- Prometheus, Loki, Tempo: their build-information reads ------------------------------------
 
 

@@ -80,8 +80,13 @@ INTEGRATIONS: tuple[Integration, ...] = (
         P + "git_status",
         P + "git_test",
     ),
-    # TODO(lead): point at the provisioning.argocd module's status and version call once it lands.
-    Integration("argocd", "Argo CD", ("ARGOCD_URL",), P + "argocd_status", P + "argocd_test"),
+    Integration(
+        "argocd",
+        "Argo CD",
+        ("ARGOCD_SERVER", "ARGOCD_TOKEN"),
+        "provisioning.argocd.connection_status",
+        "provisioning.argocd.version",
+    ),
     Integration(
         "pagerduty",
         "PagerDuty",

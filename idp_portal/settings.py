@@ -103,7 +103,9 @@ MIDDLEWARE = [
 # Request bodies: the API and forms need far less; larger bodies are refused with 413.
 MAX_REQUEST_BODY_BYTES = 64 * 1024
 # The catalog descriptor upload reads files through its own size guard (catalog/forms_import.py).
-REQUEST_BODY_LIMIT_EXEMPT = ["/catalog/import/"]
+# GitHub's webhook deliveries (a push lists its commits) read theirs up to WEBHOOK_MAX_BYTES.
+REQUEST_BODY_LIMIT_EXEMPT = ["/catalog/import/", "/hooks/github/"]
+WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
 # Django's own check on non-file form data, kept equal so the two limits never disagree.
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
@@ -367,6 +369,23 @@ if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", GITOPS_REPOSITORY_NAME)
         f"GITOPS_REPOSITORY_NAME={GITOPS_REPOSITORY_NAME!r} is not a repository name: use "
         "letters, digits, '.', '_' and '-'"
     )
+
+# --- Argo CD and deployment events (provisioning/argocd.py, provisioning/deploy_events/) ---
+ARGOCD_SERVER = envurl("ARGOCD_SERVER", {"http", "https"}, "https://argocd.example.com")
+# A read-and-sync account token for Argo CD's API; never stored in the database or logged.
+ARGOCD_TOKEN = envstr("ARGOCD_TOKEN")
+ARGOCD_TIMEOUT_SECONDS = envint("ARGOCD_TIMEOUT_SECONDS", 5, minimum=1)
+# How often (seconds) a committed deployment is checked against Argo CD, and how many times.
+ARGOCD_ROLLOUT_CHECK_SECONDS = envint("ARGOCD_ROLLOUT_CHECK_SECONDS", 30, minimum=1)
+ARGOCD_ROLLOUT_CHECKS = envint("ARGOCD_ROLLOUT_CHECKS", 40, minimum=1)
+# The secret GitHub signs webhook deliveries with (X-Hub-Signature-256); empty refuses them all.
+GITHUB_WEBHOOK_SECRET = envstr("GITHUB_WEBHOOK_SECRET")
+# Where webhooks cannot reach the portal: poll GitHub's workflow runs instead (seconds).
+if GIT_HOST == "github" and not GITHUB_WEBHOOK_SECRET:
+    CELERY_BEAT_SCHEDULE["poll-deploy-events"] = {
+        "task": "provisioning.tasks.poll_deploy_events",
+        "schedule": envint("DEPLOY_EVENTS_POLL_SECONDS", 300, minimum=60),
+    }
 
 # --- Observability stack (observability/conf.py); an empty URL means "not connected" -------
 PROMETHEUS_URL = envurl(

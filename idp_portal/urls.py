@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from idp_portal import openapi, views, views_audit, views_integrations, views_metrics, views_tokens
+from provisioning import webhooks
 
 audit_patterns = [
     path("", views_audit.event_list, name="event_list"),
@@ -19,6 +20,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views_metrics.metrics, name="metrics"),
+    # Signed by GitHub (HMAC), not signed in: provisioning/webhooks.py checks every delivery.
+    path("hooks/github/", webhooks.github, name="hooks_github"),
     # Before allauth's include, which would otherwise claim every path under accounts/.
     path("accounts/tokens/", views_tokens.token_list, name="tokens"),
     path("accounts/tokens/<int:pk>/revoke", views_tokens.token_revoke, name="token_revoke"),

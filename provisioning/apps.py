@@ -6,6 +6,7 @@ class ProvisioningConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.sections import register_service_section
+        from provisioning.argocd_section import argocd_section
         from provisioning.golden_paths.sections import deployments_section, parity_section
         from provisioning.sections import resources_section
         from provisioning.workflow_runs import workflow_runs_section
@@ -23,6 +24,13 @@ class ProvisioningConfig(AppConfig):
             "provisioning/golden/section.html",
             context=deployments_section,
             order=20,
+        )
+        register_service_section(
+            "argocd",
+            "Argo CD",
+            "provisioning/sections/argocd.html",
+            context=argocd_section,
+            order=22,
         )
         register_service_section(
             "parity",

@@ -33,3 +33,28 @@ def reconcile_stalled_requests() -> list[int]:
 def check_resource_drift() -> dict[str, int]:
     """Beat: compare what the portal made with what exists; flag the differences."""
     return engine.check_all_drift()
+
+
+@shared_task
+def track_rollout(deployment_id: int, attempt: int = 1) -> None:
+    """Check a committed deployment against Argo CD; again later while it is in flight."""
+    from django.conf import settings
+
+    from provisioning import rollouts
+
+    if rollouts.check_rollout(deployment_id, attempt):
+        track_rollout.apply_async(
+            (deployment_id, attempt + 1), countdown=settings.ARGOCD_ROLLOUT_CHECK_SECONDS
+        )
+
+
+@shared_task
+def poll_deploy_events() -> dict[str, int]:
+    """Beat (only without a webhook secret on GitHub): record recent workflow runs."""
+    from provisioning import deploy_events_poll
+
+    try:
+        report = deploy_events_poll.poll(deploy_events_poll.github_runs_reader())
+    except deploy_events_poll.NotConnected:
+        return {"recorded": 0, "problems": 0}
+    return {"recorded": report.recorded, "problems": len(report.problems)}

@@ -1,12 +1,17 @@
 from django.urls import path
 
-from provisioning import views
+from provisioning import views, views_argocd
 from provisioning.golden_paths import urls as golden_paths
 
 app_name = "provisioning"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path(
+        "services/<str:name>/environments/<slug:environment>/sync/",
+        views_argocd.sync_application,
+        name="service_sync",
+    ),
     path("request/<slug:type_slug>/", views.request_form, name="request_form"),
     path("requests/", views.my_requests, name="my_requests"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),

@@ -26,8 +26,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from provisioning.choices import RequestState
-from provisioning.golden_paths.choices import DeploymentStatus
-from provisioning.models import Deployment, Environment
+from provisioning.golden_paths.choices import DeploymentStatus, RolloutStatus
+from provisioning.models import ChangeCommit, Deployment, Environment
 
 if TYPE_CHECKING:
     from feedback.metrics.definitions import Period
@@ -52,8 +52,19 @@ def production_environment_ids() -> list[int]:
 
 
 def failed() -> Q:
-    """A deployment whose request failed and that was never committed."""
-    return Q(request__state=RequestState.FAILED) & ~Q(status=DeploymentStatus.COMMITTED)
+    """A deployment whose request failed and that was never committed, or (with Argo CD
+    connected) that Argo CD reported Degraded."""
+    never_committed = Q(request__state=RequestState.FAILED) & ~Q(status=DeploymentStatus.COMMITTED)
+    return never_committed | Q(rollout=RolloutStatus.DEGRADED)
+
+
+def delivered() -> Q:
+    """A deployment that is done: committed and, with Argo CD connected, reported Synced and
+    Healthy (without Argo CD `rollout` stays empty and the commit is the deployment)."""
+    return Q(status=DeploymentStatus.COMMITTED, rollout__in=DONE_ROLLOUTS)
+
+
+DONE_ROLLOUTS = [RolloutStatus.UNTRACKED, RolloutStatus.DONE]
 
 
 def scoped(qs: QuerySet, team_ids: list[int] | None) -> QuerySet:
@@ -77,7 +88,7 @@ def count_rows(
 ) -> list[CountRow]:
     """One query grouped by team over the production deployments (to `environments`)
     committed or requested in the period."""
-    committed = Q(status=DeploymentStatus.COMMITTED)
+    committed = delivered()
     requested = between("created_at", period)
     rows = (
         # The environments as values: PostgreSQL then finds the period's rows through
@@ -104,7 +115,7 @@ def committed_by_month(
     answered from deploy_prod_committed alone on PostgreSQL (no team, so no join)."""
     rows = (
         scoped(production_deployments(environments), team_ids)
-        .filter(between("committed_at", span), status=DeploymentStatus.COMMITTED)
+        .filter(delivered(), between("committed_at", span))
         .annotate(month=TruncMonth("committed_at"))
         .values_list("month")
         # COUNT(*), not of the id: the id is not in the index.
@@ -126,6 +137,7 @@ def recoveries(period: "Period", team_ids: list[int] | None) -> QuerySet:
             origin=OuterRef("origin"),
             environment=OuterRef("environment"),
             status=DeploymentStatus.COMMITTED,
+            rollout__in=DONE_ROLLOUTS,
             committed_at__gt=OuterRef("failed_at"),
         )
         .order_by("committed_at")
@@ -156,18 +168,24 @@ def recovery_seconds(period: "Period", team_ids: list[int] | None) -> list[tuple
 def change_lead_seconds(
     period: "Period", team_ids: list[int] | None, environments: list[int]
 ) -> list[tuple[str, float]]:
-    """(team, seconds from the change's commit to production) per production deployment
-    committed in the period whose commit time is known, fastest first: one query."""
-    duration = ExpressionWrapper(
-        F("committed_at") - F("change_committed_at"), output_field=DurationField()
+    """(team, seconds from the change's commit to production) per production deployment done
+    in the period whose commit time is known, fastest first: one query. The commit time is the
+    one GitHub reported for the deployed SHA (webhook or poller) when recorded, else the one
+    read from the repository at deployment; the end is when Argo CD reported the deployment
+    Synced and Healthy, else its commit to the overlay."""
+    recorded = ChangeCommit.objects.filter(origin=OuterRef("origin"), sha=OuterRef("tag"))
+    started = Coalesce(
+        Subquery(recorded.values("committed_at")[:1], output_field=DateTimeField()),
+        "change_committed_at",
+        output_field=DateTimeField(),
     )
+    ended = Coalesce("rolled_out_at", "committed_at", output_field=DateTimeField())
+    duration = ExpressionWrapper(F("ended") - F("started"), output_field=DurationField())
     rows = (
         scoped(production_deployments(environments), team_ids)
-        .filter(
-            between("committed_at", period),
-            status=DeploymentStatus.COMMITTED,
-            change_committed_at__isnull=False,
-        )
+        .filter(delivered(), between("committed_at", period))
+        .annotate(started=started, ended=ended)
+        .filter(started__isnull=False)
         .annotate(duration=duration)
         .order_by("duration")
         .values_list("origin__team__name", "duration")

@@ -326,20 +326,24 @@ def observability_coverage(period: Period) -> Metric:
 
 FREQUENCY = (
     "Deployments committed to production (an environment that requires approval) per week: "
-    "the number committed in the period divided by the period's length in weeks."
+    "the number committed in the period divided by the period's length in weeks. With Argo CD "
+    "connected, only those Argo CD reported Synced and Healthy count."
 )
 CHANGE_LEAD_TIME = (
     "Median hours from the commit of a change to its deployment to production: from when the "
     "commit the image tag names was committed to the service's repository to when the tag was "
     "committed to the production overlay, over production deployments committed in the period "
     "whose commit time is known. A tag that names no commit of the service's repository (an "
-    "image built elsewhere) leaves its deployment out."
+    "image built elsewhere) leaves its deployment out. A commit time GitHub reported for the "
+    "deployed SHA (webhook or poller) is preferred; with Argo CD connected the end is when Argo "
+    "CD reported the deployment Synced and Healthy."
 )
 FAIL_RATE = (
     "Share of production deployments requested in the period whose deployment request failed, "
     "out of those that either failed or were committed (deployments still in flight are left "
     "out). Rollbacks are not recorded separately: a roll-back is a new deployment of an older "
-    "tag and counts as a deployment."
+    "tag and counts as a deployment. With Argo CD connected, a deployment Argo CD reported "
+    "Degraded is a failure, and one it has not yet reported Synced and Healthy is in flight."
 )
 RECOVERY = (
     "Median hours from a failed production deployment (its request's end) to the next "

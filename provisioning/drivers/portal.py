@@ -28,6 +28,7 @@ class PortalDriver(ResourceDriver):
         return True, "the portal's own database and GitOps repository"
 
     def ensure(self, resource: PlannedResource, secrets: dict | None = None) -> EnsureResult:
+        from provisioning import rollouts
         from provisioning.golden_paths import deployments, services
 
         if resource.kind == "catalog-component":
@@ -37,10 +38,13 @@ class PortalDriver(ResourceDriver):
                 raise PermanentError(
                     f"the plan for {resource.name} names no deployment: submit again"
                 )
-            return deployments.apply_deployment(
+            result = deployments.apply_deployment(
                 int(resource.config["deployment"]),
                 tuple(resource.config.get("components") or ()),
             )
+            # With Argo CD connected, the deployment is done when Argo CD says so.
+            rollouts.start_tracking(int(resource.config["deployment"]))
+            return result
         raise PermanentError(f"the portal does not know how to make a {resource.kind!r}")
 
     def check_drift(self, resource: PlannedResource) -> list[str]:

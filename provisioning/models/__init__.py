@@ -1,3 +1,4 @@
+from provisioning.models.deploy_events import Build, ChangeCommit, WebhookDelivery
 from provisioning.models.golden_paths import (
     Deployment,
     GoldenPath,
@@ -15,6 +16,8 @@ from provisioning.models.requests import (
 )
 
 __all__ = [
+    "Build",
+    "ChangeCommit",
     "Deployment",
     "Environment",
     "GoldenPath",
@@ -26,4 +29,5 @@ __all__ = [
     "RequestStep",
     "ServiceOrigin",
     "SkeletonFile",
+    "WebhookDelivery",
 ]

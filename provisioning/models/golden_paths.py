@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from provisioning.golden_paths.choices import DeploymentStatus
+from provisioning.golden_paths.choices import DeploymentStatus, RolloutStatus
 from provisioning.models.requests import Environment, ProvisioningRequest
 
 
@@ -210,6 +210,19 @@ class Deployment(models.Model):
         help_text="When the change deployed was committed to the service's repository (the "
         "commit the image tag names); empty when the tag names no commit there",
     )
+    # Argo CD's verdict (provisioning/rollouts.py); stays empty without Argo CD.
+    # db_default: pods of the previous release insert rows without these columns.
+    rollout = models.CharField(
+        max_length=20,
+        choices=RolloutStatus.choices,
+        default=RolloutStatus.UNTRACKED,
+        db_default=RolloutStatus.UNTRACKED,
+        blank=True,
+    )
+    rolled_out_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Argo CD first reported it Synced and Healthy"
+    )
+    rollout_detail = models.CharField(max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -23,7 +23,13 @@ def button_url(key: str) -> str:
 
 @pytest.fixture
 def nothing_connected(settings):
-    for name in ("PAGERDUTY_API_TOKEN", "GRAFANA_URL", "GRAFANA_TOKEN", "VAULT_ADDR"):
+    for name in (
+        "PAGERDUTY_API_TOKEN",
+        "GRAFANA_URL",
+        "GRAFANA_TOKEN",
+        "VAULT_ADDR",
+        "ARGOCD_SERVER",
+    ):
         setattr(settings, name, "")
     for name in ("PROMETHEUS_URL", "LOKI_URL", "TEMPO_URL", "KUBECONFIG"):
         setattr(settings, name, "")
@@ -41,7 +47,7 @@ def test_the_page_lists_every_integration_with_the_setting_to_fix(
         assert f'<th scope="row">{label}</th>' in html
     assert "not connected: PAGERDUTY_API_TOKEN is not set" in html
     assert "not connected: GRAFANA_URL is not set" in html
-    assert "not connected: ARGOCD_URL is not set" in html
+    assert "not connected: set ARGOCD_SERVER and ARGOCD_TOKEN" in html
     assert html.count("Test connection</button>") == len(integrations.INTEGRATIONS)
 
 
@@ -107,12 +113,17 @@ def test_an_unreachable_prometheus_names_the_setting(settings):
     assert not ok and text.startswith("failing: unreachable") and "PROMETHEUS_URL" in text
 
 
-def test_argo_cd_is_never_shown_connected_without_its_client(settings):
-    settings.ARGOCD_URL = "https://argocd.example.com"
-    assert integrations.get("argocd").run_test() == (
-        False,
-        "not connected: ARGOCD_URL is set, but this build has no Argo CD client yet",
-    )
+def test_argo_cd_says_its_version_when_connected(settings):
+    from tests.provisioning.argocd_server import ArgoCDServer
+
+    with ArgoCDServer() as server:
+        settings.ARGOCD_SERVER, settings.ARGOCD_TOKEN = server.url, server.token
+        ok, text = integrations.get("argocd").run_test()
+        settings.ARGOCD_TOKEN = "wrong"
+        refused = integrations.get("argocd").run_test()
+    assert (ok, text) == (True, f"connected: Argo CD v3.6.0+37ee009 at {server.url}")
+    assert refused[0] is False and "ARGOCD_TOKEN" in refused[1]
+    assert not server.violations
 
 
 def test_without_htmx_the_button_redirects_with_a_message(platform_client, nothing_connected):

@@ -29,6 +29,9 @@ PUBLIC = {
     "openid_connect_login",
     "openid_connect_callback",
     "admin:login",
+    # GitHub's webhook: no session, each delivery's HMAC signature is checked instead
+    # (unsigned ones get 401: tests/provisioning/test_webhooks.py)
+    "hooks_github",
 }
 
 SAMPLE_BY_CONVERTER = {

@@ -268,6 +268,10 @@ MATRIX: dict[str, Entry] = {
     "provisioning:service_upgrade": Entry(
         "member", [Call("post", "/provisioning/services/{origin}/upgrade/")]
     ),
+    # Argo CD "Sync now" outside production (production: tests/provisioning/test_argocd.py)
+    "provisioning:service_sync": Entry(
+        "member", [Call("post", "/provisioning/services/{origin}/environments/dev/sync/")]
+    ),
     "observability:backfill_service": Entry(
         "member", [Call("post", "/observability/services/default/{service}/backfill/")]
     ),
@@ -375,6 +379,8 @@ APPROVE = Call("post", "/provisioning/requests/{pending}/approve/")
 NOT_IN_MATRIX = {
     "healthz": "health: open to everyone by design (no data)",
     "readyz": "health: open to everyone by design; details only for admins (test_health.py)",
+    "hooks_github": "GitHub's signed webhook: no session, each delivery's HMAC signature is "
+    "checked instead (tests/provisioning/test_webhooks.py)",
     "metrics": "Prometheus scrape: no session; the METRICS_TOKEN bearer decides (test_metrics.py)",
     "admin:": "Django's admin: opens for platform admins only (test_admin_access below)",
     "account_": "django-allauth's sign-in, sign-out and password pages",
