@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from provisioning.deploy_events import build_fields, record_build
+from provisioning.drivers.base import NotConnectedError
+from provisioning.git_host.github_api import GitHubClient
 from provisioning.models import ServiceOrigin
 
 logger = logging.getLogger(__name__)
@@ -28,21 +30,14 @@ class PollReport:
 
 
 class NotConnected(Exception):
-    """The GitHub client is not configured (or not installed); the message says what to set."""
+    """The GitHub client is not configured; the message says what to set."""
 
 
 def github_runs_reader() -> RunsReader:
     """Workflow runs through the GitHub client (provisioning/git_host/github_api.py)."""
     try:
-        from provisioning.git_host.github_api import GitHubClient
-    except ImportError:
-        raise NotConnected(
-            "not connected: the GitHub API client (provisioning/git_host/github_api.py) is "
-            "not part of this portal yet"
-        ) from None
-    try:
         client = GitHubClient.from_settings()
-    except Exception as error:  # NotConnectedError naming the settings to set
+    except NotConnectedError as error:  # names the settings to set
         raise NotConnected(str(error)) from None
 
     def read(name: str) -> tuple[str, list[dict]]:

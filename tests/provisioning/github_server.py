@@ -452,6 +452,20 @@ class GitHubServer(ContractServer):
                 name = (yaml.safe_load(text) or {}).get("name") or path
                 self.runs.setdefault(repo, []).append(self._run(repo, name, branch, sha, path))
 
+    def _simple_commit(self, repo: str, sha: str) -> dict:
+        """The run's head commit as GitHub's `simple-commit` schema shapes it, read from git."""
+        fields = "%T%x00%B%x00%cI%x00%an%x00%ae%x00%cn%x00%ce"
+        out = _git(self.bare(repo), "show", "-s", f"--format={fields}", sha)
+        tree, message, when, author, email, committer, committer_email = out.split("\0")
+        return {
+            "id": sha,
+            "tree_id": tree,
+            "message": message.strip(),
+            "timestamp": when.strip(),
+            "author": {"name": author, "email": email},
+            "committer": {"name": committer, "email": committer_email.strip()},
+        }
+
     def _run(self, repo: str, name: str, branch: str, sha: str, path: str) -> dict:
         run_id = next(self._ids)
         return _sample("workflow-run") | {
@@ -465,6 +479,7 @@ class GitHubServer(ContractServer):
             "status": "completed",
             "conclusion": "success",
             "html_url": f"{self.url}/{self.org}/{repo}/actions/runs/{run_id}",
+            "head_commit": self._simple_commit(repo, sha),
             "created_at": "2025-01-01T00:00:00Z",
             "updated_at": "2025-01-01T00:02:00Z",
         }

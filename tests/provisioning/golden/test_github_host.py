@@ -191,3 +191,23 @@ def test_a_github_that_cannot_answer_while_planning_is_a_clear_form_error(
     on_github.revoke("ghp_contract")
     with pytest.raises(services.provisioning.NameTaken, match="GITHUB_TOKEN was refused"):
         submit(personas, python_http)
+
+
+def test_the_poller_records_the_new_services_ci_run_from_github_with_its_commit_time(
+    on_github, personas, python_http
+):
+    """The fallback where webhooks cannot reach the portal, through the real client."""
+    from provisioning import deploy_events_poll
+    from provisioning.models import Build
+
+    request = submit(personas, python_http)
+    assert run(request).state == RequestState.SUCCEEDED
+    head = remote(on_github, "checkout", "rev-parse", "main").strip()
+    report = deploy_events_poll.poll(deploy_events_poll.github_runs_reader())
+    assert report.problems == {} and report.recorded >= 1
+    build = Build.objects.get(repository="acme/checkout", head_sha=head)
+    assert build.origin.name == "checkout" and build.conclusion == "success"
+    assert build.committed_at is not None
+    # A second poll records the same runs again as the same rows.
+    deploy_events_poll.poll(deploy_events_poll.github_runs_reader())
+    assert Build.objects.filter(repository="acme/checkout", head_sha=head).count() == 1
