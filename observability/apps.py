@@ -6,12 +6,11 @@ class ObservabilityConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.sections import register_service_section, register_team_section
-        from observability.grafana_api import sync_grafana_after_request
+        from observability.hooks import after_request
         from observability.sections import observability_section, team_section
         from observability.services import (
             BACKFILL_RENDERER,
             bundle_resources,
-            refresh_after_request,
             render_backfill_step,
         )
         from provisioning.extensions import (
@@ -34,8 +33,6 @@ class ObservabilityConfig(AppConfig):
         register_bundle("observability", bundle_resources)
         # A backfill's steps hold each bundle's inputs; the engine renders them when they run.
         register_renderer(BACKFILL_RENDERER, render_backfill_step)
-        # Then its dashboards are upserted through Grafana's API (when connected), before
-        # coverage is refreshed, so the coverage read finds them.
-        register_after_request("observability-grafana", sync_grafana_after_request)
-        # When a request that wrote a service's GitOps files finishes, its coverage is current.
-        register_after_request("observability-coverage", refresh_after_request)
+        # When a request that wrote a service's GitOps files finishes, its dashboards are
+        # upserted in Grafana and its coverage is current (observability/hooks.py).
+        register_after_request("observability", after_request)

@@ -200,11 +200,3 @@ def _sync_one(api, component, environment: str, spec) -> int:
         component=component, environment=environment, defaults=defaults
     )
     return 1
-
-
-def sync_grafana_after_request(request) -> None:
-    """The after-request hook: upsert the dashboards of the services the request wrote."""
-    from observability.services import services_written_by
-
-    if names := services_written_by(request):
-        sync_dashboards(names)

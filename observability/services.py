@@ -459,10 +459,3 @@ def services_written_by(request) -> set[str]:
         elif config.get("render") == BACKFILL_RENDERER and config.get("service"):
             names.add(config["service"])
     return names
-
-
-def refresh_after_request(request) -> None:
-    """The after-request hook: refresh the coverage of what the request wrote."""
-    names = services_written_by(request)
-    if names:
-        refresh_coverage_of(names)

@@ -1,6 +1,7 @@
 """The portal registers itself in its own catalog with its observability bundle, and so shows
 fully covered (`manage.py register_portal`, also the last step of `seed_demo`)."""
 
+import importlib
 from io import StringIO
 
 import pytest
@@ -72,10 +73,30 @@ def test_without_a_readable_gitops_repository_it_registers_and_says_what_is_miss
     assert not ProvisioningRequest.objects.exists()
 
 
+def restore_migration_data() -> None:
+    """Transactional tests run last and each empties the tables after itself, so the rows the
+    data migrations made (environments, the default alert baseline) are gone by the second one:
+    make them again, the migrations' own way."""
+    from django.apps import apps
+
+    from observability.models import AlertBaseline
+    from provisioning.models import Environment
+
+    made_by = {
+        Environment: ("provisioning.migrations.0002_default_environments", "create"),
+        AlertBaseline: ("observability.migrations.0002_default_alert_baseline", "create_default"),
+    }
+    for model, (module, function) in made_by.items():
+        if not model.objects.exists():
+            getattr(importlib.import_module(module), function)(apps, None)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_broker_that_refuses_the_message_does_not_stop_the_registration(monkeypatch):
     """The deploy Job may run before the broker answers: the request is applied here anyway."""
     from provisioning import tasks
+
+    restore_migration_data()
 
     def refuse(*args, **kwargs):
         raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
