@@ -67,7 +67,8 @@ class PortalUser(FastHttpUser):
         form = {
             "service": random.choice(self.session["services"]),
             "environment": DATA["environment"],
-            "purpose": f"{DATA['purpose_prefix']}{next(PURPOSES):x}",
+            # Unique across the levels too: each level is a new locust process.
+            "purpose": f"{DATA['purpose_prefix']}-{os.getpid():x}-{next(PURPOSES):x}",
             "dead_letter": "on",
             "max_receive_count": "5",
             "visibility_timeout": "30",
