@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from provisioning.drivers.base import DriverError
 from provisioning.drivers.kubernetes import KubernetesDriver
 
-NOT_CONNECTED = "committed to GitOps, cluster not connected"
+# Argo CD (its own line, when connected) may still confirm the rollout; the pods are not read.
+NOT_CONNECTED = "committed to GitOps; pods not shown: Kubernetes is not connected"
 
 
 @dataclass(frozen=True)
