@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from catalog import access
 from catalog.choices import TeamRole
-from provisioning.models import ProvisionedResource, ProvisioningRequest
+from provisioning.golden_paths.choices import RolloutStatus
+from provisioning.models import Deployment, ProvisionedResource, ProvisioningRequest
 from provisioning.resource_types import RESOURCE_TYPES, request_title
 
 
@@ -42,8 +43,8 @@ def succeeded(req: ProvisioningRequest, resources: list[ProvisionedResource]) ->
         return _service(req)
     if req.type == "deploy":
         tag = (req.parameters.get("tag") or "its first build")[:14]
-        env = _env(req)
-        return Outcome(f"{req.service_name}:{tag} is deployed to {env}", _service_links(req))
+        subject, env = f"{req.service_name}:{tag}", _env(req)
+        return Outcome(_deployed(req, subject, env), _service_links(req))
     if req.type == "decommission":
         return Outcome(
             f"{_subject(req)} is decommissioned: it no longer exists", _service_links(req)
@@ -99,7 +100,25 @@ def _service(req: ProvisioningRequest) -> Outcome:
                 f"{service_page}#section-observability",
             ),
         ]
-    return Outcome(f"{name} is deployed to {env}", links, next_steps)
+    return Outcome(_deployed(req, name, env), links, next_steps)
+
+
+def _deployed(req: ProvisioningRequest, subject: str, env: str) -> str:
+    """'… is deployed to …' once it is: with Argo CD connected the request succeeds when the
+    commit lands, and the deployment is done only when Argo CD reports it Synced and Healthy
+    (provisioning/rollouts.py), so the headline says which it is."""
+    rollout = (
+        Deployment.objects.filter(request=req).values_list("rollout", "rollout_detail").first()
+    )
+    state, detail = rollout or (RolloutStatus.UNTRACKED, "")
+    if state == RolloutStatus.DEGRADED:
+        return f"{subject} was committed to {env}, but Argo CD reports it Degraded: {detail}"
+    if state in (RolloutStatus.WAITING, RolloutStatus.UNREADABLE):
+        return (
+            f"{subject} is committed to {env}; Argo CD has not confirmed the rollout yet "
+            "(reload this page, or see the service's Argo CD section)"
+        )
+    return f"{subject} is deployed to {env}"
 
 
 def _a(title: str) -> str:

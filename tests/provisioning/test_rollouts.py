@@ -236,3 +236,26 @@ def test_sync_now_checks_an_unconfirmed_deployment_again(
     with django_capture_on_commit_callbacks(execute=True):
         sync_now(deployment.requested_by, SyncTarget(deployment.origin, deployment.environment))
     assert queued == [(deployment.pk, 1)]
+
+
+@pytest.mark.parametrize(
+    ("state", "detail", "headline"),
+    [
+        (RolloutStatus.UNTRACKED, "", "checkout:abc is deployed to dev"),
+        (RolloutStatus.DONE, "", "checkout:abc is deployed to dev"),
+        (RolloutStatus.WAITING, "", "checkout:abc is committed to dev; Argo CD has not confirmed"),
+        (
+            RolloutStatus.DEGRADED,
+            "Back-off pulling image",
+            "checkout:abc was committed to dev, but Argo CD reports it Degraded: Back-off pulling",
+        ),
+    ],
+)
+def test_the_request_page_headline_follows_argo_cds_verdict(deployment, state, detail, headline):
+    from provisioning import outcome
+
+    Deployment.objects.filter(pk=deployment.pk).update(rollout=state, rollout_detail=detail)
+    request = deployment.request
+    request.parameters = {"tag": "abc"}
+    request.service_name = "checkout"
+    assert outcome.succeeded(request, []).headline.startswith(headline)
