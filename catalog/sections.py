@@ -1,4 +1,5 @@
-"""Sections that other apps add to the service page, without `catalog` importing them.
+"""Sections that other apps add to the service and team pages, without `catalog` importing
+them.
 
 An app registers a section in its AppConfig.ready():
 
@@ -18,7 +19,7 @@ from django.template.loader import render_to_string
 
 
 @dataclass(frozen=True)
-class ServiceSection:
+class PageSection:
     key: str
     title: str
     template: str
@@ -26,7 +27,8 @@ class ServiceSection:
     order: int = 100
 
 
-_SECTIONS: dict[str, ServiceSection] = {}
+_SECTIONS: dict[str, PageSection] = {}  # the service page's
+_TEAM_SECTIONS: dict[str, PageSection] = {}  # the team page's
 
 
 def register_service_section(
@@ -36,27 +38,12 @@ def register_service_section(
     context: Callable[[HttpRequest, object], dict],
     order: int = 100,
 ) -> None:
-    """Add (or replace, by key) a section of the service page."""
-    _SECTIONS[key] = ServiceSection(key, title, template, context, order)
+    """Add (or replace, by key) a section of the service page; `context(request, component)`."""
+    _SECTIONS[key] = PageSection(key, title, template, context, order)
 
 
 def unregister_service_section(key: str) -> None:
     _SECTIONS.pop(key, None)
-
-
-def render_service_sections(request: HttpRequest, component) -> list[dict]:
-    """Each registered section as {key, title, html}, in order."""
-    rendered = []
-    for section in sorted(_SECTIONS.values(), key=lambda s: (s.order, s.key)):
-        context = {"component": component, **section.context(request, component)}
-        html = render_to_string(section.template, context, request=request)
-        if not html.strip():
-            continue  # a section with nothing to say for this service is left out, heading too
-        rendered.append({"key": section.key, "title": section.title, "html": html})
-    return rendered
-
-
-_TEAM_SECTIONS: dict[str, ServiceSection] = {}
 
 
 def register_team_section(
@@ -67,15 +54,24 @@ def register_team_section(
     order: int = 100,
 ) -> None:
     """Add (or replace, by key) a section of the team page; `context(request, team)`."""
-    _TEAM_SECTIONS[key] = ServiceSection(key, title, template, context, order)
+    _TEAM_SECTIONS[key] = PageSection(key, title, template, context, order)
 
 
-def render_team_sections(request: HttpRequest, team) -> list[dict]:
-    """Each registered team section as {key, title, html}, in order; empty ones left out."""
+def _render(sections: dict[str, PageSection], request: HttpRequest, name: str, obj) -> list[dict]:
+    """Each section as {key, title, html}, in order; a section with nothing to say for this
+    object is left out, heading too. The template sees `obj` as `name`."""
     rendered = []
-    for section in sorted(_TEAM_SECTIONS.values(), key=lambda s: (s.order, s.key)):
-        context = {"team": team, **section.context(request, team)}
+    for section in sorted(sections.values(), key=lambda s: (s.order, s.key)):
+        context = {name: obj, **section.context(request, obj)}
         html = render_to_string(section.template, context, request=request)
         if html.strip():
             rendered.append({"key": section.key, "title": section.title, "html": html})
     return rendered
+
+
+def render_service_sections(request: HttpRequest, component) -> list[dict]:
+    return _render(_SECTIONS, request, "component", component)
+
+
+def render_team_sections(request: HttpRequest, team) -> list[dict]:
+    return _render(_TEAM_SECTIONS, request, "team", team)
