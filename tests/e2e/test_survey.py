@@ -43,7 +43,9 @@ def test_a_newcomer_follows_the_banner_answers_everything_and_finishes(
         if why:
             box = group.get_by_label("Why? (optional)")
             box.fill("It mostly just works.")
-            box.press("Tab")
+            # The status already says Saved from the answer: wait for the why's own save.
+            with page.expect_response(re.compile(r"/feedback/survey/answer/")):
+                box.press("Tab")
             expect(group.get_by_role("status")).to_have_text("Saved")
 
     page.get_by_role("button", name="Finish", exact=True).click()
@@ -71,3 +73,37 @@ def test_not_today_removes_the_banner_in_place_and_it_stays_away(
     assert page.url == f"{live_server.url}/"  # removed in place, no navigation
     page.reload()
     expect(banner).to_have_count(0)
+
+
+def test_a_slow_save_cannot_overwrite_the_progress_of_a_later_one(
+    page, live_server, transactional_db
+):
+    """Saves go out one at a time, in order: a late answer never shows a stale count."""
+    make_cycle("2026-Q4")
+    make_user("pia")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username or e-mail").fill("pia")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/feedback/survey/")
+
+    held, sent = [], []
+    page.on("request", lambda r: sent.append(r.url) if "/survey/answer/" in r.url else None)
+    page.route(
+        "**/feedback/survey/answer/**",
+        lambda route: route.continue_() if held else held.append(route),
+    )
+    first, second = (
+        page.get_by_role("group", name=re.compile(re.escape(text)))
+        for text, *_ in DEFAULT_QUESTIONS[:2]
+    )
+    first.get_by_label("4 · Agree").check()
+    second.get_by_label("4 · Agree").check()
+    page.wait_for_timeout(300)
+    # The second save waits for the first: only one request is out.
+    assert len(held) == 1 and len(sent) == 1
+    held[0].continue_()
+    expect(page.locator("#survey-progress")).to_contain_text("2 of")
+    expect(second.get_by_role("status")).to_have_text("Saved")
+    assert len(sent) == 2
