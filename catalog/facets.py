@@ -6,11 +6,13 @@ different set of rows. Instead:
 
 1. The rows that can count anywhere are read once into a materialized CTE: the scope and the
    search (narrowed by the trigram index), and, when several filters are active, the rows that
-   fail at most one of them. Each active filter becomes a boolean column of that CTE.
+   fail at most one of them. Each active filter becomes a boolean column of that CTE. With a
+   search, PostgreSQL reads these rows from the narrow search table (catalog/models/search.py),
+   a third of the component row's width, whose rows carry their tag ids.
 2. One statement groups the CTE by each facet (UNION ALL of GROUP BYs, which PostgreSQL runs
    faster here than GROUPING SETS: 6 hash keys per row cost more than 6 narrow passes over a
-   materialized set), summing only the rows that pass every filter *but the facet's own*. The
-   same statement counts the whole view's matches, which the page shows as its exact total.
+   materialized set), each over only the rows that pass every filter *but the facet's own*.
+   The same statement counts the whole view's matches, which the page shows as its exact total.
 3. The labelled result is cached under the catalog version (catalog/models/version.py), which
    the database changes with every catalog write, so a cached count is never stale. The
    unfiltered view and the single-filter views, the ones most people open, are computed once
@@ -30,7 +32,7 @@ from django.db.models.lookups import In
 from catalog import versioning
 from catalog.choices import Tier
 from catalog.filtersets import FACETS, ComponentFilterSet, facet_q, search_q, search_words
-from catalog.models import Component, System, Tag, Team
+from catalog.models import Component, ComponentSearch, System, Tag, Team
 
 # Facets with many possible values show the biggest ones; selected values are always shown.
 MAX_OPTIONS = 12
@@ -39,6 +41,13 @@ MAX_OPTIONS = 12
 CACHE_SECONDS = 6 * 3600
 SEARCH_CACHE_SECONDS = 600
 TIER_LABELS = dict(Tier.choices)
+# A search's page of ids on PostgreSQL, chosen by its exact number of matches (the planner,
+# misled by the trigram index's estimates, often picks badly): with at most this many, the
+# counting statement also returns the matches' ids, cached with the counts, and the page is
+# those ids in order; with more, the component table's ordered index is walked until a page of
+# matches turns up (about page end × catalog / matches rows), the planner told not to sort.
+IDS_MAX = 10_000
+WALK_SETTINGS = {"enable_bitmapscan": "off", "enable_sort": "off"}
 # Each facet's column on the component row (owner, system and tag are counted by id).
 COLUMNS = {
     "owner": "owner_id",
@@ -96,18 +105,44 @@ def _at_most_one_failing(conditions: dict[str, Q]) -> Q:
     return either
 
 
-def _counted_rows(view: View) -> tuple[str, list]:
+def _narrow(view: View, vendor: str) -> bool:
+    """A search on PostgreSQL reads the narrow search table (catalog/models/search.py): the same
+    columns under the same names, so the same filter code applies, plus each row's tag ids as an
+    array, at a third of the component row's width. Without a search the component table's
+    own indexes answer each facet (an index-only scan per GROUP BY) faster."""
+    return vendor == "postgresql" and bool(view.words)
+
+
+def page_source(view: View, counted: dict, vendor: str) -> tuple[list | None, dict[str, str]]:
+    """How to read a page of this view's ids: (every match's id, or None to query them) and the
+    planner settings for that query."""
+    if not _narrow(view, vendor):
+        return None, {}
+    if counted.get("ids") is not None:
+        return counted["ids"], {}
+    return None, WALK_SETTINGS
+
+
+def _counted_rows(view: View, vendor: str) -> tuple[str, list]:
     """The CTE's SELECT: every row that can count, its facet columns and one flag per filter."""
-    conditions = {name: facet_q(name, list(values)) for name, values in view.filters}
-    rows = Component.objects.filter(_condition(view)).filter(_at_most_one_failing(conditions))
-    rows = rows.order_by().annotate(
+    narrow = _narrow(view, vendor)
+    conditions = {name: facet_q(name, list(values), narrow) for name, values in view.filters}
+    rows = (ComponentSearch if narrow else Component).objects.filter(_condition(view))
+    rows = rows.filter(_at_most_one_failing(conditions)).order_by()
+    rows = rows.annotate(
         **{f"f_{name}": F(column) for name, column in COLUMNS.items()},
         **{
             f"m_{name}": ExpressionWrapper(condition, output_field=BooleanField())
             for name, condition in conditions.items()
         },
+        **({"f_tags": F("tag_ids"), "id": F("pk")} if narrow else {}),
     )
-    rows = rows.values("id", *[f"f_{n}" for n in COLUMNS], *[f"m_{n}" for n in conditions])
+    rows = rows.values(
+        "id",
+        *(["f_tags"] if narrow else []),
+        *[f"f_{n}" for n in COLUMNS],
+        *[f"m_{n}" for n in conditions],
+    )
     sql, params = rows.query.sql_with_params()
     return sql, list(params)
 
@@ -119,33 +154,44 @@ def _passes(view: View, except_facet: str | None = None) -> str:
 
 def _count_sql(view: View, vendor: str) -> tuple[str, list]:
     # Every name put into this SQL is one of the module's own constants; values are parameters.
-    inner, params = _counted_rows(view)
+    inner, params = _counted_rows(view, vendor)
     # Rows narrowed by a search or by two or more filters are read once and kept; a view over
     # (nearly) the whole catalog is cheaper to scan once per facet than to copy first.
     narrowed = bool(view.words) or len(view.filters) >= 2
     materialized = ""
     if vendor == "postgresql":
         materialized = "MATERIALIZED " if narrowed else "NOT MATERIALIZED "
-    parts = [f"SELECT 'total', '', SUM(CASE WHEN {_passes(view)} THEN 1 ELSE 0 END) FROM m"]  # noqa: S608
+    # Each facet groups only the rows that pass every filter but its own (a row failing two
+    # filters is not in `m` at all); the total counts the rows that pass them all.
+    parts = [f"SELECT 'total', '', COUNT(*) FROM m WHERE {_passes(view)}"]  # noqa: S608
     for name in COLUMNS:
         parts.append(
-            f"SELECT '{name}', CAST(m.f_{name} AS TEXT), "  # noqa: S608
-            f"SUM(CASE WHEN {_passes(view, name)} THEN 1 ELSE 0 END) "
-            f"FROM m WHERE m.f_{name} IS NOT NULL GROUP BY m.f_{name}"
+            f"SELECT '{name}', CAST(m.f_{name} AS TEXT), COUNT(*) "  # noqa: S608
+            f"FROM m WHERE {_passes(view, name)} AND m.f_{name} IS NOT NULL GROUP BY m.f_{name}"
         )
+    passing = _passes(view, "tag")
     through = Component.tags.through._meta.db_table
-    # Each counted row's tags by the (component_id, tag_id) index: PostgreSQL, left to choose,
-    # hashes the whole tag table (300,000 rows at 100,000 services) for a few thousand rows.
-    tags = (
-        f"CROSS JOIN LATERAL (SELECT tag_id FROM {through} WHERE component_id = m.id) t"  # noqa: S608
-        if vendor == "postgresql"
-        else f"JOIN {through} t ON t.component_id = m.id"
-    )
+    if _narrow(view, vendor):  # each counted row carries its tag ids
+        tags = f"SELECT unnest(m.f_tags) AS tag_id FROM m WHERE {passing}"  # noqa: S608
+    elif vendor == "postgresql":
+        # Each counted row's tags by the (component_id, tag_id) index: PostgreSQL, left to
+        # choose, hashes the whole tag table (300,000 rows at 100,000 services) for a few
+        # thousand rows.
+        tags = (
+            f"SELECT t.tag_id FROM m CROSS JOIN LATERAL (SELECT tag_id FROM {through} "  # noqa: S608
+            f"WHERE component_id = m.id) t WHERE {passing}"
+        )
+    else:
+        tags = f"SELECT t.tag_id FROM m JOIN {through} t ON t.component_id = m.id WHERE {passing}"  # noqa: S608
     parts.append(
-        f"SELECT 'tag', CAST(t.tag_id AS TEXT), "  # noqa: S608
-        f"SUM(CASE WHEN {_passes(view, 'tag')} THEN 1 ELSE 0 END) "
-        f"FROM m {tags} GROUP BY t.tag_id"
+        f"SELECT 'tag', CAST(t.tag_id AS TEXT), COUNT(*) FROM ({tags}) t GROUP BY t.tag_id"  # noqa: S608
     )
+    if _narrow(view, vendor):  # the matches' ids, when they are few
+        matches = _passes(view)
+        parts.append(
+            f"SELECT 'id', CAST(m.id AS TEXT), 0 FROM m WHERE {matches} "  # noqa: S608
+            f"AND (SELECT COUNT(*) FROM m WHERE {matches}) <= {IDS_MAX}"
+        )
     return f"WITH m AS {materialized}({inner}) " + " UNION ALL ".join(parts), params
 
 
@@ -169,14 +215,17 @@ def compute(view: View, using: str = "default") -> dict:
     """{"total": n, "facets": [{name, label, more, options: [{value, label, count, selected}]}]}."""
     connection = connections[using]
     sql, params = _count_sql(view, connection.vendor)
+    narrow = _narrow(view, connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    total = 0
+    total, ids = 0, []
     by_facet: dict[str, list] = {name: [] for name in FACETS}
     for facet, value, n in rows:
         if facet == "total":
             total = int(n or 0)
+        elif facet == "id":
+            ids.append(int(value))
         elif n and value not in ("", None):
             by_facet[facet].append((value, int(n)))
     for options in by_facet.values():
@@ -186,6 +235,9 @@ def compute(view: View, using: str = "default") -> dict:
     return {
         "total": total,
         "facets": [_facet(name, by_facet[name], selected, labels) for name in FACETS],
+        # Every match's id, for a search with few (_count_sql): its pages need no query of
+        # their own, and they are exact for as long as the counts are (the catalog version).
+        "ids": ids if narrow and total <= IDS_MAX else None,
     }
 
 

@@ -1,6 +1,7 @@
 """Pagination that stops counting where counting costs more than the page."""
 
 from django.core.paginator import Paginator
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -38,14 +39,25 @@ class IdsFirst:
 
     ordered = True
 
-    def __init__(self, rows: QuerySet, load):
+    def __init__(self, rows: QuerySet, load, settings: dict[str, str] | None = None):
         self.rows = rows
         self.load = load  # ids -> the rows to show, in any order
+        self.settings = settings or {}  # planner settings for the ids' query (PostgreSQL)
 
     def __getitem__(self, item: slice) -> list:
-        ids = list(self.rows.values_list("id", flat=True)[item])
+        ids = self._ids(item)
         loaded = {row.pk: row for row in self.load(ids)} if ids else {}
         return [loaded[pk] for pk in ids if pk in loaded]
+
+    def _ids(self, item: slice) -> list:
+        ids = self.rows.values_list("pk", flat=True)[item]
+        if not self.settings:
+            return list(ids)
+        # set_config(…, true) lasts until the end of this transaction: one round trip for all.
+        calls = ", ".join("set_config(%s, %s, true)" for _ in self.settings)
+        with transaction.atomic(using=ids.db), connections[ids.db].cursor() as cursor:
+            cursor.execute(f"SELECT {calls}", [v for item in self.settings.items() for v in item])
+            return list(ids)
 
 
 class CountedPaginator(Paginator):

@@ -1,6 +1,7 @@
 """Catalog pages: the list with live filters, and one page per entity kind."""
 
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -32,9 +33,9 @@ from idp_portal.querystrings import without
 PAGE_SIZES = (25, 50, 100)
 # Each sort, with the columns that make it total: every one is an index (catalog/models).
 LIST_ORDERS = {
-    "name": ("name", "id"),
-    "tier": ("tier", "name", "id"),
-    "updated": ("updated_at", "id"),
+    "name": ("name", "pk"),
+    "tier": ("tier", "name", "pk"),
+    "updated": ("updated_at", "pk"),
 }
 
 
@@ -77,13 +78,15 @@ def service_list(request: HttpRequest) -> HttpResponse:
     if scope == "mine":
         base = base.filter(facet_q("owner", team_names))  # what the counts' scope means
     filterset = ComponentFilterSet(data, queryset=base)
-    # An invalid value (tier=x) is reported on the page; the other filters still apply.
-    results = filterset.qs.order_by(*_ordering(filterset))
     view = facets.View.of(
         team_names if scope == "mine" else None, filterset.search_text(), filterset.active()
     )
     counted = facets.counts(view)
-    rows = IdsFirst(results, lambda ids: Component.objects.filter(pk__in=ids).for_list())
+    ids, settings = facets.page_source(view, counted, connection.vendor)
+    # An invalid value (tier=x) is reported on the page; the other filters still apply.
+    results = filterset.qs if ids is None else Component.objects.filter(pk__in=ids)
+    results = results.order_by(*_ordering(filterset))
+    rows = IdsFirst(results, lambda ids: Component.objects.filter(pk__in=ids).for_list(), settings)
     paginator = CountedPaginator(rows, _page_size(data), counted["total"])
     page = paginator.get_page(data.get("page"))
     context = {

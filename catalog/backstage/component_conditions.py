@@ -67,10 +67,17 @@ def component_q(key: str, values: tuple[str, ...]) -> Q | None:
     return Q(In(Lower(column), sorted({value.lower() for value in values})))
 
 
-def tags_q(names: list[str]) -> Q:
-    """Components with any of the tags, ignoring case; each component counts once."""
+def tags_q(names: list[str], narrow: bool = False) -> Q:
+    """Components with any of the tags, ignoring case; each component counts once.
+
+    `narrow`: the condition on the search table (catalog/models/search.py), whose rows carry
+    their tag ids: an array overlap per row, where a join through the tag table would start
+    from every component with a popular tag."""
     lowered = sorted({name.lower() for name in names})
-    tagged = Component.tags.through.objects.filter(
-        tag_id__in=Tag.objects.filter(In(Lower("name"), lowered)).values("id")
-    )
+    tag_ids = Tag.objects.filter(In(Lower("name"), lowered)).values("id")
+    if narrow:
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        return Q(tag_ids__overlap=ArraySubquery(tag_ids))
+    tagged = Component.tags.through.objects.filter(tag_id__in=tag_ids)
     return Q(pk__in=tagged.values("component_id"))

@@ -10,6 +10,7 @@ from catalog.models.entities import (
     System,
     Tag,
 )
+from catalog.models.search import ComponentSearch
 from catalog.models.teams import Team, TeamMembership
 from catalog.models.version import CatalogVersion
 
@@ -18,6 +19,7 @@ __all__ = [
     "ApiRelation",
     "CatalogVersion",
     "Component",
+    "ComponentSearch",
     "Dependency",
     "Domain",
     "Entity",

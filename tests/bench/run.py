@@ -405,13 +405,19 @@ def main(argv: list[str]) -> int:
     notes.append(
         "How the list stays fast with exact counts (catalog/facets.py): the rows that can count "
         "are read once (a CTE narrowed by scope and search, one flag per active filter) and "
-        "grouped per facet in one statement, which also gives the exact number of matches; the "
-        "result is cached under the catalog version, which triggers change with every catalog "
-        "write, and beat recounts the unfiltered view within 20 s of a change. A page's ids "
-        "come off an index ending in the id (name, id / tier, name, id / updated_at, id), then "
-        "its rows by id. Searches are measured cold (cache emptied before each request); "
-        '"first request after a catalog write" is the worst case beat\'s recount exists for '
-        "(the version changed before each request), recorded without a target."
+        "grouped per facet in one statement, each facet over only the rows that pass every "
+        "other filter, which also gives the exact number of matches; the result is cached under "
+        "the catalog version, which triggers change with every catalog write, and beat recounts "
+        "the unfiltered view within 20 s of a change. A search reads the narrow search table "
+        "(catalog/models/search.py: the searched and filtered columns and each row's tag ids as "
+        "an array, kept equal to the components by triggers), not the 730-byte component rows. "
+        "A page's ids: without a search, off an index ending in the id (name, id / tier, name, "
+        "id / updated_at, id); with a search, chosen by its exact number of matches: up to "
+        "2,000 off the narrow table by its trigram index and a sort, more by walking the "
+        "ordered index (the planner told not to sort, as its estimates for a trigram search are "
+        "often far off); then the page's rows by id. Searches are measured cold (cache emptied "
+        'before each request); "first request after a catalog write" is the worst case beat\'s '
+        "recount exists for (the version changed before each request), recorded without a target."
     )
     notes += growth(results)
     notes.append(f"Code measured: {code_version()}.")

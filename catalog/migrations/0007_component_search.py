@@ -1,0 +1,90 @@
+"""The narrow search table and its triggers (catalog/search_table.py), PostgreSQL only.
+
+The model is unmanaged: Django records it but never creates it; on PostgreSQL this migration
+creates the table, its trigram index and the triggers, and copies every component in. SQLite
+(make dev) has no such table and counts the component table itself.
+"""
+
+import django.contrib.postgres.fields
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        from catalog import search_table
+
+        with schema_editor.connection.cursor() as cursor:
+            search_table.create(cursor)
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        from catalog import search_table
+
+        with schema_editor.connection.cursor() as cursor:
+            search_table.drop(cursor)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("catalog", "0006_api_indexes"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="ComponentSearch",
+            fields=[
+                (
+                    "component",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="catalog.component",
+                    ),
+                ),
+                ("search_text", models.TextField()),
+                ("owner_ref", models.CharField(max_length=200)),
+                ("system_ref", models.CharField(max_length=200)),
+                ("type", models.CharField(max_length=63)),
+                ("lifecycle", models.CharField(max_length=63)),
+                ("tier", models.PositiveSmallIntegerField()),
+                ("language", models.CharField(max_length=63)),
+                (
+                    "tag_ids",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.BigIntegerField(), default=list, size=None
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="catalog.team",
+                    ),
+                ),
+                (
+                    "system",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="catalog.system",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "component search row",
+                "db_table": "catalog_componentsearch",
+                "managed": False,
+            },
+        ),
+        migrations.RunPython(create, drop),
+    ]

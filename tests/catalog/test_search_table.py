@@ -1,0 +1,170 @@
+"""The narrow search table (PostgreSQL) always equals the component rows and their tags.
+
+Its triggers fire on every statement, whoever writes: the ORM, an import's COPY, raw SQL. Each
+test writes one way and compares the whole table with the component table, column by column.
+"""
+
+import pytest
+from django.db import connection
+
+from catalog import search_table
+from catalog.backstage.importing import import_descriptors
+from catalog.models import Component, ComponentSearch, Tag, Team
+from tests.factories import descriptor_yaml, make_component, make_descriptor, make_team
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the search table exists on PostgreSQL only"
+    ),
+]
+
+COLUMNS = ", ".join(search_table.COLUMNS)
+
+
+def differences() -> list:
+    """Rows present on one side only or with any copied column or tag different."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH expected AS (
+                SELECT c.id AS component_id, {", ".join(search_table.COLUMNS)},
+                       COALESCE((SELECT array_agg(t.tag_id ORDER BY t.tag_id)
+                                 FROM catalog_component_tags t WHERE t.component_id = c.id),
+                                '{{}}') AS tag_ids
+                FROM (
+                    SELECT id, search_text, owner_id,
+                           CASE WHEN owner_id IS NULL THEN owner_ref ELSE '' END AS owner_ref,
+                           system_id,
+                           CASE WHEN system_id IS NULL THEN system_ref ELSE '' END AS system_ref,
+                           type, lifecycle, tier, language
+                    FROM catalog_component
+                ) c
+            ),
+            actual AS (SELECT component_id, {COLUMNS}, tag_ids FROM catalog_componentsearch)
+            (SELECT 'missing', * FROM expected EXCEPT SELECT 'missing', * FROM actual)
+            UNION ALL
+            (SELECT 'extra', * FROM actual EXCEPT SELECT 'extra', * FROM expected)
+            """  # noqa: S608
+        )
+        return cursor.fetchall()
+
+
+def test_orm_writes_are_copied_column_by_column():
+    team, other = make_team("payments"), make_team("fraud")
+    first = make_component("ledger", tags=("java", "pci"), owner=team, tier=1, type="service")
+    make_component("checkout", owner=team, lifecycle="experimental")
+    assert ComponentSearch.objects.count() == 2
+    row = ComponentSearch.objects.get(component=first)
+    assert (row.owner_id, row.owner_ref, row.tier, row.type) == (team.id, "", 1, "service")
+    assert sorted(row.tag_ids) == sorted(Tag.objects.values_list("id", flat=True))
+    assert differences() == []
+
+    Component.objects.filter(pk=first.pk).update(owner=other, tier=3, language="go")
+    first.tags.remove(Tag.objects.get(name="pci"))
+    assert differences() == []
+    row.refresh_from_db()
+    assert (row.owner_id, row.tier, row.language) == (other.id, 3, "go")
+    assert row.tag_ids == [Tag.objects.get(name="java").id]
+
+    Tag.objects.filter(name="java").delete()
+    first.delete()
+    assert differences() == []
+    assert list(ComponentSearch.objects.values_list("component__name", flat=True)) == ["checkout"]
+
+
+def test_a_reference_naming_no_entity_is_kept_and_searched_by_its_text(owner_client):
+    make_component("orphan", owner_ref="group:default/ghosts", description="ledger")
+    make_component("owned", owner=make_team("billing"), owner_ref="group:default/billing")
+    assert dict(ComponentSearch.objects.values_list("component__name", "owner_ref")) == {
+        "orphan": "group:default/ghosts",
+        "owned": "",  # resolved: the filters read the id
+    }
+    assert differences() == []
+    response = owner_client.get("/catalog/", {"view": "all", "q": "ledger", "owner": "ghosts"})
+    assert [row.name for row in response.context["page"].object_list] == ["orphan"]
+    assert response.context["page"].paginator.count == 1
+
+
+def test_an_update_that_changes_no_copied_column_writes_nothing():
+    component = make_component("ledger", owner=make_team("payments"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM catalog_componentsearch")
+        before = cursor.fetchone()[0]
+        Component.objects.filter(pk=component.pk).update(etag="changed", title="Ledger")
+        cursor.execute("SELECT xmin::text FROM catalog_componentsearch")
+        assert cursor.fetchone()[0] == before
+    Component.objects.filter(pk=component.pk).update(lifecycle="deprecated")
+    assert ComponentSearch.objects.get().lifecycle == "deprecated"
+
+
+def test_an_import_copied_in_bulk_is_copied_too():
+    Team.objects.create(name="payments")
+    docs = [
+        make_descriptor("Component", f"svc-{n}", {"owner": "payments"}, tags=["java", f"t{n % 3}"])
+        for n in range(40)
+    ]
+    report = import_descriptors([("catalog-info.yaml", descriptor_yaml(*docs))])
+    assert len(report.created) == 40
+    assert ComponentSearch.objects.count() == 40
+    assert differences() == []
+    report = import_descriptors(
+        [
+            (
+                "catalog-info.yaml",
+                descriptor_yaml(
+                    *[{**d, "spec": {**d["spec"], "lifecycle": "deprecated"}} for d in docs]
+                ),
+            )
+        ]
+    )
+    assert set(ComponentSearch.objects.values_list("lifecycle", flat=True)) == {"deprecated"}
+    assert differences() == []
+
+
+def test_raw_sql_and_truncate_are_followed_and_rebuild_restores_a_bypassed_load():
+    make_component("ledger", tags=("java",), owner=make_team("payments"))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalog_component SET search_text = 'ledger moved'")
+        assert differences() == []
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses pending FK checks
+        cursor.execute("TRUNCATE catalog_component_tags")
+        assert ComponentSearch.objects.get().tag_ids == []
+        assert differences() == []
+        # A loader that switches triggers off leaves the table behind until it rebuilds it.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("UPDATE catalog_component SET tier = 4")
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        assert len(differences()) == 2
+        search_table.rebuild(cursor)
+        assert differences() == []
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "tier", "-tier", "updated", "-updated"])
+@pytest.mark.parametrize("ids_max", [2_000, 0])
+def test_a_page_reads_the_same_from_either_table(
+    owner_client, personas, monkeypatch, sort, ids_max
+):
+    """Few matches: the ids come with the counts; many: off the ordered index. Same page."""
+    from catalog import facets
+
+    monkeypatch.setattr(facets, "IDS_MAX", ids_max)
+    for n in range(40):
+        make_component(
+            f"svc-{(n * 7) % 40:02}", owner=personas.team, tier=1 + n % 4,
+            description="ledger" if n % 3 else "other", tags=("pci",) if n % 2 else (),
+        )  # fmt: skip
+    expected = Component.objects.filter(search_text__contains="ledger", tags__name="pci")
+    order = {
+        "name": ["name", "pk"],
+        "tier": ["tier", "name", "pk"],
+        "updated": ["updated_at", "pk"],
+    }
+    columns = order[sort.lstrip("-")]
+    expected = expected.order_by(*[f"-{c}" if sort.startswith("-") else c for c in columns])
+    response = owner_client.get(
+        "/catalog/", {"view": "all", "q": "ledger", "tag": "pci", "sort": sort, "per_page": 25}
+    )
+    shown = [row.pk for row in response.context["page"].object_list]
+    assert shown == list(expected.values_list("pk", flat=True)[:25])
+    assert response.context["page"].paginator.count == expected.count() == 13
