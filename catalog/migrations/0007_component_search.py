@@ -1,8 +1,10 @@
 """The narrow search table and its triggers (catalog/search_table.py), PostgreSQL only.
 
 The model is unmanaged: Django records it but never creates it; on PostgreSQL this migration
-creates the table, its trigram index and the triggers, and copies every component in. SQLite
-(make dev) has no such table and counts the component table itself.
+creates the table, its trigram index and the triggers, and copies every component in, then
+drops the component table's own trigram index (migration 0002): searches read the narrow table,
+so keeping both would only make every catalog write maintain two. SQLite (make dev) has no such
+table and searches the component table itself.
 """
 
 import django.contrib.postgres.fields
@@ -16,6 +18,7 @@ def create(apps, schema_editor):
 
         with schema_editor.connection.cursor() as cursor:
             search_table.create(cursor)
+            cursor.execute("DROP INDEX IF EXISTS component_search_trgm")
 
 
 def drop(apps, schema_editor):
@@ -23,6 +26,10 @@ def drop(apps, schema_editor):
         from catalog import search_table
 
         with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE INDEX IF NOT EXISTS component_search_trgm ON catalog_component "
+                "USING gin (search_text gin_trgm_ops)"
+            )
             search_table.drop(cursor)
 
 
