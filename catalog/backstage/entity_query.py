@@ -7,15 +7,19 @@ namespace, name) reads a page kind after kind, each kind in the order of its
 descriptor needs. The number of queries depends on the kinds involved, never on the page size.
 """
 
+import hashlib
+import re
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import CharField, Count, F, Q, QuerySet, Value
 from django.db.models.expressions import Case, When
 from django.db.models.functions import Cast, Coalesce, Lower
 from django.db.models.lookups import Exact, IsNull
 
+from catalog import versioning
 from catalog.backstage.descriptor_output import user_uid
 from catalog.backstage.entity_filters import (
     Condition,
@@ -36,6 +40,8 @@ from catalog.backstage.refs import parse_ref
 from catalog.models import Component
 
 LOAD_CHUNK = 1000
+# An exact totalItems is kept this long at most; a catalog write makes it unused at once.
+COUNT_CACHE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,8 @@ def _union(querysets: list[QuerySet]) -> QuerySet | None:
 
 
 def kind_counts(parts: list[tuple[KindInfo, QuerySet]]) -> dict[str, int]:
-    """How many entities of each kind match, in one query."""
+    """How many entities of each kind match, in one query, or from the cache when the query
+    reads only tables the catalog version covers and the catalog has not changed since."""
     counted = [
         qs.order_by()
         .annotate(ek=Value(KIND_ORDER.index(kind.name)))
@@ -93,8 +100,29 @@ def kind_counts(parts: list[tuple[KindInfo, QuerySet]]) -> dict[str, int]:
         for kind, qs in parts
     ]
     combined = _union(counted)
-    found = {KIND_ORDER[row["ek"]]: row["n"] for row in combined} if combined is not None else {}
+    found = _cached_counts(combined) if combined is not None else {}
     return {kind.name: found.get(kind.name, 0) for kind, _ in parts}
+
+
+def _cached_counts(combined: QuerySet) -> dict[str, int]:
+    """{kind: n} of the counting query; cached under the catalog version when every table it
+    reads is one whose writes change that version (so a cached count is never stale)."""
+    sql, params = combined.query.sql_with_params()
+    tables = set(re.findall(r'(?:FROM|JOIN) "(\w+)"', sql))
+    version = versioning.current() if tables <= versioning.TABLES else None
+    key = None
+    if version is not None:
+        digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:32]
+        key = f"catalog-query-count:{version}:{digest}"
+        found = cache.get(key)
+        if found is not None:
+            return found
+    # Counted after the version was read: if a write commits in between, this count is newer
+    # than its key, never older, and the key is no longer the current version anyway.
+    found = {KIND_ORDER[row["ek"]]: row["n"] for row in combined}
+    if key is not None:
+        cache.set(key, found, COUNT_CACHE_SECONDS)
+    return found
 
 
 def count(parts: list[tuple[KindInfo, QuerySet]]) -> int:

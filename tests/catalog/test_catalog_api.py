@@ -4,6 +4,7 @@ import base64
 import json
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from catalog.backstage.descriptor_output import user_uid
@@ -395,9 +396,11 @@ def test_queries_do_not_grow_with_the_page_size(reader, endpoint, django_assert_
         with django_assert_max_num_queries(40):
             response = reader.get(f"{API}/{endpoint}?limit={limit}")
         assert len(names(response)) == limit
-    # Within one kind the bound is tight: the same queries for 5 rows as for 30.
+    # Within one kind the bound is tight: the same queries for 5 rows as for 30 (counted cold:
+    # by-query's total is cached under the catalog version).
     counts = []
     for limit in (5, 30):
+        cache.clear()
         with django_assert_max_num_queries(12) as captured:
             reader.get(f"{API}/{endpoint}?filter=kind=component&limit={limit}")
         counts.append(len(captured))
