@@ -307,7 +307,7 @@ def _query_page(state: dict, limit: int, fields: list[str]) -> JsonResponse:
     wants_total = total is None and not state.get("skipTotalItems")
     # Past the first page the per-kind counts also tell which kinds the page skips.
     counts = kind_counts(parts) if wants_total and offset > 0 else None
-    keys = page_keys(parts, query.order, offset, limit + 1, counts)
+    keys = page_keys(parts, query.order, offset, limit + 1, counts, query.text)
     if counts is not None:
         total = sum(counts.values())
     elif wants_total:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import CharField, Count, F, Q, QuerySet, Value
 from django.db.models.expressions import Case, When
-from django.db.models.functions import Cast, Coalesce, Lower
+from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.db.models.lookups import Exact, IsNull
 
 from catalog import versioning
@@ -40,6 +40,7 @@ from catalog.backstage.refs import parse_ref
 from catalog.models import Component
 
 LOAD_CHUNK = 1000
+TRIGRAM_MIN = 3
 # An exact totalItems is kept this long at most; a catalog write makes it unused at once.
 COUNT_CACHE_SECONDS = 3600
 
@@ -151,16 +152,21 @@ def _sort_columns(kind: KindInfo, order: tuple[Order, ...]) -> dict:
     return columns
 
 
-def _kind_ordering(kind: KindInfo, order: tuple[Order, ...]) -> list:
+def _kind_ordering(kind: KindInfo, order: tuple[Order, ...], searched: bool = False) -> list:
     """ORDER BY of one kind's rows for `order` (after its leading kind): the order the union
-    sorts in, written so that the default order reads the kind's lower() index."""
+    sorts in, written so that the default order reads the kind's lower() index.
+
+    `searched` (a full-text term the trigram indexes can serve): the same order written so that
+    no index holds it. A term matches few names, often sorted together (every "pay…" name), and
+    walking the name index until a page of them turns up read 12,855 rows for 52 at 100,000
+    components (20-32 ms); found by the trigram indexes and sorted, the same page costs 7 ms."""
     ordering = []
     for item in order:
         expression = field_expr(kind, item.field)
         if item.field.lower() == "kind" or expression is None:
             continue  # the same value on every row of this kind
         if item.field.lower() in NEVER_EMPTY and isinstance(expression, F):
-            value = Lower(expression)
+            value = Lower(Concat(expression, Value(""))) if searched else Lower(expression)
             ordering.append(value.desc() if item.descending else value.asc())
             continue
         text = Cast(expression, CharField())
@@ -172,7 +178,9 @@ def _kind_ordering(kind: KindInfo, order: tuple[Order, ...]) -> list:
     return ordering + [F("pk").asc()]
 
 
-def _walk_kinds(parts, order, offset: int, limit: int | None, counts: dict | None) -> list:
+def _walk_kinds(
+    parts, order, offset: int, limit: int | None, counts: dict | None, searched: bool
+) -> list:
     """A page of an order that starts with the kind: kind after kind, each read in its own
     order, so a page costs one indexed query per kind it touches (plus a count of each kind
     it skips, unless `counts` says how many each has)."""
@@ -185,7 +193,8 @@ def _walk_kinds(parts, order, offset: int, limit: int | None, counts: dict | Non
         if counts is not None and offset >= counts.get(kind.name, 0):
             offset -= counts.get(kind.name, 0)
             continue
-        rows = qs.order_by(*_kind_ordering(kind, order[1:])).values_list("pk", flat=True)
+        ordering = _kind_ordering(kind, order[1:], searched)
+        rows = qs.order_by(*ordering).values_list("pk", flat=True)
         end = offset + limit - len(keys) if limit is not None else None
         found = list(rows[offset:end])
         if not found and offset > 0:
@@ -202,10 +211,12 @@ def page_keys(
     offset: int = 0,
     limit: int | None = None,
     counts: dict[str, int] | None = None,
+    text: str = "",
 ) -> list:
-    """(kind, id) of the entities on one page, in order."""
+    """(kind, id) of the entities on one page, in order; `text` is the full-text term."""
     if order and order[0].field.lower() == "kind":
-        return _walk_kinds(parts, order, offset, limit, counts)
+        searched = len(text) >= TRIGRAM_MIN  # shorter terms no trigram index can serve
+        return _walk_kinds(parts, order, offset, limit, counts, searched)
     keyed = []
     for kind, qs in parts:
         columns = {"ek": Value(KIND_ORDER.index(kind.name)), "eid": F("pk")}

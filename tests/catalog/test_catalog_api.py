@@ -278,6 +278,24 @@ def test_by_query_full_text_searches_the_fields_given(reader):
     assert len(names(reader.get(url))) == 4
 
 
+@pytest.mark.parametrize("term", ["e", "ser"])  # below and at the trigram indexes' length
+def test_by_query_full_text_pages_walk_kind_then_name_order(reader, term):
+    """A searched page is sorted without the name index; the order stays kind, namespace, name,
+    and the cursors walk it once."""
+    everything = reader.get(f"{API}/entities/by-query", {"fullTextFilterTerm": term, "limit": 500})
+    whole = [(i["kind"], i["metadata"]["name"]) for i in everything.json()["items"]]
+    assert len(whole) > 6
+    assert whole == sorted(whole, key=lambda ref: (ref[0].lower(), ref[1].lower()))
+    walked, params = [], {"fullTextFilterTerm": term, "limit": 4}
+    while True:
+        page = reader.get(f"{API}/entities/by-query", params).json()
+        walked += [(i["kind"], i["metadata"]["name"]) for i in page["items"]]
+        if "nextCursor" not in page["pageInfo"]:
+            break
+        params = {"cursor": page["pageInfo"]["nextCursor"], "limit": 4}
+    assert walked == whole
+
+
 def test_by_name_finds_and_404s_in_backstage_shape(reader):
     assert names(reader.get(f"{API}/entities?filter=metadata.name=nope")) == []
     entity = reader.get(f"{API}/entities/by-name/Component/default/CRAWLER").json()
