@@ -46,7 +46,7 @@ TIER_LABELS = dict(Tier.choices)
 # counting statement also returns the matches' ids, cached with the counts, and the page is
 # those ids in order; with more, the component table's ordered index is walked until a page of
 # matches turns up (about page end × catalog / matches rows), the planner told not to sort.
-IDS_MAX = 10_000
+IDS_MAX = 2_000
 WALK_SETTINGS = {"enable_bitmapscan": "off", "enable_sort": "off"}
 # Each facet's column on the component row (owner, system and tag are counted by id).
 COLUMNS = {
