@@ -5,6 +5,7 @@ with a heartbeat, and leaves every step's state, attempts and outcome behind, so
 (or a retry after a failure) carries on from the first step that has not succeeded.
 """
 
+import functools
 import logging
 import os
 import random
@@ -17,13 +18,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Q
-from django.db.models.sql import DeleteQuery, UpdateQuery
+from django.db.models.sql import DeleteQuery
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from provisioning.batched_writes import (
     insert_statements,
     send_together,
     several_statements_per_query,
+    update_statement,
 )
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
 from provisioning.drivers.base import (
@@ -84,38 +87,60 @@ def claim_with_steps(request_id: int, worker: str) -> tuple[ProvisioningRequest 
 
 
 def _claim(request_id: int, worker: str, with_steps: bool) -> tuple:
-    meta, quote = ProvisioningRequest._meta, connection.ops.quote_name
-    now = meta.get_field("heartbeat_at").get_db_prep_value(timezone.now(), connection)
-    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
-    table, where = quote(meta.db_table), "WHERE id = %s AND state = %s"
-    values = "state = %s, worker = %s, heartbeat_at = %s, started_at = COALESCE(started_at, %s)"
-    sql = f"UPDATE {table} SET {values} {where} RETURNING {columns}"  # noqa: S608 - names only
+    now = ProvisioningRequest._meta.get_field("heartbeat_at").get_db_prep_value(
+        timezone.now(), connection
+    )
+    sql, steps_sql = _claim_sql()
     params = [RequestState.RUNNING, worker, now, now, request_id, RequestState.QUEUED]
-    steps = RequestStep.objects.filter(request_id=request_id).order_by("position")
     if not (with_steps and several_statements_per_query()):
         request = next(iter(ProvisioningRequest.objects.raw(sql, params)), None)
+        steps = RequestStep.objects.filter(request_id=request_id).order_by("position")
         return request, (list(steps) if request is not None and with_steps else [])
-    steps_sql, steps_params = steps.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql};\n{steps_sql}", [*params, *steps_params])
+        cursor.execute(f"{sql};\n{steps_sql}", [*params, request_id])
         claimed = cursor.fetchall()
         cursor.nextset()
         step_rows = cursor.fetchall()
     if not claimed:
         return None, []
-    request = _instances(ProvisioningRequest.objects.filter(pk=request_id), claimed)[0]
-    return request, _instances(steps, step_rows)
+    return _instances(ProvisioningRequest, claimed)[0], _instances(RequestStep, step_rows)
 
 
-def _instances(queryset, rows: list) -> list:
+# The claim's SQL (UPDATE … RETURNING every column) and the steps' SELECT (one parameter, the
+# request's id), per database vendor: built once, as the names never change.
+_CLAIM_SQL: dict[str, tuple[str, str]] = {}
+
+
+def _claim_sql() -> tuple[str, str]:
+    if (built := _CLAIM_SQL.get(connection.vendor)) is not None:
+        return built
+    meta, quote = ProvisioningRequest._meta, connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+    table, where = quote(meta.db_table), "WHERE id = %s AND state = %s"
+    values = "state = %s, worker = %s, heartbeat_at = %s, started_at = COALESCE(started_at, %s)"
+    sql = f"UPDATE {table} SET {values} {where} RETURNING {columns}"  # noqa: S608 - names only
+    steps = RequestStep.objects.filter(request_id=0).order_by("position")
+    steps_sql = steps.query.sql_with_params()[0]
+    _CLAIM_SQL[connection.vendor] = sql, steps_sql
+    return sql, steps_sql
+
+
+def _instances(model, rows: list) -> list:
     """Model instances from rows of all the model's columns, in order, as the ORM reads them
     (the database's values converted: JSON decoded, datetimes made aware)."""
-    compiler = queryset.query.get_compiler(connection=connection)
+    names = [f.attname for f in model._meta.concrete_fields]
+    compiler = _row_reader(model, connection.vendor)
+    return [model.from_db(connection.alias, names, row) for row in compiler.results_iter([rows])]
+
+
+@functools.cache
+def _row_reader(model, vendor: str) -> SQLCompiler:
+    """A compiler that converts rows of all of `model`'s columns, set up once per model and
+    kind of database (setting up costs as much as reading the rows). It works through the
+    `connection` proxy, so each thread converts with its own connection."""
+    compiler = model.objects.all().query.get_compiler(connection=connection)
     compiler.setup_query()
-    model, names = queryset.model, [f.attname for f in queryset.model._meta.concrete_fields]
-    return [
-        model.from_db(connection.alias, names, row) for row in compiler.results_iter(results=[rows])
-    ]
+    return compiler
 
 
 class Writes:
@@ -127,16 +152,14 @@ class Writes:
         self.statements: list[tuple[str, tuple]] = []
         self.events: list[RequestEvent] = []
 
-    def update(self, model, where: Q, **values) -> "Writes":
-        query = UpdateQuery(model)
-        query.add_q(where)
-        query.add_update_values(values)
-        self.statements.append(query.get_compiler(connection=connection).as_sql())
+    def update(self, model, where: dict, **values) -> "Writes":
+        """Set `values` on the rows whose fields equal `where`'s."""
+        self.statements.append(update_statement(model, where, values))
         return self
 
-    def delete(self, model, where: Q) -> "Writes":
+    def delete(self, model, where: dict) -> "Writes":
         query = DeleteQuery(model)
-        query.add_q(where)
+        query.add_q(Q(**where))
         self.statements.append(query.get_compiler(connection=connection).as_sql())
         return self
 
@@ -258,7 +281,7 @@ def _run_step(writes: Writes, step: RequestStep) -> Outcome | None:
     step.state, step.started_at = StepState.RUNNING, timezone.now()
     resource = PlannedResource.from_json(step.resource)
     writes.update(
-        RequestStep, Q(pk=step.pk), attempts=step.attempts, state=step.state,
+        RequestStep, {"pk": step.pk}, attempts=step.attempts, state=step.state,
         started_at=step.started_at,
     ).event(
         EventKind.CALL,
@@ -319,10 +342,10 @@ def _succeed(writes: Writes, step: RequestStep, resource: PlannedResource, resul
     step.outcome, step.identifier = result.outcome, result.identifier
     step.message = result.message or f"{result.outcome} {resource.kind} {resource.name}"
     writes.update(
-        RequestStep, Q(pk=step.pk), state=step.state, finished_at=step.finished_at,
+        RequestStep, {"pk": step.pk}, state=step.state, finished_at=step.finished_at,
         outcome=step.outcome, identifier=step.identifier, message=step.message,
     )  # fmt: skip
-    inventory = Q(provider=resource.provider, kind=resource.kind, name=resource.name)
+    inventory = {"provider": resource.provider, "kind": resource.kind, "name": resource.name}
     if step.action == "decommission":
         writes.delete(ProvisionedResource, inventory)  # the name is free for a new request again
     else:
@@ -339,8 +362,8 @@ def _retry_later(
 ) -> Outcome:
     delay = max(backoff(step.attempts), retry_after or 0.0)
     # Queued again; the heartbeat is set to when the retry is due so the reconciler waits for it.
-    writes.update(RequestStep, Q(pk=step.pk), state=StepState.PENDING, message=message).update(
-        ProvisioningRequest, Q(pk=step.request_id), state=RequestState.QUEUED,
+    writes.update(RequestStep, {"pk": step.pk}, state=StepState.PENDING, message=message).update(
+        ProvisioningRequest, {"pk": step.request_id}, state=RequestState.QUEUED,
         heartbeat_at=timezone.now() + timedelta(seconds=delay),
     ).event(
         EventKind.RETRY,
@@ -353,7 +376,7 @@ def _retry_later(
 def _next_slice(writes: Writes, step: RequestStep) -> Outcome:
     """Queue the request again from `step`; the task sends itself again at once."""
     writes.update(
-        ProvisioningRequest, Q(pk=step.request_id), state=RequestState.QUEUED,
+        ProvisioningRequest, {"pk": step.request_id}, state=RequestState.QUEUED,
         heartbeat_at=timezone.now(),
     ).event(
         EventKind.INFO,
@@ -365,7 +388,7 @@ def _next_slice(writes: Writes, step: RequestStep) -> Outcome:
 def _fail(writes: Writes, step: RequestStep, message: str) -> Outcome:
     step.state, step.message, step.finished_at = StepState.FAILED, message, timezone.now()
     writes.update(
-        RequestStep, Q(pk=step.pk), state=step.state, message=message,
+        RequestStep, {"pk": step.pk}, state=step.state, message=message,
         finished_at=step.finished_at,
     ).event(EventKind.ERROR, f"step {step.position + 1} failed: {message}")  # fmt: skip
     _finish(writes, RequestState.FAILED, message)
@@ -378,7 +401,7 @@ def _finish(writes: Writes, state: str, failure: str) -> None:
     request.heartbeat_at = None
     said = f"Failed: {failure}" if failure else f"{state.capitalize()}: every step is done"
     writes.update(
-        ProvisioningRequest, Q(pk=request.pk), state=state, failure=failure,
+        ProvisioningRequest, {"pk": request.pk}, state=state, failure=failure,
         finished_at=request.finished_at, heartbeat_at=None,
     ).event(EventKind.TRANSITION, said).send()  # fmt: skip
     after_request(request)

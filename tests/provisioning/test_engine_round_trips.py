@@ -6,7 +6,6 @@ SQLite runs the same statements one by one inside `atomic`, in process."""
 
 import pytest
 from django.db import IntegrityError, connection
-from django.db.models import Q
 
 from provisioning import batched_writes, engine, services
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
@@ -151,9 +150,9 @@ def test_a_write_that_fails_leaves_none_of_its_statements(
     events = request.events.count()
     writes = (
         engine.Writes(request)
-        .update(RequestStep, Q(pk=first.pk), message="half done")
+        .update(RequestStep, {"pk": first.pk}, message="half done")
         .event(EventKind.INFO, "never stored")
-        .update(RequestStep, Q(pk=second.pk), position=first.position)  # one step per position
+        .update(RequestStep, {"pk": second.pk}, position=first.position)  # one step per position
     )
     with pytest.raises(IntegrityError):
         writes.send()
