@@ -8,6 +8,7 @@ from django.utils import timezone
 from catalog import access
 from catalog.models import Component
 from idp_portal import audit
+from idp_portal.models import AuditEvent
 from provisioning.batched_writes import insert_statements, send_together
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
 from provisioning.models import (
@@ -151,12 +152,15 @@ def submit_request(
             ]
             # The names, the steps and the log in one round trip (PostgreSQL); a taken name
             # raises IntegrityError here and the whole request is rolled back.
+            # The audit event too: one query less, and no ORM save of its own.
+            audit_event = _audit_event_of_new(request)
             send_together(
                 insert_statements(_inventory(request, plan))
                 + insert_statements(steps)
                 + insert_statements(events)
+                + insert_statements([audit_event])
             )
-            audit_created(request)
+            audit.logged(audit_event)
             if not reason:
                 _send_on_commit(request)
     except IntegrityError as exc:
@@ -246,7 +250,13 @@ AUDIT_ACTIONS = {
 
 def audit_created(request: ProvisioningRequest) -> None:
     """One audit event per new request, named by what it does (`service.deploy`, …)."""
-    audit.record(
+    event = _audit_event_of_new(request)
+    event.save(force_insert=True)
+    audit.logged(event)
+
+
+def _audit_event_of_new(request: ProvisioningRequest) -> AuditEvent:
+    return audit.new_event(
         request.requester,
         AUDIT_ACTIONS.get(request.type, "request.create"),
         request,
