@@ -2,21 +2,49 @@
 cheap (one transaction per step's start and end; a request's rows in one query)."""
 
 from django.db import connection, transaction
+from django.db.backends.postgresql.compiler import InsertUnnest
 from django.db.models import Q
 from django.db.models.sql import InsertQuery, UpdateQuery
 
+# (vendor, model, rows) → (the INSERT's SQL, whether its parameters are columns of values)
+_INSERT_SQL: dict[tuple, tuple[str, bool]] = {}
 # (vendor, model, where columns, set columns, which set values are NULL) → UPDATE's SQL
 _UPDATE_SQL: dict[tuple, str] = {}
 
 
 def insert_statements(objs: list) -> list[tuple[str, tuple]]:
-    """The INSERT of new rows of one model (a single statement where the database allows)."""
+    """The INSERT of new rows of one model (a single statement where the database allows).
+
+    Its SQL depends only on the model and the number of rows, so it is compiled once per
+    (model, rows) and kept; the values are prepared by Django's compiler as it prepares them,
+    and laid out as it lays them out (row after row, or column by column where PostgreSQL
+    inserts with UNNEST)."""
     if not objs:
         return []
     model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     query = InsertQuery(model)
-    query.insert_values([f for f in model._meta.concrete_fields if not f.primary_key], objs)
-    return query.get_compiler(connection=connection).as_sql()
+    query.insert_values(fields, objs)
+    compiler = query.get_compiler(connection=connection)
+    key = (connection.vendor, model, len(objs))
+    if (kept := _INSERT_SQL.get(key)) is None:
+        statements = compiler.as_sql()
+        if len(statements) == 1:  # one statement for every row (not one per row)
+            placeholders, _ = compiler.assemble_as_sql(fields, [[None] * len(fields)] * len(objs))
+            _INSERT_SQL[key] = statements[0][0], isinstance(placeholders, InsertUnnest)
+        return statements
+    rows = [
+        [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in fields] for obj in objs
+    ]
+    if any(hasattr(value, "as_sql") for row in rows for value in row):
+        return compiler.as_sql()  # an expression is compiled into the SQL itself
+    sql, by_column = kept
+    params = (
+        [list(col) for col in zip(*rows, strict=True)]
+        if by_column
+        else [v for r in rows for v in r]
+    )
+    return [(sql, tuple(params))]
 
 
 def update_statement(model, where: dict, values: dict) -> tuple[str, tuple]:

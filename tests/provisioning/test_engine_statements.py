@@ -1,16 +1,18 @@
-"""The engine's writes are compiled once per shape and kept; what it sends must stay exactly
-what Django's compiler makes of the same update, whatever values come later."""
+"""The engine's and submit's writes are compiled once per shape and kept; what they send must
+stay exactly what Django's compiler makes of the same write, whatever values come later."""
 
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.db.models import Q
-from django.db.models.sql import UpdateQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import timezone
 
-from provisioning import batched_writes
-from provisioning.models import ProvisionedResource, ProvisioningRequest, RequestStep
+from idp_portal import audit
+from provisioning import batched_writes, services
+from provisioning.models import ProvisionedResource, ProvisioningRequest, RequestEvent, RequestStep
+from tests.provisioning.test_engine import BUCKET
 
 
 def compiled_by_django(model, where: Q, **values) -> tuple:
@@ -21,9 +23,16 @@ def compiled_by_django(model, where: Q, **values) -> tuple:
 
 
 def comparable(statement: tuple[str, tuple]) -> tuple:
-    """psycopg's JSON wrappers have no equality of their own: compare type and content."""
+    """psycopg's JSON wrappers have no equality of their own: compare type and content (of
+    each value in a column of values too)."""
     sql, params = statement
-    return sql, [(type(p), getattr(p, "obj", p)) for p in params]
+    return sql, [plain(p) for p in params]
+
+
+def plain(param):
+    if isinstance(param, list):
+        return [plain(p) for p in param]
+    return type(param), getattr(param, "obj", param)
 
 
 NOW = timezone.now()
@@ -59,3 +68,33 @@ def test_a_value_that_becomes_null_gets_an_update_of_its_own(db):
         ProvisioningRequest, Q(pk=1), heartbeat_at=None
     )
     assert stored[0] != cleared[0] and None not in cleared[1]
+
+
+def compiled_insert(objs: list) -> list[tuple]:
+    query = InsertQuery(type(objs[0]))
+    query.insert_values([f for f in type(objs[0])._meta.concrete_fields if not f.primary_key], objs)
+    return [
+        comparable(statement) for statement in query.get_compiler(connection=connection).as_sql()
+    ]
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3])
+def test_a_kept_insert_is_what_django_compiles(personas, petstore, dev, monkeypatch, rows):
+    monkeypatch.setattr(timezone, "now", lambda: NOW)  # the same auto_now_add time each time
+    request = services.submit_request(personas.teammate, "s3-bucket", petstore, dev, BUCKET)
+    step = request.steps.get()
+    resource = request.resources.get()
+    makers = (
+        lambda n: RequestEvent(request=request, actor="w", kind="info", message=f"m{n}"),
+        lambda n: RequestStep(request=request, position=n, name="s", resource=step.resource),
+        lambda n: ProvisionedResource(
+            team=resource.team, request=request, provider="aws", kind="k", name=f"n{n}",
+            tags={"a": "b"}, config={},
+        ),
+        lambda n: audit.new_event(personas.teammate, "request.create", request, after={"n": n}),
+    )  # fmt: skip
+    for make in makers:
+        objs = [make(n) for n in range(rows)]
+        first = [comparable(s) for s in batched_writes.insert_statements(objs)]
+        again = [comparable(s) for s in batched_writes.insert_statements(objs)]  # kept SQL
+        assert first == again == compiled_insert(objs)
