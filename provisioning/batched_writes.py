@@ -6,14 +6,16 @@ from django.db.backends.postgresql.compiler import InsertUnnest
 from django.db.models import Q
 from django.db.models.sql import InsertQuery, UpdateQuery
 
-# (vendor, model, rows) → (the INSERT's SQL, whether its parameters are columns of values)
+# (vendor, model, rows, with primary key) → (the INSERT's SQL, whether its parameters are
+# columns of values)
 _INSERT_SQL: dict[tuple, tuple[str, bool]] = {}
 # (vendor, model, where columns, set columns, which set values are NULL) → UPDATE's SQL
 _UPDATE_SQL: dict[tuple, str] = {}
 
 
-def insert_statements(objs: list) -> list[tuple[str, tuple]]:
-    """The INSERT of new rows of one model (a single statement where the database allows).
+def insert_statements(objs: list, with_primary_key: bool = False) -> list[tuple[str, tuple]]:
+    """The INSERT of new rows of one model (a single statement where the database allows),
+    their primary keys left to the database unless `with_primary_key`.
 
     Its SQL depends only on the model and the number of rows, so it is compiled once per
     (model, rows) and kept; the values are prepared by Django's compiler as it prepares them,
@@ -22,11 +24,11 @@ def insert_statements(objs: list) -> list[tuple[str, tuple]]:
     if not objs:
         return []
     model = type(objs[0])
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if with_primary_key or not f.primary_key]
     query = InsertQuery(model)
     query.insert_values(fields, objs)
     compiler = query.get_compiler(connection=connection)
-    key = (connection.vendor, model, len(objs))
+    key = (connection.vendor, model, len(objs), with_primary_key)
     if (kept := _INSERT_SQL.get(key)) is None:
         statements = compiler.as_sql()
         if len(statements) == 1:  # one statement for every row (not one per row)
