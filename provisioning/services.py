@@ -93,8 +93,13 @@ def approval_reason(env: Environment, plan: Plan, policy=NOT_READ) -> str:
 
 def new_event(request: ProvisioningRequest, actor: str, kind: str, message: str) -> RequestEvent:
     """An event of the request's log, logged now and saved by the caller (with other writes)."""
-    logger.info("request %s [%s] %s: %s", request.pk, kind, actor, message)
+    log_event(request.pk, actor, kind, message)
     return RequestEvent(request=request, actor=actor, kind=kind, message=message)
+
+
+def log_event(request_id: int, actor: str, kind: str, message: str) -> None:
+    """The log line of an event of a request's log."""
+    logger.info("request %s [%s] %s: %s", request_id, kind, actor, message)
 
 
 def record(request: ProvisioningRequest, actor: str, kind: str, message: str) -> None:
