@@ -95,10 +95,39 @@ def record(
 ) -> AuditEvent:
     """Append one event. `actor` is a user (or None for the system); `action` a policy action
     name such as "request.approve"; `team` the owning team's name where one applies."""
+    event = new_event(
+        actor,
+        action,
+        obj,
+        team=team,
+        before=before,
+        after=after,
+        detail=detail,
+        outcome=outcome,
+        actor_name=actor_name,
+    )
+    event.save(force_insert=True)
+    return logged(event)
+
+
+def new_event(
+    actor,
+    action: str,
+    obj=None,
+    *,
+    team: str = "",
+    before=None,
+    after=None,
+    detail: str = "",
+    outcome: str = AuditEvent.Outcome.OK,
+    actor_name: str = "",
+) -> AuditEvent:
+    """The event `record()` appends, not saved yet: for a caller that saves it in one query
+    with its other writes, then calls `logged()`."""
     kind, object_id, object_repr = _describe(obj)
     origin = _origin.get()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    event = AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if authenticated else None,
         actor_name=actor_name or (actor.get_username() if authenticated else ""),
         action=action,
@@ -114,7 +143,16 @@ def record(
         user_agent=origin.user_agent,
         via=origin.via,
     )
+
+
+def logged(event: AuditEvent) -> AuditEvent:
+    """Log a saved event (the audit trail's copy in the log pipeline)."""
     logger.info(
-        "audit %s %s %s %s: %s", event.actor_name or "-", action, outcome, object_repr, detail
+        "audit %s %s %s %s: %s",
+        event.actor_name or "-",
+        event.action,
+        event.outcome,
+        event.object_repr,
+        event.detail,
     )
     return event

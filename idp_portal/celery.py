@@ -29,10 +29,23 @@ def _drop_old_connections(**kwargs) -> None:
     close_old_connections()
 
 
+def _drop_old_connections_before(sender=None, **kwargs) -> None:
+    """Before a task: as after it, and no health check (`SELECT 1`, a round trip before the
+    task's first query) for a task that retries itself on a database error, such as
+    apply_request: a broken connection fails its first query, which changes nothing, the task
+    is sent again, and the error makes the next check close that connection."""
+    from django.db import DatabaseError, connections
+
+    _drop_old_connections()
+    if DatabaseError in getattr(sender, "autoretry_for", ()):
+        for connection in connections.all(initialized_only=True):
+            connection.health_check_done = True
+
+
 @worker_init.connect
 def _keep_healthy_connections(**kwargs) -> None:
     """Only in a worker: tests that run tasks eagerly inside a transaction keep theirs."""
-    task_prerun.connect(_drop_old_connections, weak=False)
+    task_prerun.connect(_drop_old_connections_before, weak=False)
     task_postrun.connect(_drop_old_connections, weak=False)
 
 

@@ -2,17 +2,85 @@
 cheap (one transaction per step's start and end; a request's rows in one query)."""
 
 from django.db import connection, transaction
-from django.db.models.sql import InsertQuery
+from django.db.backends.postgresql.compiler import InsertUnnest
+from django.db.models import Q
+from django.db.models.sql import InsertQuery, UpdateQuery
+
+# (vendor, model, rows, with primary key) → (the INSERT's SQL, whether its parameters are
+# columns of values)
+_INSERT_SQL: dict[tuple, tuple[str, bool]] = {}
+# (vendor, model, where columns, set columns, which set values are NULL) → UPDATE's SQL
+_UPDATE_SQL: dict[tuple, str] = {}
 
 
-def insert_statements(objs: list) -> list[tuple[str, tuple]]:
-    """The INSERT of new rows of one model (a single statement where the database allows)."""
+def insert_statements(objs: list, with_primary_key: bool = False) -> list[tuple[str, tuple]]:
+    """The INSERT of new rows of one model (a single statement where the database allows),
+    their primary keys left to the database unless `with_primary_key`.
+
+    Its SQL depends only on the model and the number of rows, so it is compiled once per
+    (model, rows) and kept; the values are prepared by Django's compiler as it prepares them,
+    and laid out as it lays them out (row after row, or column by column where PostgreSQL
+    inserts with UNNEST)."""
     if not objs:
         return []
     model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if with_primary_key or not f.primary_key]
     query = InsertQuery(model)
-    query.insert_values([f for f in model._meta.concrete_fields if not f.primary_key], objs)
-    return query.get_compiler(connection=connection).as_sql()
+    query.insert_values(fields, objs)
+    compiler = query.get_compiler(connection=connection)
+    key = (connection.vendor, model, len(objs), with_primary_key)
+    if (kept := _INSERT_SQL.get(key)) is None:
+        statements = compiler.as_sql()
+        if len(statements) == 1:  # one statement for every row (not one per row)
+            placeholders, _ = compiler.assemble_as_sql(fields, [[None] * len(fields)] * len(objs))
+            _INSERT_SQL[key] = statements[0][0], isinstance(placeholders, InsertUnnest)
+        return statements
+    rows = [
+        [compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in fields] for obj in objs
+    ]
+    if any(hasattr(value, "as_sql") for row in rows for value in row):
+        return compiler.as_sql()  # an expression is compiled into the SQL itself
+    sql, by_column = kept
+    params = (
+        [list(col) for col in zip(*rows, strict=True)]
+        if by_column
+        else [v for r in rows for v in r]
+    )
+    return [(sql, tuple(params))]
+
+
+def update_statement(model, where: dict, values: dict) -> tuple[str, tuple]:
+    """The UPDATE that sets `values` on the rows where every `where` field equals its value
+    (`IS NULL` for None), as Django compiles it. The SQL is compiled once per shape and kept
+    (compiling costs more than sending it); the values are converted for the database as
+    Django's compiler converts them."""
+    meta = model._meta
+    set_params = [
+        meta.get_field(name).get_db_prep_save(v, connection) for name, v in values.items()
+    ]
+    where_params = []
+    for name, value in where.items():  # in this order in the WHERE clause (Q keeps it)
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        where_params.append(
+            None
+            if value is None
+            else field.get_db_prep_value(field.get_prep_value(value), connection, True)
+        )
+    key = (
+        connection.vendor,
+        model,
+        tuple(where),
+        tuple(values),
+        tuple(param is None for param in (*set_params, *where_params)),
+    )
+    if (sql := _UPDATE_SQL.get(key)) is None:
+        query = UpdateQuery(model)
+        query.add_q(Q(*where.items()))
+        query.add_update_values(values)
+        sql = _UPDATE_SQL[key] = query.get_compiler(connection=connection).as_sql()[0]
+    return sql, tuple(
+        p for p in (*set_params, *where_params) if p is not None
+    )  # NULL is in the SQL
 
 
 def several_statements_per_query() -> bool:

@@ -5,6 +5,7 @@ with a heartbeat, and leaves every step's state, attempts and outcome behind, so
 (or a retry after a failure) carries on from the first step that has not succeeded.
 """
 
+import functools
 import logging
 import os
 import random
@@ -17,13 +18,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Q
-from django.db.models.sql import DeleteQuery, UpdateQuery
+from django.db.models.sql import DeleteQuery
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from provisioning.batched_writes import (
     insert_statements,
     send_together,
     several_statements_per_query,
+    update_statement,
 )
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
 from provisioning.drivers.base import (
@@ -41,7 +44,7 @@ from provisioning.models import (
     RequestEvent,
     RequestStep,
 )
-from provisioning.services import enqueue, new_event
+from provisioning.services import enqueue, log_event, new_event
 
 logger = logging.getLogger(__name__)
 
@@ -84,38 +87,147 @@ def claim_with_steps(request_id: int, worker: str) -> tuple[ProvisioningRequest 
 
 
 def _claim(request_id: int, worker: str, with_steps: bool) -> tuple:
-    meta, quote = ProvisioningRequest._meta, connection.ops.quote_name
-    now = meta.get_field("heartbeat_at").get_db_prep_value(timezone.now(), connection)
-    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
-    table, where = quote(meta.db_table), "WHERE id = %s AND state = %s"
-    values = "state = %s, worker = %s, heartbeat_at = %s, started_at = COALESCE(started_at, %s)"
-    sql = f"UPDATE {table} SET {values} {where} RETURNING {columns}"  # noqa: S608 - names only
+    now = ProvisioningRequest._meta.get_field("heartbeat_at").get_db_prep_value(
+        timezone.now(), connection
+    )
+    sql, steps_sql = _claim_sql()
     params = [RequestState.RUNNING, worker, now, now, request_id, RequestState.QUEUED]
-    steps = RequestStep.objects.filter(request_id=request_id).order_by("position")
     if not (with_steps and several_statements_per_query()):
         request = next(iter(ProvisioningRequest.objects.raw(sql, params)), None)
+        steps = RequestStep.objects.filter(request_id=request_id).order_by("position")
         return request, (list(steps) if request is not None and with_steps else [])
-    steps_sql, steps_params = steps.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql};\n{steps_sql}", [*params, *steps_params])
+        cursor.execute(f"{sql};\n{steps_sql}", [*params, request_id])
         claimed = cursor.fetchall()
         cursor.nextset()
         step_rows = cursor.fetchall()
     if not claimed:
         return None, []
-    request = _instances(ProvisioningRequest.objects.filter(pk=request_id), claimed)[0]
-    return request, _instances(steps, step_rows)
+    return _instances(ProvisioningRequest, claimed)[0], _instances(RequestStep, step_rows)
 
 
-def _instances(queryset, rows: list) -> list:
+@dataclass(frozen=True)
+class Claim:
+    """What `claim_and_start` took: the request (None: another worker has it), its steps as
+    stored after the claim, the step it started (if any), and whether it stored its event."""
+
+    request: ProvisioningRequest | None
+    steps: list
+    started_step: int | None = None
+    event_stored: bool = False
+
+
+def claim_and_start(request_id: int, worker: str) -> Claim:
+    """`claim_with_steps`, and on PostgreSQL, in the same transaction, the claim's event and
+    the start of the first step left to run when it is pending with attempts to spare (its
+    attempt counted, its call event stored, as `_start_step` would): one round trip where the
+    start was another. Elsewhere nothing but the claim (`_start_step` starts the step)."""
+    if not several_statements_per_query():
+        return Claim(*claim_with_steps(request_id, worker))
+    now = timezone.now()
+    steps_sql, start_sql = _claim_sql()[1], _start_sql()
+    db_now = ProvisioningRequest._meta.get_field("heartbeat_at").get_db_prep_value(now, connection)
+    params = [
+        RequestState.RUNNING, worker, db_now, db_now, request_id, RequestState.QUEUED,
+        request_id, StepState.SUCCEEDED,
+        StepState.RUNNING, db_now, StepState.PENDING, MAX_ATTEMPTS,
+        request_id, db_now, EventKind.TRANSITION, f"running on {worker}",
+        request_id, db_now, EventKind.CALL,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(f"{start_sql};\n{steps_sql}", [*params, request_id])
+        claimed = cursor.fetchall()
+        cursor.nextset()
+        step_rows = cursor.fetchall()
+    if not claimed:
+        return Claim(None, [])
+    request = _instances(ProvisioningRequest, [row[:-1] for row in claimed])[0]
+    steps, started = _instances(RequestStep, step_rows), claimed[0][-1]
+    log_event(request_id, "worker", EventKind.TRANSITION, f"running on {worker}")
+    for step in steps:
+        if step.pk == started:
+            log_event(request_id, "worker", EventKind.CALL, _call(step))
+    return Claim(request, steps, started, event_stored=True)
+
+
+def _call(step: RequestStep) -> str:
+    """The call event of a step's start (the claim's query writes the same in SQL)."""
+    r = step.resource
+    return f"{r['provider']}: ensure {r['kind']} {r['name']} (attempt {step.attempts})"
+
+
+def _start_sql() -> str:
+    """The claim (returning the request's columns and the id of the step it started), the
+    start of the first step left when it is pending with attempts to spare, and their events
+    (the call event's message as `_call` makes it), in one statement."""
+    if (built := _START_SQL.get(connection.vendor)) is not None:
+        return built
+    quote = connection.ops.quote_name
+    request, step, event = (
+        quote(m._meta.db_table) for m in (ProvisioningRequest, RequestStep, RequestEvent)
+    )
+    columns = ", ".join(quote(f.column) for f in ProvisioningRequest._meta.concrete_fields)
+    sql = f"""WITH claimed AS (
+    UPDATE {request} SET state = %s, worker = %s, heartbeat_at = %s,
+        started_at = COALESCE(started_at, %s)
+    WHERE id = %s AND state = %s RETURNING {columns}
+), first AS (
+    SELECT id FROM {step} WHERE request_id = %s AND state <> %s
+        AND EXISTS (SELECT 1 FROM claimed) ORDER BY position LIMIT 1
+), started AS (
+    UPDATE {step} SET attempts = attempts + 1, state = %s, started_at = %s
+    WHERE id = (SELECT id FROM first) AND state = %s AND attempts < %s
+    RETURNING id, attempts, resource
+), logged AS (
+    INSERT INTO {event} (request_id, at, actor, kind, message)
+    SELECT %s, %s, 'worker', %s, %s FROM claimed
+    UNION ALL
+    SELECT %s, %s + interval '1 microsecond', 'worker', %s,
+        (resource->>'provider') || ': ensure ' || (resource->>'kind') || ' '
+        || (resource->>'name') || ' (attempt ' || attempts || ')'
+    FROM started
+)
+SELECT {columns}, (SELECT id FROM started) FROM claimed"""  # noqa: S608 - names only
+    _START_SQL[connection.vendor] = sql
+    return sql
+
+
+# The claim's SQL (UPDATE … RETURNING every column) and the steps' SELECT (one parameter, the
+# request's id), per database vendor: built once, as the names never change.
+_CLAIM_SQL: dict[str, tuple[str, str]] = {}
+_START_SQL: dict[str, str] = {}  # claim_and_start's statement, per vendor likewise
+
+
+def _claim_sql() -> tuple[str, str]:
+    if (built := _CLAIM_SQL.get(connection.vendor)) is not None:
+        return built
+    meta, quote = ProvisioningRequest._meta, connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+    table, where = quote(meta.db_table), "WHERE id = %s AND state = %s"
+    values = "state = %s, worker = %s, heartbeat_at = %s, started_at = COALESCE(started_at, %s)"
+    sql = f"UPDATE {table} SET {values} {where} RETURNING {columns}"  # noqa: S608 - names only
+    steps = RequestStep.objects.filter(request_id=0).order_by("position")
+    steps_sql = steps.query.sql_with_params()[0]
+    _CLAIM_SQL[connection.vendor] = sql, steps_sql
+    return sql, steps_sql
+
+
+def _instances(model, rows: list) -> list:
     """Model instances from rows of all the model's columns, in order, as the ORM reads them
     (the database's values converted: JSON decoded, datetimes made aware)."""
-    compiler = queryset.query.get_compiler(connection=connection)
+    names = [f.attname for f in model._meta.concrete_fields]
+    compiler = _row_reader(model, connection.vendor)
+    return [model.from_db(connection.alias, names, row) for row in compiler.results_iter([rows])]
+
+
+@functools.cache
+def _row_reader(model, vendor: str) -> SQLCompiler:
+    """A compiler that converts rows of all of `model`'s columns, set up once per model and
+    kind of database (setting up costs as much as reading the rows). It works through the
+    `connection` proxy, so each thread converts with its own connection."""
+    compiler = model.objects.all().query.get_compiler(connection=connection)
     compiler.setup_query()
-    model, names = queryset.model, [f.attname for f in queryset.model._meta.concrete_fields]
-    return [
-        model.from_db(connection.alias, names, row) for row in compiler.results_iter(results=[rows])
-    ]
+    return compiler
 
 
 class Writes:
@@ -127,16 +239,14 @@ class Writes:
         self.statements: list[tuple[str, tuple]] = []
         self.events: list[RequestEvent] = []
 
-    def update(self, model, where: Q, **values) -> "Writes":
-        query = UpdateQuery(model)
-        query.add_q(where)
-        query.add_update_values(values)
-        self.statements.append(query.get_compiler(connection=connection).as_sql())
+    def update(self, model, where: dict, **values) -> "Writes":
+        """Set `values` on the rows whose fields equal `where`'s."""
+        self.statements.append(update_statement(model, where, values))
         return self
 
-    def delete(self, model, where: Q) -> "Writes":
+    def delete(self, model, where: dict) -> "Writes":
         query = DeleteQuery(model)
-        query.add_q(where)
+        query.add_q(Q(**where))
         self.statements.append(query.get_compiler(connection=connection).as_sql())
         return self
 
@@ -214,56 +324,44 @@ class Heartbeat:
 def apply(request_id: int, worker: str) -> Outcome:
     """Run a queued request to the end, to a retry, or to a readable failure.
 
-    On PostgreSQL one round trip before the first step (the claim and the steps), then one per
-    step's start and one per step's end; the claim's event goes with the first step's start, a
-    step's end with the next step's start, the last one with the finish.
+    On PostgreSQL one round trip before the first step's call (the claim, its event, the first
+    step's start and the steps), then one per further step's start and one per step's end; a
+    step's end goes with the next step's start, the last one with the finish. Elsewhere (or
+    when the first step cannot simply start: interrupted, out of attempts) the claim's event
+    goes with the first step's start.
 
     Stale database connections are Celery's to recycle (its Django fixup closes them around
     every task), not ours: closing here would also break a caller's open transaction.
     """
-    request, steps = claim_with_steps(request_id, worker)
-    if request is None:
+    claim = claim_and_start(request_id, worker)
+    if claim.request is None:
         return Outcome("nothing to do")
-    writes = Writes(request).event(EventKind.TRANSITION, f"running on {worker}")
+    writes = Writes(claim.request)
+    if not claim.event_stored:  # it goes with the first step's start
+        writes.event(EventKind.TRANSITION, f"running on {worker}")
     started, ran = time.monotonic(), False
     with Heartbeat(request_id, worker):
-        for step in steps:
+        for step in claim.steps:
             if step.state == StepState.SUCCEEDED:
                 continue
             if ran and time.monotonic() - started > SLICE_SECONDS:
                 return _next_slice(writes, step)
-            outcome, ran = _run_step(writes, step), True
+            outcome, ran = _run_step(writes, step, step.pk == claim.started_step), True
             if outcome is not None:
                 return outcome
     _finish(writes, RequestState.SUCCEEDED, "")
     return Outcome(RequestState.SUCCEEDED)
 
 
-def _run_step(writes: Writes, step: RequestStep) -> Outcome | None:
+def _run_step(writes: Writes, step: RequestStep, started: bool = False) -> Outcome | None:
     """Start the step (one transaction with the writes before it: the claim's event, the
-    previous step's end), ensure, then leave its end to go with the next write."""
-    if step.state == StepState.RUNNING:
-        writes.event(
-            EventKind.INFO,
-            f"step {step.position + 1} was interrupted (attempt {step.attempts}); running it again",
-        )
-    if step.attempts >= MAX_ATTEMPTS:
-        return _fail(
-            writes,
-            step,
-            f"gave up after {step.attempts} attempts: the last one said "
-            f"'{step.message or 'no answer (the worker stopped)'}'. Retry when the cause is fixed.",
-        )
-    step.attempts += 1
-    step.state, step.started_at = StepState.RUNNING, timezone.now()
+    previous step's end) unless the claim `started` it, ensure, then leave its end to go with
+    the next write."""
+    if not started:
+        outcome = _start_step(writes, step)
+        if outcome is not None:
+            return outcome
     resource = PlannedResource.from_json(step.resource)
-    writes.update(
-        RequestStep, Q(pk=step.pk), attempts=step.attempts, state=step.state,
-        started_at=step.started_at,
-    ).event(
-        EventKind.CALL,
-        f"{resource.provider}: ensure {resource.kind} {resource.name} (attempt {step.attempts})",
-    ).send()  # fmt: skip
     try:
         resource = rendered(resource)  # a step stored as inputs becomes the whole resource now
         result = _decommission(resource) if step.action == "decommission" else _ensure(resource)
@@ -280,6 +378,30 @@ def _run_step(writes: Writes, step: RequestStep) -> Outcome | None:
             "the platform team has the details in the worker log",
         )
     _succeed(writes, step, resource, result)  # sent with the next step's start or the finish
+    return None
+
+
+def _start_step(writes: Writes, step: RequestStep) -> Outcome | None:
+    """Count the attempt and store the start with its call event (and the writes before it);
+    fail the step instead when it has had its attempts."""
+    if step.state == StepState.RUNNING:
+        writes.event(
+            EventKind.INFO,
+            f"step {step.position + 1} was interrupted (attempt {step.attempts}); running it again",
+        )
+    if step.attempts >= MAX_ATTEMPTS:
+        return _fail(
+            writes,
+            step,
+            f"gave up after {step.attempts} attempts: the last one said "
+            f"'{step.message or 'no answer (the worker stopped)'}'. Retry when the cause is fixed.",
+        )
+    step.attempts += 1
+    step.state, step.started_at = StepState.RUNNING, timezone.now()
+    writes.update(
+        RequestStep, {"pk": step.pk}, attempts=step.attempts, state=step.state,
+        started_at=step.started_at,
+    ).event(EventKind.CALL, _call(step)).send()  # fmt: skip
     return None
 
 
@@ -319,10 +441,10 @@ def _succeed(writes: Writes, step: RequestStep, resource: PlannedResource, resul
     step.outcome, step.identifier = result.outcome, result.identifier
     step.message = result.message or f"{result.outcome} {resource.kind} {resource.name}"
     writes.update(
-        RequestStep, Q(pk=step.pk), state=step.state, finished_at=step.finished_at,
+        RequestStep, {"pk": step.pk}, state=step.state, finished_at=step.finished_at,
         outcome=step.outcome, identifier=step.identifier, message=step.message,
     )  # fmt: skip
-    inventory = Q(provider=resource.provider, kind=resource.kind, name=resource.name)
+    inventory = {"provider": resource.provider, "kind": resource.kind, "name": resource.name}
     if step.action == "decommission":
         writes.delete(ProvisionedResource, inventory)  # the name is free for a new request again
     else:
@@ -339,8 +461,8 @@ def _retry_later(
 ) -> Outcome:
     delay = max(backoff(step.attempts), retry_after or 0.0)
     # Queued again; the heartbeat is set to when the retry is due so the reconciler waits for it.
-    writes.update(RequestStep, Q(pk=step.pk), state=StepState.PENDING, message=message).update(
-        ProvisioningRequest, Q(pk=step.request_id), state=RequestState.QUEUED,
+    writes.update(RequestStep, {"pk": step.pk}, state=StepState.PENDING, message=message).update(
+        ProvisioningRequest, {"pk": step.request_id}, state=RequestState.QUEUED,
         heartbeat_at=timezone.now() + timedelta(seconds=delay),
     ).event(
         EventKind.RETRY,
@@ -353,7 +475,7 @@ def _retry_later(
 def _next_slice(writes: Writes, step: RequestStep) -> Outcome:
     """Queue the request again from `step`; the task sends itself again at once."""
     writes.update(
-        ProvisioningRequest, Q(pk=step.request_id), state=RequestState.QUEUED,
+        ProvisioningRequest, {"pk": step.request_id}, state=RequestState.QUEUED,
         heartbeat_at=timezone.now(),
     ).event(
         EventKind.INFO,
@@ -365,7 +487,7 @@ def _next_slice(writes: Writes, step: RequestStep) -> Outcome:
 def _fail(writes: Writes, step: RequestStep, message: str) -> Outcome:
     step.state, step.message, step.finished_at = StepState.FAILED, message, timezone.now()
     writes.update(
-        RequestStep, Q(pk=step.pk), state=step.state, message=message,
+        RequestStep, {"pk": step.pk}, state=step.state, message=message,
         finished_at=step.finished_at,
     ).event(EventKind.ERROR, f"step {step.position + 1} failed: {message}")  # fmt: skip
     _finish(writes, RequestState.FAILED, message)
@@ -378,7 +500,7 @@ def _finish(writes: Writes, state: str, failure: str) -> None:
     request.heartbeat_at = None
     said = f"Failed: {failure}" if failure else f"{state.capitalize()}: every step is done"
     writes.update(
-        ProvisioningRequest, Q(pk=request.pk), state=state, failure=failure,
+        ProvisioningRequest, {"pk": request.pk}, state=state, failure=failure,
         finished_at=request.finished_at, heartbeat_at=None,
     ).event(EventKind.TRANSITION, said).send()  # fmt: skip
     after_request(request)

@@ -2,13 +2,18 @@
 
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from catalog import access
 from catalog.models import Component
 from idp_portal import audit
-from provisioning.batched_writes import insert_statements, send_together
+from idp_portal.models import AuditEvent
+from provisioning.batched_writes import (
+    insert_statements,
+    send_together,
+    several_statements_per_query,
+)
 from provisioning.choices import EventKind, RequestState, ResourceState, StepState
 from provisioning.models import (
     Environment,
@@ -88,8 +93,13 @@ def approval_reason(env: Environment, plan: Plan, policy=NOT_READ) -> str:
 
 def new_event(request: ProvisioningRequest, actor: str, kind: str, message: str) -> RequestEvent:
     """An event of the request's log, logged now and saved by the caller (with other writes)."""
-    logger.info("request %s [%s] %s: %s", request.pk, kind, actor, message)
+    log_event(request.pk, actor, kind, message)
     return RequestEvent(request=request, actor=actor, kind=kind, message=message)
+
+
+def log_event(request_id: int, actor: str, kind: str, message: str) -> None:
+    """The log line of an event of a request's log."""
+    logger.info("request %s [%s] %s: %s", request_id, kind, actor, message)
 
 
 def record(request: ProvisioningRequest, actor: str, kind: str, message: str) -> None:
@@ -118,47 +128,43 @@ def submit_request(
     plan = plan_for(type_slug, component, env, params, policy)
     reason = approval_reason(env, plan, policy)
     actor = user.get_username()
+    # Created queued (or held) at once: one write fewer than PLANNED then an update.
+    request = ProvisioningRequest(
+        requester=user,
+        team=component.owner,
+        component=component,
+        service_name=component.name,
+        environment=env,
+        type=type_slug,
+        parameters=params,
+        plan=plan.to_json(),
+        state=RequestState.AWAITING_APPROVAL if reason else RequestState.QUEUED,
+        heartbeat_at=None if reason else timezone.now(),
+        idempotency_key=key,
+        needs_approval_reason=reason,
+        submitted_at=timezone.now(),
+    )
+
+    def rows_of(request: ProvisioningRequest) -> list[list]:
+        """The names (a taken one raises IntegrityError as they are stored, and the whole
+        request is rolled back), the steps, the log and the audit event, per model."""
+        steps = [
+            RequestStep(
+                request=request, position=i, name=f"ensure {r.kind} {r.name}",
+                resource=r.to_json(),
+            )
+            for i, r in enumerate(plan.resources)
+        ]  # fmt: skip
+        events = [
+            new_event(
+                request, actor, EventKind.TRANSITION, f"Requested by {actor}: {plan.summary}"
+            ),
+            _held_event(request) if reason else _queued_event(request, "portal", QUEUED),
+        ]
+        return [_inventory(request, plan), steps, events, [_audit_event_of_new(request)]]
+
     try:
-        with transaction.atomic():
-            # Created queued (or held) at once: one write fewer than PLANNED then an update.
-            request = ProvisioningRequest.objects.create(
-                requester=user,
-                team=component.owner,
-                component=component,
-                service_name=component.name,
-                environment=env,
-                type=type_slug,
-                parameters=params,
-                plan=plan.to_json(),
-                state=RequestState.AWAITING_APPROVAL if reason else RequestState.QUEUED,
-                heartbeat_at=None if reason else timezone.now(),
-                idempotency_key=key,
-                needs_approval_reason=reason,
-                submitted_at=timezone.now(),
-            )
-            steps = [
-                RequestStep(
-                    request=request, position=i, name=f"ensure {r.kind} {r.name}",
-                    resource=r.to_json(),
-                )
-                for i, r in enumerate(plan.resources)
-            ]  # fmt: skip
-            events = [
-                new_event(
-                    request, actor, EventKind.TRANSITION, f"Requested by {actor}: {plan.summary}"
-                ),
-                _held_event(request) if reason else _queued_event(request, "portal", QUEUED),
-            ]
-            # The names, the steps and the log in one round trip (PostgreSQL); a taken name
-            # raises IntegrityError here and the whole request is rolled back.
-            send_together(
-                insert_statements(_inventory(request, plan))
-                + insert_statements(steps)
-                + insert_statements(events)
-            )
-            audit_created(request)
-            if not reason:
-                _send_on_commit(request)
+        rows = _store_new_request(request, rows_of)
     except IntegrityError as exc:
         if key and (
             earlier := ProvisioningRequest.objects.filter(
@@ -167,7 +173,41 @@ def submit_request(
         ):
             return earlier  # a double submit raced us to the same key
         raise NameTaken(_taken_message(plan)) from exc
+    audit.logged(rows[-1][0])
+    if not reason:
+        _send_on_commit(request)
     return request
+
+
+def _store_new_request(request: ProvisioningRequest, rows_of) -> list[list]:
+    """Insert `request`, then the rows `rows_of(request)` makes (a list per model), as one
+    transaction; returns those rows.
+
+    On PostgreSQL outside a transaction: in one round trip once the id is taken from the
+    request's sequence, as the statements of one query are a transaction of their own (no
+    BEGIN and COMMIT round trips, no ORM save). Elsewhere, or inside the caller's transaction
+    (where a savepoint keeps a taken name from breaking it): the ORM's insert, then the rows,
+    inside `atomic`.
+    """
+    if connection.in_atomic_block or not several_statements_per_query():
+        with transaction.atomic():
+            request.save(force_insert=True)
+            rows = rows_of(request)
+            send_together([s for objs in rows for s in insert_statements(objs)])
+        return rows
+    meta = ProvisioningRequest._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s))", [meta.db_table, meta.pk.column]
+        )
+        request.pk = cursor.fetchone()[0]
+    rows = rows_of(request)
+    send_together(
+        insert_statements([request], with_primary_key=True)
+        + [s for objs in rows for s in insert_statements(objs)]
+    )
+    request._state.adding, request._state.db = False, connection.alias  # as a save leaves it
+    return rows
 
 
 def _claim_names(request: ProvisioningRequest, plan: Plan) -> None:
@@ -246,7 +286,13 @@ AUDIT_ACTIONS = {
 
 def audit_created(request: ProvisioningRequest) -> None:
     """One audit event per new request, named by what it does (`service.deploy`, …)."""
-    audit.record(
+    event = _audit_event_of_new(request)
+    event.save(force_insert=True)
+    audit.logged(event)
+
+
+def _audit_event_of_new(request: ProvisioningRequest) -> AuditEvent:
+    return audit.new_event(
         request.requester,
         AUDIT_ACTIONS.get(request.type, "request.create"),
         request,
