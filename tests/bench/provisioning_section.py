@@ -387,24 +387,26 @@ def _recommendation_lines(results: dict, mix: list[int]) -> list[str]:
         + ", ".join(f"{_ms(u[t]['pickup'])}" for t in TYPES)
         + ", bookkeeping "
         + ", ".join(f"{_ms(u[t]['bookkeeping'])}" for t in TYPES)
-        + " (table above). Since this work the engine claims with one `UPDATE … RETURNING` and "
-        "sends each step's start and each step's end as one transaction, one round trip each on "
-        "PostgreSQL (several statements in one simple query), the claim's event with the first "
-        "start, a step's end with the next start and the last with the finish, and reads the "
-        "steps in the claim's round trip: 4 round trips for a one-step request in the worker "
-        "instead of 12, one more per further step; submit 6 instead of 12 (the policy read "
-        "once, the request created queued, its names, steps and events in one query). Counts "
-        "asserted "
-        "in tests/provisioning/test_engine_round_trips.py. The ratio against loopback moto "
-        "mostly measures how fast the fakes are; at a realistic 50 ms per call the same "
-        "overhead is the second target's few per cent.",
-        "   Next, not made (each about one round trip, ≈ 0.5–1 ms here): the worker's first "
-        "query after a task starts is Django's health check (`SELECT 1`, CONN_HEALTH_CHECKS, "
-        "idp_portal/celery.py drops old connections around every task); `apply_request` "
-        "already retries itself on a database error, so the check could go in workers. The "
-        "first step's start could go in the claim's query (PostgreSQL), and submit's audit "
-        "event with its names, steps and events (submit: BEGIN, the request, those rows, the "
-        "audit event, COMMIT, then the message).",
+        + " (table above). Since this work the engine claims with one `UPDATE … RETURNING` that "
+        "also stores the claim's event and starts the first step (PostgreSQL: data-modifying "
+        "CTEs, so the step is running with its attempt counted before any call), reads the "
+        "steps in the same round trip, and sends each further step's start and each step's end "
+        "as one transaction (several statements in one simple query), a step's end with the "
+        "next start and the last with the finish: 3 round trips for a one-step request in the "
+        "worker instead of 12, one more per further step, and no health check before the task "
+        "(`apply_request` retries itself on a database error). Submit outside a transaction "
+        "takes the id from the sequence and sends the request, its names, steps, events and "
+        "audit event as one query: 3 round trips instead of 12. Its SQL is compiled once per "
+        "shape and kept (tests/provisioning/test_engine_statements.py compares it with "
+        "Django's own). Counts asserted in tests/provisioning/test_engine_round_trips.py. The "
+        "ratio against loopback moto mostly measures how fast the fakes are; at a realistic "
+        "50 ms per call the same overhead is the second target's few per cent.",
+        "   What is left (p50): submit's few milliseconds are mostly the Celery publish (kombu "
+        "makes a producer and a Redis client per message) and building the rows; pickup is "
+        "Redis handing the message to the worker; in the steps, each step's start and end "
+        "(two commits a step, which must be durable: a worker killed mid-call leaves the step "
+        "running with its attempt counted) and the observability hook's re-read of the steps "
+        "after the finish (one round trip the engine could hand over, observability/hooks.py).",
     ]
     lines.append(
         _reconciler_line(results["integrity"], results["loaded"], results.get("lease_check"))
