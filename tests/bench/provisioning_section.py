@@ -299,8 +299,9 @@ def _breakdown_lines(u: dict, setup: dict) -> list[str]:
         "",
         "submit = from `submitted_at` until the message is in Redis (plan, rows, commit, "
         "publish); pickup = message in Redis → a worker has claimed the row; steps = inside "
-        "the steps (driver made, calls, step event); bookkeeping = the rest of the run "
-        "(claim, events, inventory, finish).",
+        "the steps (driver made, calls, step event; on PostgreSQL the claim's statement also "
+        "starts the first step, so its round trip counts here); bookkeeping = the rest of the "
+        "run (events, inventory, finish).",
         "",
         "| type | direct | submit | pickup | steps | bookkeeping | portal lead |",
         "|---|---|---|---|---|---|---|",
