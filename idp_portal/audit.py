@@ -81,31 +81,11 @@ def _describe(obj) -> tuple[str, str, str]:
     return kind, str(getattr(obj, "pk", "") or ""), str(obj)[:200]
 
 
-def record(
-    actor,
-    action: str,
-    obj=None,
-    *,
-    team: str = "",
-    before=None,
-    after=None,
-    detail: str = "",
-    outcome: str = AuditEvent.Outcome.OK,
-    actor_name: str = "",
-) -> AuditEvent:
+def record(actor, action: str, obj=None, **fields) -> AuditEvent:
     """Append one event. `actor` is a user (or None for the system); `action` a policy action
-    name such as "request.approve"; `team` the owning team's name where one applies."""
-    event = new_event(
-        actor,
-        action,
-        obj,
-        team=team,
-        before=before,
-        after=after,
-        detail=detail,
-        outcome=outcome,
-        actor_name=actor_name,
-    )
+    name such as "request.approve"; `fields` those of `new_event` (team: the owning team's name
+    where one applies, before, after, detail, outcome, actor_name)."""
+    event = new_event(actor, action, obj, **fields)
     event.save(force_insert=True)
     return logged(event)
 
