@@ -77,33 +77,20 @@ def backoff(attempt: int) -> float:
 def claim(request_id: int, worker: str) -> ProvisioningRequest | None:
     """Take a queued request with one `UPDATE … RETURNING`: exactly one worker gets the row
     back, a duplicate of the message gets None."""
-    return _claim(request_id, worker, with_steps=False)[0]
-
-
-def claim_with_steps(request_id: int, worker: str) -> tuple[ProvisioningRequest | None, list]:
-    """The claim and the request's steps in position order; on PostgreSQL in one round trip
-    (the steps are read in the same query, and dropped when the claim found nothing)."""
-    return _claim(request_id, worker, with_steps=True)
-
-
-def _claim(request_id: int, worker: str, with_steps: bool) -> tuple:
     now = ProvisioningRequest._meta.get_field("heartbeat_at").get_db_prep_value(
         timezone.now(), connection
     )
-    sql, steps_sql = _claim_sql()
     params = [RequestState.RUNNING, worker, now, now, request_id, RequestState.QUEUED]
-    if not (with_steps and several_statements_per_query()):
-        request = next(iter(ProvisioningRequest.objects.raw(sql, params)), None)
-        steps = RequestStep.objects.filter(request_id=request_id).order_by("position")
-        return request, (list(steps) if request is not None and with_steps else [])
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql};\n{steps_sql}", [*params, request_id])
-        claimed = cursor.fetchall()
-        cursor.nextset()
-        step_rows = cursor.fetchall()
-    if not claimed:
+    return next(iter(ProvisioningRequest.objects.raw(_claim_sql()[0], params)), None)
+
+
+def claim_with_steps(request_id: int, worker: str) -> tuple[ProvisioningRequest | None, list]:
+    """The claim and, when it took the request, its steps in position order (two round trips:
+    where one query may hold several statements, `claim_and_start` does more in one)."""
+    request = claim(request_id, worker)
+    if request is None:
         return None, []
-    return _instances(ProvisioningRequest, claimed)[0], _instances(RequestStep, step_rows)
+    return request, list(RequestStep.objects.filter(request_id=request_id).order_by("position"))
 
 
 @dataclass(frozen=True)

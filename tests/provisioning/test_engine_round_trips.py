@@ -126,8 +126,10 @@ def test_a_held_request_is_created_waiting_with_no_heartbeat(
 
 
 def test_the_claim_with_steps_reads_them_as_the_orm_does(personas, petstore, dev, recording_driver):
+    """On PostgreSQL the claim's one query returns raw rows, converted as the ORM would."""
     request = submit(personas, petstore, dev, "queue", QUEUE)
-    claimed, steps = engine.claim_with_steps(request.pk, "w1")
+    taken = engine.claim_and_start(request.pk, "w1")
+    claimed, steps = taken.request, taken.steps
     stored = type(request).objects.get(pk=request.pk)
     fields = [f.attname for f in type(request)._meta.concrete_fields]
     assert [getattr(claimed, f) for f in fields] == [getattr(stored, f) for f in fields]
@@ -140,7 +142,8 @@ def test_the_claim_with_steps_reads_them_as_the_orm_does(personas, petstore, dev
         "payments-petstore-dev-events-dlq",
         "payments-petstore-dev-events",
     ]
-    assert engine.claim_with_steps(request.pk, "w2") == (None, [])
+    again = engine.claim_and_start(request.pk, "w2")
+    assert (again.request, again.steps) == (None, [])
 
 
 @pytest.mark.django_db(transaction=True)
