@@ -10,16 +10,20 @@ from tests.factories import PASSWORD, make_user
 from tests.feedback.survey_factories import make_cycle
 
 
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username or e-mail").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
 def test_a_newcomer_follows_the_banner_answers_everything_and_finishes(
     page, live_server, transactional_db
 ):
     make_cycle("2026-Q4")
     newcomer = make_user("nina")
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill("nina")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url, "nina")
 
     banner = page.get_by_role("complementary", name="Developer-experience survey")
     expect(banner).to_contain_text("The Q4 developer-experience survey is open")
@@ -62,11 +66,7 @@ def test_not_today_removes_the_banner_in_place_and_it_stays_away(
 ):
     make_cycle("2026-Q4")
     make_user("omar")
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill("omar")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url, "omar")
     banner = page.get_by_role("complementary", name="Developer-experience survey")
     banner.get_by_role("button", name="Not today").click()
     expect(banner).to_have_count(0)
@@ -81,11 +81,7 @@ def test_a_slow_save_cannot_overwrite_the_progress_of_a_later_one(
     """Saves go out one at a time, in order: a late answer never shows a stale count."""
     make_cycle("2026-Q4")
     make_user("pia")
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill("pia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url, "pia")
     page.goto(f"{live_server.url}/feedback/survey/")
 
     held, sent = [], []
