@@ -3,11 +3,21 @@
 from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 # Every JSON list endpoint: this many items unless the caller asks, and never more than the max.
 API_DEFAULT_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 1000
+
+
+def id_values(ids: list[int], using: str = "default"):
+    """A list of ids for an `__in` filter, on PostgreSQL as one array parameter: as an IN
+    list Django compiles each value on every query (15 ms for 2,000 ids, 70 ms for 8,500;
+    about 0.4 ms for a page of 50, on each of the page's queries)."""
+    if connections[using].vendor != "postgresql":
+        return ids
+    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])  # noqa: S611 -- a fixed SQL string
 
 
 class CappedPaginator(Paginator):
