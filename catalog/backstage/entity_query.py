@@ -32,12 +32,14 @@ from catalog.backstage.entity_kinds import (
     KINDS,
     KindInfo,
     attach_owned_refs,
+    load_related,
     with_related,
 )
 from catalog.backstage.entity_predicates import predicate_q
 from catalog.backstage.entity_relations import ref_match
 from catalog.backstage.refs import parse_ref
 from catalog.models import Component
+from catalog.pagination import id_values
 
 LOAD_CHUNK = 1000
 TRIGRAM_MIN = 3
@@ -235,6 +237,7 @@ def page_keys(
 
 def load_rows(kind: str, qs: QuerySet) -> list:
     rows = list(with_related(kind, qs))
+    load_related(kind, rows)
     if kind == "group":
         attach_owned_refs(rows)
     return rows
@@ -248,7 +251,8 @@ def load(keys: list[tuple[str, int]]) -> list:
     loaded = {}
     for kind, pks in ids.items():
         for start in range(0, len(pks), LOAD_CHUNK):
-            chunk = KINDS[kind].queryset().filter(pk__in=pks[start : start + LOAD_CHUNK])
+            chunk_ids = id_values(pks[start : start + LOAD_CHUNK])
+            chunk = KINDS[kind].queryset().filter(pk__in=chunk_ids)
             loaded |= {(kind, row.pk): row for row in load_rows(kind, chunk)}
     return [loaded[key] for key in keys if key in loaded]
 
