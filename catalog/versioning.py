@@ -4,11 +4,25 @@ from django.db import connection
 
 from catalog.models import CatalogVersion
 
-# The tables whose every write changes the version (the triggers of migration 0004): a result
-# read from these alone may be cached under the version.
+# The tables whose writes change the version (the triggers of migrations 0004 and 0008; for
+# auth_user, writes to the columns the catalog serves): a result read from these alone may be
+# cached under the version. tests/catalog/test_catalog_version.py checks the triggers match.
 TABLES = frozenset(
-    {"catalog_component", "catalog_component_tags", "catalog_tag", "catalog_team", "catalog_system"}
+    {
+        "catalog_api",
+        "catalog_component",
+        "catalog_component_tags",
+        "catalog_domain",
+        "catalog_resource",
+        "catalog_system",
+        "catalog_tag",
+        "catalog_team",
+        "catalog_teammembership",
+        "auth_user",
+    }
 )
+# The auth_user columns whose writes change the version (not last_login: every sign-in).
+USER_COLUMNS = frozenset({"username", "email", "first_name", "last_name"})
 
 
 def current() -> int | None:
