@@ -8,6 +8,7 @@ from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from catalog.backstage.descriptor_kinds import (
@@ -242,15 +243,34 @@ def load_related(kind: str, rows: list) -> None:
     ids = [row.pk for row in rows]
     for relation in RELATED.get(kind, ()) if ids else ():
         found = defaultdict(list)
-        values = (
-            relation.model.objects.filter(**{f"{relation.parent}__in": id_values(ids)})
-            .order_by(relation.order)
-            .values_list(relation.parent, *relation.columns)
-        )
-        for parent, *columns in values:
+        for parent, *columns in _related_values(kind, relation, ids):
             found[parent].append(relation.build(*columns))
         for row in rows:
             setattr(row, PREFETCHED + relation.name, found.get(row.pk, []))
+
+
+# The SQL of each relation's query on PostgreSQL, where the ids are one array parameter and
+# the SQL never changes: compiled once, as compiling it cost more than running it.
+_RELATED_SQL: dict[tuple[str, str], str] = {}
+
+
+def _related_values(kind: str, relation: Related, ids: list[int]):
+    """(parent id, *columns) of every related row of the rows `ids`, in the relation's order."""
+    key = (kind, relation.name)
+    if connection.vendor == "postgresql" and (sql := _RELATED_SQL.get(key)) is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ids])
+            return cursor.fetchall()
+    values = (
+        relation.model.objects.filter(**{f"{relation.parent}__in": id_values(ids)})
+        .order_by(relation.order)
+        .values_list(relation.parent, *relation.columns)
+    )
+    if connection.vendor == "postgresql":
+        sql, params = values.query.sql_with_params()
+        if list(params) == [ids]:  # the ids alone: the same SQL serves every page
+            _RELATED_SQL[key] = sql
+    return list(values)
 
 
 def _prefetch(qs: QuerySet, *lookups) -> QuerySet:

@@ -252,7 +252,7 @@ def load(keys: list[tuple[str, int]]) -> list:
     for kind, pks in ids.items():
         for start in range(0, len(pks), LOAD_CHUNK):
             chunk_ids = id_values(pks[start : start + LOAD_CHUNK])
-            chunk = KINDS[kind].queryset().filter(pk__in=chunk_ids)
+            chunk = KINDS[kind].queryset().filter(pk__in=chunk_ids).order_by()
             loaded |= {(kind, row.pk): row for row in load_rows(kind, chunk)}
     return [loaded[key] for key in keys if key in loaded]
 

@@ -9,7 +9,7 @@ from django.test import Client
 
 from catalog.backstage.descriptor_output import user_uid
 from catalog.demo import seed_demo_catalog
-from catalog.models import Component, Team
+from catalog.models import Component, Dependency, Team
 from tests.factories import add_member, make_user
 
 pytestmark = pytest.mark.django_db
@@ -423,3 +423,29 @@ def test_queries_do_not_grow_with_the_page_size(reader, endpoint, django_assert_
             reader.get(f"{API}/{endpoint}?filter=kind=component&limit={limit}")
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_entities_loaded_for_a_page_read_as_their_plain_rows_do(reader):
+    """load() reads related rows as tuples (and on PostgreSQL keeps each relation's SQL after
+    the first page): every entity's descriptor and status equal those of its plain model row,
+    whose relations are read one query at a time, on a first page and on a later one."""
+    from catalog.backstage import entity_kinds
+    from catalog.backstage.api import present
+    from catalog.backstage.entity_query import load
+
+    dependency_source = Component.objects.order_by("name").first()
+    Dependency.objects.create(source=dependency_source, target_ref="component:default/gone")
+    keys = [
+        (name, pk)
+        for name, kind in entity_kinds.KINDS.items()
+        for pk in kind.queryset().values_list("pk", flat=True)
+    ]
+    entity_kinds._RELATED_SQL.clear()
+    for _ in range(2):
+        loaded = load(keys)
+        assert len(loaded) == len(keys) == ENTITY_COUNT
+        for (name, pk), row in zip(keys, loaded, strict=True):
+            plain = entity_kinds.KINDS[name].model.objects.get(pk=pk)
+            if name == "group":
+                entity_kinds.attach_owned_refs([plain])
+            assert present(row) == present(plain), (name, plain)
