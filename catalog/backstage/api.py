@@ -306,13 +306,13 @@ def _query_page(state: dict, limit: int, fields: list[str]) -> JsonResponse:
     total = state.get("totalItems")
     wants_total = total is None and not state.get("skipTotalItems")
     # Past the first page the per-kind counts also tell which kinds the page skips.
-    counts = kind_counts(parts) if wants_total and offset > 0 else None
+    counts = kind_counts(parts, query) if wants_total and offset > 0 else None
     keys = page_keys(parts, query.order, offset, limit + 1, counts, query.text)
     if counts is not None:
         total = sum(counts.values())
     elif wants_total:
         # A first page that holds every match is its own exact count.
-        total = len(keys) if len(keys) <= limit else count(parts)
+        total = len(keys) if len(keys) <= limit else count(parts, query)
     total = total or 0
     page_info = {}
     if len(keys) > limit:

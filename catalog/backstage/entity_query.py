@@ -91,45 +91,73 @@ def _union(querysets: list[QuerySet]) -> QuerySet | None:
     return querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
 
 
-def kind_counts(parts: list[tuple[KindInfo, QuerySet]]) -> dict[str, int]:
+def kind_counts(parts: list[tuple[KindInfo, QuerySet]], query: EntityQuery | None = None) -> dict:
     """How many entities of each kind match, in one query, or from the cache when the query
-    reads only tables the catalog version covers and the catalog has not changed since."""
-    counted = [
-        qs.order_by()
-        .annotate(ek=Value(KIND_ORDER.index(kind.name)))
-        .values("ek")
-        .annotate(n=Count("*"))
-        .values("ek", "n")
-        for kind, qs in parts
-    ]
-    combined = _union(counted)
-    found = _cached_counts(combined) if combined is not None else {}
+    reads only tables the catalog version covers and the catalog has not changed since.
+    `query`, what `parts` were made from, lets a cached count skip compiling the SQL."""
+    combined = None
+
+    def counting() -> QuerySet | None:
+        nonlocal combined
+        if combined is None:
+            combined = _union(
+                [
+                    qs.order_by()
+                    .annotate(ek=Value(KIND_ORDER.index(kind.name)))
+                    .values("ek")
+                    .annotate(n=Count("*"))
+                    .values("ek", "n")
+                    for kind, qs in parts
+                ]
+            )
+        return combined
+
+    found = _cached_counts(counting, repr(query) if query is not None else None) if parts else {}
     return {kind.name: found.get(kind.name, 0) for kind, _ in parts}
 
 
-def _cached_counts(combined: QuerySet) -> dict[str, int]:
+# Per query (its repr: the SQL of `matching(query)` depends on nothing else), the count's
+# digest and whether the catalog version covers every table it reads, so a count served from
+# the cache costs no compiling (which cost as much as the page's other queries together).
+_COUNT_SHAPES: dict[str, tuple[str, bool]] = {}
+COUNT_SHAPES_KEPT = 1000
+
+
+def _count_shape(counting, shape: str | None) -> tuple[str, bool]:
+    if shape is not None and (known := _COUNT_SHAPES.get(shape)) is not None:
+        return known
+    sql, params = counting().query.sql_with_params()
+    tables = set(re.findall(r'(?:FROM|JOIN) "(\w+)"', sql))
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:32]
+    known = digest, tables <= versioning.TABLES
+    if shape is not None:
+        if len(_COUNT_SHAPES) >= COUNT_SHAPES_KEPT:
+            _COUNT_SHAPES.clear()
+        _COUNT_SHAPES[shape] = known
+    return known
+
+
+def _cached_counts(counting, shape: str | None) -> dict[str, int]:
     """{kind: n} of the counting query; cached under the catalog version when every table it
     reads is one whose writes change that version (so a cached count is never stale)."""
-    sql, params = combined.query.sql_with_params()
-    tables = set(re.findall(r'(?:FROM|JOIN) "(\w+)"', sql))
-    version = versioning.current() if tables <= versioning.TABLES else None
+    digest, cacheable = _count_shape(counting, shape)
+    version = versioning.current() if cacheable else None
     key = None
     if version is not None:
-        digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:32]
         key = f"catalog-query-count:{version}:{digest}"
         found = cache.get(key)
         if found is not None:
             return found
     # Counted after the version was read: if a write commits in between, this count is newer
     # than its key, never older, and the key is no longer the current version anyway.
-    found = {KIND_ORDER[row["ek"]]: row["n"] for row in combined}
+    found = {KIND_ORDER[row["ek"]]: row["n"] for row in counting()}
     if key is not None:
         cache.set(key, found, COUNT_CACHE_SECONDS)
     return found
 
 
-def count(parts: list[tuple[KindInfo, QuerySet]]) -> int:
-    return sum(kind_counts(parts).values())
+def count(parts: list[tuple[KindInfo, QuerySet]], query: EntityQuery | None = None) -> int:
+    return sum(kind_counts(parts, query).values())
 
 
 # Paths whose column is never empty (validated on the way in), so they sort by lower(column)
@@ -339,10 +367,11 @@ def facet_counts(kind: KindInfo, key: str, qs: QuerySet) -> Counter:
     )
 
 
-def _key_counts(parts, key: str) -> Counter:
+def _key_counts(parts, key: str, query: EntityQuery) -> Counter:
     if key.lower() == "kind":
         # One count per kind, in one query, instead of one grouped query per kind.
-        return Counter({KINDS[name].label: n for name, n in kind_counts(parts).items() if n})
+        counted = kind_counts(parts, query)
+        return Counter({KINDS[name].label: n for name, n in counted.items() if n})
     counts = Counter()
     for kind, qs in parts:
         counts.update(facet_counts(kind, key, qs))
@@ -354,6 +383,8 @@ def facets(query: EntityQuery, keys: list[str]) -> dict[str, list[dict]]:
     parts = matching(query)
     result = {}
     for key in keys:
-        ranked = sorted(_key_counts(parts, key).items(), key=lambda item: (-item[1], item[0]))
+        ranked = sorted(
+            _key_counts(parts, key, query).items(), key=lambda item: (-item[1], item[0])
+        )
         result[key] = [{"value": value, "count": n} for value, n in ranked]
     return result
