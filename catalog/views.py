@@ -222,6 +222,7 @@ def service_detail(request: HttpRequest, namespace: str, name: str) -> HttpRespo
     dependencies = _dependencies(component)
     dependents, total_dependents = _dependents(component, DEPENDENTS_SHOWN)
     lead_name = component.lead_full_name
+    drawn = _graph(component, dependents, dependencies, total_dependents)
     context = {
         "component": component,
         "lead_name": (lead_name or "").strip() or component.lead_username,
@@ -234,7 +235,8 @@ def service_detail(request: HttpRequest, namespace: str, name: str) -> HttpRespo
         "subcomponents": list(component.subcomponents.only("namespace", "name", "title"))
         if component.has_subcomponents
         else [],
-        "graph": _graph(component, dependents, dependencies, total_dependents),
+        "graph": drawn,
+        "graph_svg": graph.svg(drawn, "dep-graph-caption"),
         "sections": render_service_sections(request, component),
     }
     return render(request, "catalog/service_detail.html", context)

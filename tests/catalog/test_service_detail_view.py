@@ -66,6 +66,27 @@ def test_the_graph_marks_cycles_and_unresolved_targets(owner_client, petstore):
     assert len(graph["edges"]) == 5
 
 
+def test_the_drawn_graph_names_each_box_and_says_what_it_marks(owner_client, petstore):
+    html = owner_client.get(petstore.get_absolute_url()).content.decode()
+    svg = html[html.index('<svg class="dep-graph"') : html.index("</svg>")]
+    assert 'aria-labelledby="dep-graph-caption"' in svg
+    assert '<g class="hub"><title>petstore</title>' in svg  # this service: no link to itself
+    assert 'aria-label="ledger, in a dependency cycle"' in svg
+    assert "<title>ledger: in a dependency cycle</title>" in svg
+    assert "<title>component:default/fraud-check: not in the catalog</title>" in svg
+    assert 'href="/catalog/services/default/web/" aria-label="web"' in svg
+    assert svg.count("<line ") == 5
+
+
+def test_a_label_in_the_graph_is_escaped():
+    from catalog import graph
+
+    drawn = graph.layout(("hub", None), [('<b onclick="x">&', "/a?b=1&c=2")], [])
+    markup = str(graph.svg(drawn, "caption"))
+    assert "<b " not in markup and 'onclick="' not in markup
+    assert 'href="/a?b=1&amp;c=2" aria-label="&lt;b onclick=&quot;x&quot;&gt;&amp;"' in markup
+
+
 def test_names_are_looked_up_regardless_of_case(owner_client, petstore):
     assert owner_client.get("/catalog/services/DEFAULT/PetStore/").status_code == 200
 
