@@ -1,15 +1,36 @@
 import uuid
+from urllib.parse import quote
 
 from django.db import models
+from django.urls import get_script_prefix, reverse
 
 from catalog.backstage.refs import DEFAULT_NAMESPACE, format_ref
 from catalog.validators import validate_entity_name, validate_namespace
+
+# (view, script prefix) → the view's URL with placeholders for the namespace and the name.
+_URL_TEMPLATES: dict[tuple[str, str], str] = {}
+_NAMESPACE, _NAME = "{namespace}", "{name}"
+
+
+def entity_url(view: str, namespace: str, name: str) -> str:
+    """reverse(view, args=[namespace, name]) at a fraction of its cost: a list of 50 services
+    or a graph of 50 boxes reversed 50 times, a few milliseconds a page. The URL is reversed
+    once with placeholders; the values are quoted as reverse() quotes them (entity names and
+    namespaces hold only letters, digits, '-', '_' and '.', which no quoting changes)."""
+    key = (view, get_script_prefix())
+    if (template := _URL_TEMPLATES.get(key)) is None:
+        template = _URL_TEMPLATES[key] = reverse(view, args=[_NAMESPACE, _NAME])
+    safe = "!$&'()*+,;=~:@"
+    return template.replace(quote(_NAMESPACE, safe=safe), quote(namespace, safe=safe)).replace(
+        quote(_NAME, safe=safe), quote(name, safe=safe)
+    )
 
 
 class Entity(models.Model):
     """Fields every Backstage kind shares: identity, metadata, and fields the portal keeps as-is."""
 
     KIND = ""
+    DETAIL_VIEW = ""  # the URL name of the kind's page
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     namespace = models.CharField(
@@ -38,6 +59,9 @@ class Entity(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.name
+
+    def get_absolute_url(self) -> str:
+        return entity_url(self.DETAIL_VIEW, self.namespace, self.name)
 
     @property
     def ref(self) -> str:

@@ -1,6 +1,5 @@
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 
 from catalog.choices import ApiRelationKind, ApiType, Lifecycle, LinkKind, Tier
 from catalog.models.base import OwnedEntity
@@ -20,19 +19,18 @@ class Domain(OwnedEntity):
     """A business area that groups systems, e.g. Payments."""
 
     KIND = "domain"
+    DETAIL_VIEW = "catalog:domain_detail"
 
     class Meta:
         ordering = ["name"]
         constraints = _unique_name("domain")
-
-    def get_absolute_url(self) -> str:
-        return reverse("catalog:domain_detail", args=[self.namespace, self.name])
 
 
 class System(OwnedEntity):
     """A set of components and APIs that together provide one capability."""
 
     KIND = "system"
+    DETAIL_VIEW = "catalog:system_detail"
 
     domain = models.ForeignKey(
         Domain, null=True, blank=True, on_delete=models.SET_NULL, related_name="systems"
@@ -42,9 +40,6 @@ class System(OwnedEntity):
     class Meta:
         ordering = ["name"]
         constraints = _unique_name("system")
-
-    def get_absolute_url(self) -> str:
-        return reverse("catalog:system_detail", args=[self.namespace, self.name])
 
 
 class Tag(models.Model):
@@ -63,6 +58,7 @@ class Component(OwnedEntity):
     """A piece of software: a service, website, library, worker; what engineers look up first."""
 
     KIND = "component"
+    DETAIL_VIEW = "catalog:service_detail"
 
     type = models.CharField(max_length=63, default="service", db_index=True)
     lifecycle = models.CharField(
@@ -107,9 +103,6 @@ class Component(OwnedEntity):
             models.Index(fields=["system", "name", "id"], name="component_system_name_id"),
         ]
 
-    def get_absolute_url(self) -> str:
-        return reverse("catalog:service_detail", args=[self.namespace, self.name])
-
 
 class Link(models.Model):
     """A link from a component to its docs, runbook, dashboard or chat."""
@@ -131,6 +124,7 @@ class Api(OwnedEntity):
     """An interface a component provides and others consume, with its definition."""
 
     KIND = "api"
+    DETAIL_VIEW = "catalog:api_detail"
 
     type = models.CharField(max_length=63, default=ApiType.OPENAPI)
     lifecycle = models.CharField(max_length=63, default=Lifecycle.PRODUCTION)
@@ -145,14 +139,12 @@ class Api(OwnedEntity):
         constraints = _unique_name("api")
         verbose_name = "API"
 
-    def get_absolute_url(self) -> str:
-        return reverse("catalog:api_detail", args=[self.namespace, self.name])
-
 
 class Resource(OwnedEntity):
     """Infrastructure a component depends on: a database, a bucket, a queue."""
 
     KIND = "resource"
+    DETAIL_VIEW = "catalog:resource_detail"
 
     type = models.CharField(max_length=63, default="database")
     system = models.ForeignKey(
@@ -163,9 +155,6 @@ class Resource(OwnedEntity):
     class Meta:
         ordering = ["name"]
         constraints = _unique_name("resource")
-
-    def get_absolute_url(self) -> str:
-        return reverse("catalog:resource_detail", args=[self.namespace, self.name])
 
 
 class ApiRelation(models.Model):

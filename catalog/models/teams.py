@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 
 from catalog.choices import TeamRole
 from catalog.models.base import Entity
@@ -15,6 +14,7 @@ class Team(Entity):
     """
 
     KIND = "group"
+    DETAIL_VIEW = "catalog:team_detail"
 
     type = models.CharField(max_length=63, default="team")
     contact_channel = models.CharField(
@@ -41,9 +41,6 @@ class Team(Entity):
     @property
     def slug(self) -> str:
         return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("catalog:team_detail", args=[self.namespace, self.name])
 
 
 class TeamMembership(models.Model):
