@@ -443,11 +443,17 @@ def refresh_coverage_of(names) -> int:
     return len(services)
 
 
-def services_written_by(request) -> set[str]:
+def services_written_by(request, steps: list | None = None) -> set[str]:
     """The services whose GitOps folders (apps/<service>/…) or deployments a request's steps
-    wrote; empty when it wrote none (a bucket, a queue)."""
+    wrote; empty when it wrote none (a bucket, a queue). `steps`: the request's steps when the
+    caller holds them (the engine does), else they are read."""
+    resources = (
+        [step.resource for step in steps]
+        if steps is not None
+        else request.steps.values_list("resource", flat=True)
+    )
     names: set[str] = set()
-    for resource in request.steps.values_list("resource", flat=True):
+    for resource in resources:
         provider, kind = resource.get("provider"), resource.get("kind")
         name, config = resource.get("name", ""), resource.get("config") or {}
         if provider == "git" and kind == "gitops-files":

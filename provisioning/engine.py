@@ -219,10 +219,11 @@ def _row_reader(model, vendor: str) -> SQLCompiler:
 
 class Writes:
     """The writes of one moment of a request (a step's start, its end, the finish), sent
-    together as one transaction (`batched_writes.send_together`: one round trip on PostgreSQL)."""
+    together as one transaction (`batched_writes.send_together`: one round trip on PostgreSQL);
+    `steps` are the request's steps as the claim read them (kept for the after-request hooks)."""
 
-    def __init__(self, request: ProvisioningRequest) -> None:
-        self.request = request
+    def __init__(self, request: ProvisioningRequest, steps: list | None = None) -> None:
+        self.request, self.steps = request, steps or []
         self.statements: list[tuple[str, tuple]] = []
         self.events: list[RequestEvent] = []
 
@@ -323,7 +324,7 @@ def apply(request_id: int, worker: str) -> Outcome:
     claim = claim_and_start(request_id, worker)
     if claim.request is None:
         return Outcome("nothing to do")
-    writes = Writes(claim.request)
+    writes = Writes(claim.request, claim.steps)
     if not claim.event_stored:  # it goes with the first step's start
         writes.event(EventKind.TRANSITION, f"running on {worker}")
     started, ran = time.monotonic(), False
@@ -490,7 +491,7 @@ def _finish(writes: Writes, state: str, failure: str) -> None:
         ProvisioningRequest, {"pk": request.pk}, state=state, failure=failure,
         finished_at=request.finished_at, heartbeat_at=None,
     ).event(EventKind.TRANSITION, said).send()  # fmt: skip
-    after_request(request)
+    after_request(request, writes.steps)
 
 
 def reconcile_stalled(now=None) -> list[int]:

@@ -9,10 +9,12 @@ bundle here in its AppConfig.ready). With nothing registered, callers show "not 
 bundles stays small; the engine asks renderer(resource) -> PlannedResource for the whole
 resource when the step runs (`rendered`).
 
-`register_after_request(key, hook)`: hook(request) runs in the worker's task when a request
-finishes (succeeded or failed), after its state is stored: the observability app refreshes
-the coverage of the services whose GitOps files the request wrote, so every page and the API
-agree at once. A hook's error is logged and never changes the request's outcome.
+`register_after_request(key, hook)`: hook(request, steps) runs in the worker's task when a
+request finishes (succeeded or failed), after its state is stored; `steps` are the request's
+steps as the engine holds them, in position order, so a hook reads them without another round
+trip to the database. The observability app refreshes the coverage of the services whose
+GitOps files the request wrote, so every page and the API agree at once. A hook's error is
+logged and never changes the request's outcome.
 """
 
 import logging
@@ -59,7 +61,7 @@ def rendered(resource: PlannedResource) -> PlannedResource:
     return renderer(resource)
 
 
-AfterRequest = Callable[[object], None]
+AfterRequest = Callable[[object, list], None]
 _AFTER_REQUEST: dict[str, AfterRequest] = {}
 
 
@@ -67,10 +69,10 @@ def register_after_request(key: str, hook: AfterRequest) -> None:
     _AFTER_REQUEST[key] = hook
 
 
-def after_request(request) -> None:
-    """Run every registered hook for a request that just finished."""
+def after_request(request, steps: list) -> None:
+    """Run every registered hook for a request that just finished, with its steps."""
     for key, hook in list(_AFTER_REQUEST.items()):
         try:
-            hook(request)
+            hook(request, steps)
         except Exception:  # a hook must never turn a finished request into a failed task
             logger.exception("after-request hook %r failed for request %s", key, request.pk)

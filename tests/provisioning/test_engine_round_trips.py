@@ -22,16 +22,17 @@ def round_trips(postgresql: int, sqlite: int) -> int:
     return postgresql if connection.vendor == "postgresql" else sqlite
 
 
-def test_a_one_step_request_takes_three_round_trips(
+def test_a_one_step_request_takes_two_round_trips(
     personas, petstore, dev, recording_driver, django_assert_num_queries
 ):
     request = submit(personas, petstore, dev)
-    # the claim (UPDATE … RETURNING) with its event, the step's start and the steps, the step's
-    # end with the finish, and the observability hook's read of the steps: three on
-    # PostgreSQL since the step's start went into the claim's query (was four). SQLite reads
-    # the steps apart, starts the step apart and sends each statement of a transaction on its
-    # own, between a savepoint and its release (the test's own transaction is around it).
-    with django_assert_num_queries(round_trips(3, 13)):
+    # the claim (UPDATE … RETURNING) with its event, the step's start and the steps, then the
+    # step's end with the finish: two on PostgreSQL since the step's start went into the
+    # claim's query and the after-request hooks get the steps the claim read (was four, then
+    # three). SQLite reads the steps apart, starts the step apart and sends each statement of
+    # a transaction on its own, between a savepoint and its release (the test's own
+    # transaction is around it).
+    with django_assert_num_queries(round_trips(2, 12)):
         assert engine.apply(request.pk, "w1").state == RequestState.SUCCEEDED
     request.refresh_from_db()
     assert request.state == RequestState.SUCCEEDED and request.heartbeat_at is None
@@ -52,9 +53,9 @@ def test_each_further_step_adds_one_round_trip(
     personas, petstore, dev, recording_driver, django_assert_num_queries
 ):
     request = submit(personas, petstore, dev, "queue", QUEUE)
-    # The first step's end goes with the second step's start (4 on PostgreSQL, was 5: the
-    # first step's start is in the claim's query).
-    with django_assert_num_queries(round_trips(4, 19)):
+    # The first step's end goes with the second step's start (3 on PostgreSQL, was 5: the
+    # first step's start is in the claim's query, and the hooks no longer read the steps).
+    with django_assert_num_queries(round_trips(3, 18)):
         assert engine.apply(request.pk, "w1").state == RequestState.SUCCEEDED
     assert set(request.steps.values_list("state", "attempts")) == {(StepState.SUCCEEDED, 1)}
 
