@@ -1,10 +1,14 @@
 """Several writes in one database round trip: how the engine and submit keep their bookkeeping
-cheap (one transaction per step's start and end; a request's rows in one query)."""
+cheap (one transaction per step's start and end; a request's rows in one query), and model
+instances from the raw rows such a round trip returns."""
+
+import functools
 
 from django.db import connection, transaction
 from django.db.backends.postgresql.compiler import InsertUnnest
 from django.db.models import Q
 from django.db.models.sql import InsertQuery, UpdateQuery
+from django.db.models.sql.compiler import SQLCompiler
 
 # (vendor, model, rows, with primary key) → (the INSERT's SQL, whether its parameters are
 # columns of values)
@@ -107,3 +111,21 @@ def send_together(statements: list[tuple[str, tuple]]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
+
+
+def instances(model, rows: list) -> list:
+    """Model instances from rows of all the model's columns, in order, as the ORM reads them
+    (the database's values converted: JSON decoded, datetimes made aware)."""
+    names = [f.attname for f in model._meta.concrete_fields]
+    compiler = _row_reader(model, connection.vendor)
+    return [model.from_db(connection.alias, names, row) for row in compiler.results_iter([rows])]
+
+
+@functools.cache
+def _row_reader(model, vendor: str) -> SQLCompiler:
+    """A compiler that converts rows of all of `model`'s columns, set up once per model and
+    kind of database (setting up costs as much as reading the rows). It works through the
+    `connection` proxy, so each thread converts with its own connection."""
+    compiler = model.objects.all().query.get_compiler(connection=connection)
+    compiler.setup_query()
+    return compiler

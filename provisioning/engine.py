@@ -5,7 +5,6 @@ with a heartbeat, and leaves every step's state, attempts and outcome behind, so
 (or a retry after a failure) carries on from the first step that has not succeeded.
 """
 
-import functools
 import logging
 import os
 import random
@@ -19,11 +18,11 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.db.models.sql import DeleteQuery
-from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from provisioning.batched_writes import (
     insert_statements,
+    instances,
     send_together,
     several_statements_per_query,
     update_statement,
@@ -128,8 +127,8 @@ def claim_and_start(request_id: int, worker: str) -> Claim:
         step_rows = cursor.fetchall()
     if not claimed:
         return Claim(None, [])
-    request = _instances(ProvisioningRequest, [row[:-1] for row in claimed])[0]
-    steps, started = _instances(RequestStep, step_rows), claimed[0][-1]
+    request = instances(ProvisioningRequest, [row[:-1] for row in claimed])[0]
+    steps, started = instances(RequestStep, step_rows), claimed[0][-1]
     log_event(request_id, "worker", EventKind.TRANSITION, f"running on {worker}")
     for step in steps:
         if step.pk == started:
@@ -197,24 +196,6 @@ def _claim_sql() -> tuple[str, str]:
     steps_sql = steps.query.sql_with_params()[0]
     _CLAIM_SQL[connection.vendor] = sql, steps_sql
     return sql, steps_sql
-
-
-def _instances(model, rows: list) -> list:
-    """Model instances from rows of all the model's columns, in order, as the ORM reads them
-    (the database's values converted: JSON decoded, datetimes made aware)."""
-    names = [f.attname for f in model._meta.concrete_fields]
-    compiler = _row_reader(model, connection.vendor)
-    return [model.from_db(connection.alias, names, row) for row in compiler.results_iter([rows])]
-
-
-@functools.cache
-def _row_reader(model, vendor: str) -> SQLCompiler:
-    """A compiler that converts rows of all of `model`'s columns, set up once per model and
-    kind of database (setting up costs as much as reading the rows). It works through the
-    `connection` proxy, so each thread converts with its own connection."""
-    compiler = model.objects.all().query.get_compiler(connection=connection)
-    compiler.setup_query()
-    return compiler
 
 
 class Writes:

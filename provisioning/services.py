@@ -11,6 +11,7 @@ from idp_portal import audit
 from idp_portal.models import AuditEvent
 from provisioning.batched_writes import (
     insert_statements,
+    instances,
     send_together,
     several_statements_per_query,
 )
@@ -59,7 +60,44 @@ NOT_READ = object()
 
 
 def latest_policy() -> GovernancePolicy | None:
-    return GovernancePolicy.objects.order_by("-updated_at").first()
+    return _newest_policy_first().first()
+
+
+def _newest_policy_first():
+    return GovernancePolicy.objects.order_by("-updated_at")
+
+
+def _one_query_submit() -> bool:
+    """Whether `_store_new_request` stores a request and its rows in one query: on PostgreSQL
+    outside a transaction, once the request's id is taken from its sequence."""
+    return not connection.in_atomic_block and several_statements_per_query()
+
+
+def _policy_and_new_id() -> tuple[GovernancePolicy | None, int | None]:
+    """The latest policy and, where submit stores the request in one query, a new request id
+    from the sequence, read in the same round trip (the id is spent even if the plan then
+    fails: a gap in the ids, as a rolled-back insert leaves). Elsewhere the id is None."""
+    if not _one_query_submit():
+        return latest_policy(), None
+    if (kept := _POLICY_AND_ID_SQL.get(connection.vendor)) is None:
+        policy_sql, params = _newest_policy_first()[:1].query.sql_with_params()
+        kept = _POLICY_AND_ID_SQL[connection.vendor] = (
+            f"SELECT ({_NEXT_REQUEST_ID}), latest.* FROM (SELECT 1) AS one "  # noqa: S608
+            f"LEFT JOIN ({policy_sql}) AS latest ON TRUE",
+            params,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(*kept)
+        new_id, *policy = cursor.fetchone()
+    return (instances(GovernancePolicy, [policy])[0] if policy[0] is not None else None), new_id
+
+
+_NEXT_REQUEST_ID = (
+    f"SELECT nextval(pg_get_serial_sequence('{ProvisioningRequest._meta.db_table}', "
+    f"'{ProvisioningRequest._meta.pk.column}'))"
+)
+# per database vendor: the query's SQL and parameters, which never change
+_POLICY_AND_ID_SQL: dict[str, tuple[str, tuple]] = {}
 
 
 def plan_for(
@@ -124,12 +162,13 @@ def submit_request(
         earlier := ProvisioningRequest.objects.filter(requester=user, idempotency_key=key).first()
     ):
         return earlier
-    policy = latest_policy()
+    policy, new_id = _policy_and_new_id()
     plan = plan_for(type_slug, component, env, params, policy)
     reason = approval_reason(env, plan, policy)
     actor = user.get_username()
     # Created queued (or held) at once: one write fewer than PLANNED then an update.
     request = ProvisioningRequest(
+        id=new_id,
         requester=user,
         team=component.owner,
         component=component,
@@ -183,24 +222,22 @@ def _store_new_request(request: ProvisioningRequest, rows_of) -> list[list]:
     """Insert `request`, then the rows `rows_of(request)` makes (a list per model), as one
     transaction; returns those rows.
 
-    On PostgreSQL outside a transaction: in one round trip once the id is taken from the
-    request's sequence, as the statements of one query are a transaction of their own (no
-    BEGIN and COMMIT round trips, no ORM save). Elsewhere, or inside the caller's transaction
-    (where a savepoint keeps a taken name from breaking it): the ORM's insert, then the rows,
-    inside `atomic`.
+    On PostgreSQL outside a transaction: in one round trip once the request has its id from
+    the request's sequence (`_policy_and_new_id` takes it; here, when the caller did not), as
+    the statements of one query are a transaction of their own (no BEGIN and COMMIT round
+    trips, no ORM save). Elsewhere, or inside the caller's transaction (where a savepoint keeps
+    a taken name from breaking it): the ORM's insert, then the rows, inside `atomic`.
     """
-    if connection.in_atomic_block or not several_statements_per_query():
+    if not _one_query_submit():
         with transaction.atomic():
             request.save(force_insert=True)
             rows = rows_of(request)
             send_together([s for objs in rows for s in insert_statements(objs)])
         return rows
-    meta = ProvisioningRequest._meta
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s))", [meta.db_table, meta.pk.column]
-        )
-        request.pk = cursor.fetchone()[0]
+    if request.pk is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_NEXT_REQUEST_ID)
+            request.pk = cursor.fetchone()[0]
     rows = rows_of(request)
     send_together(
         insert_statements([request], with_primary_key=True)

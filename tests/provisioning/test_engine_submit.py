@@ -8,7 +8,12 @@ from django.db import connection, transaction
 from idp_portal.models import AuditEvent
 from provisioning import batched_writes, services
 from provisioning.choices import RequestState
-from provisioning.models import ProvisionedResource, ProvisioningRequest, RequestEvent
+from provisioning.models import (
+    GovernancePolicy,
+    ProvisionedResource,
+    ProvisioningRequest,
+    RequestEvent,
+)
 from provisioning.tasks import apply_request
 from tests.provisioning.test_engine import BUCKET
 
@@ -36,8 +41,9 @@ def test_submit_stores_the_request_and_its_rows_in_one_query(
     personas, petstore, dev, recording_driver, sent, django_assert_num_queries
 ):
     assert batched_writes.several_statements_per_query()
-    # the policy, the request's id, then the request, its names, steps, log and audit event
-    with django_assert_num_queries(3):
+    # the policy with the request's id (one query, was two), then the request, its names,
+    # steps, log and audit event
+    with django_assert_num_queries(2):
         request = services.submit_request(personas.teammate, "s3-bucket", petstore, dev, BUCKET)
     assert sent == [(request.pk, True)]  # sent after the query that stored it, no transaction
     stored = ProvisioningRequest.objects.get(pk=request.pk)
@@ -54,6 +60,25 @@ def test_submit_stores_the_request_and_its_rows_in_one_query(
     request.state = RequestState.CANCELLED
     request.save(update_fields=["state"])  # the instance is a stored row's, like a created one
     assert ProvisioningRequest.objects.get(pk=request.pk).state == RequestState.CANCELLED
+
+
+def test_the_policy_read_with_the_id_is_the_one_in_force(
+    personas, petstore, dev, recording_driver, sent
+):
+    """The id comes in the policy's query: the newest policy row still shapes the plan, and
+    with no policy row at all the defaults do."""
+    without = services.submit_request(personas.teammate, "s3-bucket", petstore, dev, BUCKET)
+    assert without.plan["resources"][0]["name"] == "payments-petstore-dev-assets"
+    GovernancePolicy.objects.create(naming_pattern="old-{service}-{purpose}")
+    GovernancePolicy.objects.create(
+        naming_pattern="{env}-{service}-{purpose}", managed_by="platform"
+    )
+    request = services.submit_request(personas.teammate, "s3-bucket", petstore, dev, BUCKET)
+    resource = request.plan["resources"][0]
+    assert resource["name"] == "dev-petstore-assets"
+    assert resource["tags"]["managed-by"] == "platform"
+    assert request.pk > without.pk
+    assert [pk for pk, _ in sent] == [without.pk, request.pk]
 
 
 def test_a_taken_name_leaves_nothing_of_the_second_request(
