@@ -180,7 +180,7 @@ def warm_up(workload, variants: list[Variant], workers: int) -> None:
 def same_calls(workload, new_direct) -> dict[str, tuple[bool, int]]:
     """Per type: do the baseline and the drivers make the same calls (how many)? With clients
     of their own, so the timed ones carry no recording hook."""
-    from provisioning.drivers.registry import get_driver
+    from provisioning.drivers.registry import forget_drivers, get_driver
     from tests.bench.provisioning_direct import CallLog
 
     found = {}
@@ -188,19 +188,25 @@ def same_calls(workload, new_direct) -> dict[str, tuple[bool, int]]:
         logs, direct = (CallLog(), CallLog()), new_direct()
         direct.attach(logs[0])
         direct.timed(baseline := workload.plan(type_slug))
+        attached = set()  # a worker keeps its drivers: a queue's two steps share one client
         for resource in (planned := workload.plan(type_slug)):
             driver = get_driver(resource.provider)
             if resource.provider == "aws":
                 service = "s3" if resource.kind == "s3-bucket" else "sqs"
-                logs[1].attach_aws(driver.clients.client(service, resource))
+                client = driver.clients.client(service, resource)
+                attach = logs[1].attach_aws
             else:
-                logs[1].attach_vault(driver._vault())
+                client, attach = driver._vault(), logs[1].attach_vault
+            if id(client) not in attached:  # attached twice, it would log every call twice
+                attached.add(id(client))
+                attach(client)
             driver.ensure(resource)
         sequences = [
             [_generic(call, plan) for call in log.calls]
             for log, plan in zip(logs, (baseline, planned), strict=True)
         ]
         found[type_slug] = (sequences[0] == sequences[1], len(sequences[1]))
+    forget_drivers()  # the timed rounds make drivers of their own, with no recording hook
     return found
 
 
