@@ -3,7 +3,7 @@ coverage row is refreshed in the same task, so the API agrees with the service p
 (the periodic refresh stays the safety net for changes made outside the portal)."""
 
 from catalog.models import Component
-from observability import services
+from observability import hooks, services
 from observability.models import ServiceCoverage
 from provisioning import engine
 from provisioning.choices import RequestState
@@ -69,11 +69,16 @@ def test_a_request_that_writes_no_gitops_files_refreshes_nothing(personas, envir
 
 
 def test_a_failing_hook_never_changes_the_requests_outcome(personas, environments, monkeypatch):
+    called = []
+
     def broken(names):
+        called.append(set(names))
         raise RuntimeError("the git host fell over")
 
-    monkeypatch.setattr(services, "refresh_coverage_of", broken)
+    # the hook's own reference (patching observability.services left the hook untouched)
+    monkeypatch.setattr(hooks, "refresh_coverage_of", broken)
     request = create(personas, "checkout")
     assert engine.apply(request.pk, "w1").state == RequestState.SUCCEEDED
+    assert called == [{"checkout"}]
     assert ProvisioningRequest.objects.get(pk=request.pk).state == RequestState.SUCCEEDED
     assert Component.objects.filter(name="checkout").exists()
