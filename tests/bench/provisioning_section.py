@@ -407,9 +407,9 @@ def _recommendation_lines(results: dict, mix: list[int]) -> list[str]:
         "ratio against loopback moto mostly measures how fast the fakes are; at a realistic "
         "50 ms per call the same overhead is the second target's few per cent.",
         "   What is left (p50): submit's few milliseconds are the one query that stores the "
-        "request (a commit), building its rows, and the Celery publish (about 0.8 ms of "
-        "Celery and kombu work around a 0.1 ms LPUSH: Celery already reuses a pooled producer, "
-        "but kombu's Redis transport makes a new Redis client object per message); pickup is "
+        "request (a commit), building its rows, and the Celery publish (Celery and kombu "
+        "work around a 0.1 ms LPUSH: Celery reuses a pooled producer, and idp_portal/broker.py "
+        "keeps one Redis client per channel where kombu built two per message); pickup is "
         "Redis handing the message to the worker and the worker handing it to its pool "
         "process; in the steps, the claim's round trip and each further step's start and end "
         "(one commit per step boundary, which must be durable: a worker killed mid-call leaves "
