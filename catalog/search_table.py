@@ -5,7 +5,16 @@ triggers off (a bulk COPY under session_replication_role = replica).
 The triggers are statement-level with transition tables: a 1,000-row COPY of an import costs
 one INSERT … SELECT here, not a thousand. An update that leaves the copied columns as they were
 (a new etag, a touched `updated_at`, a title) writes nothing.
+
+A writer that touches each component twice (an import writes a component, then its tags) can
+defer the copy within its transaction, `with deferred(ids):`, and have the rows of the
+components it wrote copied once at the end, in one statement: the insert, update and tag
+triggers return at once while the transaction-local setting DEFERRED is 'on'.
 """
+
+from contextlib import contextmanager
+
+from django.db import connection
 
 TABLE = "catalog_componentsearch"
 # The component's columns copied, in the table's order after component_id. A reference's text
@@ -46,19 +55,36 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 INDEX = "component_search_narrow_trgm"
 CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {INDEX} ON {TABLE} USING gin (search_text gin_trgm_ops)"
 
+# A transaction-local setting (set_config(…, true)): ends with the transaction or savepoint.
+DEFERRED = "catalog.search_deferred"
+_SKIP_WHEN_DEFERRED = f"IF current_setting('{DEFERRED}', true) = 'on' THEN RETURN NULL; END IF;"
+
+
+def _upsert(source: str) -> str:
+    """Insert or refresh the rows of the components `source` names as `n` (a FROM item).
+
+    A row whose copied columns and tags are already right is left unwritten."""
+    return f"""
+    INSERT INTO {TABLE} AS s (component_id, {_COPIED}, tag_ids)
+    SELECT n.id, {_FROM_N}, {_TAGS_OF.format(id="n.id")} FROM {source}
+    ON CONFLICT (component_id) DO UPDATE SET
+    {", ".join(f"{column} = EXCLUDED.{column}" for column in COLUMNS)}, tag_ids = EXCLUDED.tag_ids
+    WHERE ({", ".join(f"s.{column}" for column in COLUMNS)}, s.tag_ids) IS DISTINCT FROM
+          ({", ".join(f"EXCLUDED.{column}" for column in COLUMNS)}, EXCLUDED.tag_ids)"""  # noqa: S608
+
+
 # Every name in this SQL is one of the module's constants; nothing comes from input.
 FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION catalog_search_insert() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO {TABLE} (component_id, {_COPIED}, tag_ids)
-    SELECT n.id, {_FROM_N}, {_TAGS_OF.format(id="n.id")} FROM changed n
-    ON CONFLICT (component_id) DO UPDATE SET
-    {", ".join(f"{column} = EXCLUDED.{column}" for column in COLUMNS)}, tag_ids = EXCLUDED.tag_ids;
+    {_SKIP_WHEN_DEFERRED}
+    {_upsert("changed n")};
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION catalog_search_update() RETURNS trigger AS $$
 BEGIN
+    {_SKIP_WHEN_DEFERRED}
     UPDATE {TABLE} s SET {", ".join(f"{column} = {_VALUES[column]}" for column in COLUMNS)}
     FROM changed n
     WHERE s.component_id = n.id
@@ -84,6 +110,7 @@ END $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION catalog_search_tags() RETURNS trigger AS $$
 BEGIN
+    {_SKIP_WHEN_DEFERRED}
     UPDATE {TABLE} s SET tag_ids = {_TAGS_OF.format(id="s.component_id")}
     WHERE s.component_id IN (SELECT component_id FROM changed);
     RETURN NULL;
@@ -91,6 +118,7 @@ END $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION catalog_search_tags_moved() RETURNS trigger AS $$
 BEGIN
+    {_SKIP_WHEN_DEFERRED}
     UPDATE {TABLE} s SET tag_ids = {_TAGS_OF.format(id="s.component_id")}
     WHERE s.component_id IN (
         SELECT component_id FROM changed UNION SELECT component_id FROM before
@@ -129,6 +157,29 @@ LEFT JOIN (
     FROM catalog_component_tags GROUP BY component_id
 ) t ON t.component_id = n.id
 """  # noqa: S608
+
+
+_COPY_IDS = _upsert("catalog_component n WHERE n.id = ANY(%s)")
+
+
+@contextmanager
+def deferred(component_ids: list[int]):
+    """Within the block, this transaction's inserts, updates and tag changes of components are
+    not copied; at its end the rows of `component_ids` (the list as the block leaves it: the
+    components written meanwhile) are, in one statement, and the triggers copy again.
+
+    Deletes are copied at once all along. Only PostgreSQL has the table: elsewhere this does
+    nothing. If the block raises, nothing is copied: the caller's transaction rolls back.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'on', true)", [DEFERRED])
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'off', true)", [DEFERRED])
+        cursor.execute(_COPY_IDS, [component_ids])
 
 
 def create(cursor) -> None:

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from catalog import access
+from catalog import access, search_table
 from catalog.backstage.descriptors import MAX_FILE_BYTES, EntitySpec, Rejection
 from catalog.backstage.import_report import ImportReport, OwnerChange, Unresolved, record_import
 from catalog.backstage.import_sources import ReadResult, open_sources, read_tree
@@ -214,6 +214,7 @@ class Writer:
         self.trust_memberships = trust_memberships
         self.index = RefIndex()
         self.written: list[EntitySpec] = []
+        self.changed_components: list[int] = []  # ids of the components created or updated
 
     def write(self, kind: str, specs: list[EntitySpec]) -> None:
         """Write one kind in batches; a failing batch is retried document by document."""
@@ -243,6 +244,8 @@ class Writer:
         for spec, pk in outcome.created + outcome.updated + outcome.unchanged:
             self.index.add(spec.key, pk)
             self.written.append(spec)
+        self.changed_components += [pk for spec, pk in outcome.created + outcome.updated
+                                    if spec.kind == "Component"]  # fmt: skip
         self.report.created += [spec.ref for spec, _ in outcome.created]
         self.report.updated += [spec.ref for spec, _ in outcome.updated]
         self.report.unchanged += [spec.ref for spec, _ in outcome.unchanged]
@@ -565,8 +568,10 @@ def import_descriptors(
         report, confirm_owner_changes=confirm_owner_changes, trust_memberships=trust_memberships
     )
     with transaction.atomic():
-        for kind in WRITE_ORDER:
-            writer.write(kind, by_kind.get(kind, []))
+        # A component's search row is written once, not with the row and again with its tags.
+        with search_table.deferred(writer.changed_components):
+            for kind in WRITE_ORDER:
+                writer.write(kind, by_kind.get(kind, []))
         writer.resolve()
         report.unresolved = writer.unresolved()
         record_import(report, actor, actor_name)

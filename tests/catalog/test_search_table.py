@@ -122,6 +122,74 @@ def test_an_import_copied_in_bulk_is_copied_too():
     assert differences() == []
 
 
+def search_rows_written() -> tuple[int, int]:
+    """(rows inserted, rows updated) in the search table by this transaction so far."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = %s",
+            [search_table.TABLE],
+        )
+        return cursor.fetchone()
+
+
+def test_an_import_writes_each_search_row_once_and_later_writes_are_copied_at_once():
+    legacy = make_component("legacy", owner_ref="group:default/platform", tags=("java",))
+    changed = make_component("changed", owner=make_team("payments"), tags=("java",))
+    inserted, updated = search_rows_written()
+    docs = [make_descriptor("Group", "platform")]
+    docs += [
+        make_descriptor("Component", f"svc-{n}", {"owner": "platform"}, tags=["java", f"t{n}"])
+        for n in range(30)
+    ]
+    docs.append(make_descriptor("Component", "changed", tags=["go"]))
+    report = import_descriptors([("catalog-info.yaml", descriptor_yaml(*docs))])
+    assert len(report.created) == 31 and report.updated == ["component:default/changed"]
+    # One insert per new component, one update for the changed one and one for legacy's
+    # resolved owner: not a second write per component when its tags arrive.
+    assert search_rows_written() == (inserted + 30, updated + 2)
+    assert differences() == []
+    row = ComponentSearch.objects.get(component=legacy)  # resolved after the import's writes
+    assert (row.owner_id, row.owner_ref) == (Team.objects.get(name="platform").id, "")
+    assert ComponentSearch.objects.get(component=changed).tag_ids == [Tag.objects.get(name="go").id]
+
+    later = make_component("later", tags=("pci",))  # same transaction, after the import
+    assert ComponentSearch.objects.filter(component=later).exists()
+    assert differences() == []
+
+
+def test_a_batch_retried_document_by_document_is_copied_without_the_rejected_one(monkeypatch):
+    from catalog.backstage import importing
+
+    real_values = importing.Writer._values
+
+    def failing_values(self, model, spec):
+        if spec.name == "doomed":
+            raise importing.transaction.DatabaseError("value refused")
+        return real_values(self, model, spec)
+
+    monkeypatch.setattr(importing.Writer, "_values", failing_values)
+    names = ("a", "doomed", "b")
+    docs = [make_descriptor("Component", name, tags=["java"]) for name in names]
+    report = import_descriptors([("catalog-info.yaml", descriptor_yaml(*docs))])
+    assert len(report.created) == 2 and len(report.rejected) == 1
+    assert sorted(ComponentSearch.objects.values_list("component__name", flat=True)) == ["a", "b"]
+    assert differences() == []
+
+
+def test_a_deferred_block_copies_its_components_at_the_end_and_deletes_at_once():
+    gone = make_component("gone")
+    written: list[int] = []
+    with search_table.deferred(written):
+        kept = make_component("kept", tags=("java",))
+        written.append(kept.pk)
+        assert not ComponentSearch.objects.filter(component=kept).exists()
+        gone.delete()
+        assert not ComponentSearch.objects.filter(component_id=gone.pk).exists()
+    assert differences() == []
+    Component.objects.filter(pk=kept.pk).update(tier=1)
+    assert ComponentSearch.objects.get(component=kept).tier == 1
+
+
 def test_raw_sql_and_truncate_are_followed_and_rebuild_restores_a_bypassed_load():
     make_component("ledger", tags=("java",), owner=make_team("payments"))
     with connection.cursor() as cursor:
