@@ -122,6 +122,8 @@ class FileResult:
     locations: list[LocationSpec] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     skipped: bool = False
+    documents: int = 0  # read, the empty and skipped ones included
+    stopped: bool = False  # by a syntax error: the documents after it were not read
 
 
 def _metadata(raw: object, kind: str) -> tuple[dict, dict]:
@@ -264,7 +266,7 @@ def _is_foreign(doc: object) -> bool:
     return not (isinstance(doc, dict) and str(doc.get("kind", "")).lower() in KINDS)
 
 
-def _checked(name: str, data: bytes, discovery: bool, max_bytes: int) -> bytes | FileResult:
+def checked_bytes(name: str, data: bytes, discovery: bool, max_bytes: int) -> bytes | FileResult:
     """The bytes to parse, once they are known to be UTF-8 text within `max_bytes`."""
     looks_like_catalog = b"backstage.io/" in data[:65536]
     if len(data) > max_bytes:
@@ -305,13 +307,21 @@ def parse_file(
     With `discovery`, a file found by searching a folder, files and documents that are not
     Backstage's (no `backstage.io/` apiVersion) are skipped instead of rejected.
     """
-    checked = _checked(name, data, discovery, max_bytes)
+    checked = checked_bytes(name, data, discovery, max_bytes)
     if isinstance(checked, FileResult):
         return checked
+    result = parse_documents(name, checked, discovery=discovery)
+    result.skipped = discovery and not (result.entities or result.locations or result.rejections)
+    return result
+
+
+def parse_documents(name: str, data: bytes, *, discovery: bool = False) -> FileResult:
+    """Every document of bytes `checked_bytes` let through, numbered from 1, and how many there
+    were (an empty or skipped one counts too)."""
     result = FileResult()
     index = 0
     try:
-        for index, doc in enumerate(load_documents(checked), start=1):
+        for index, doc in enumerate(load_documents(data), start=1):
             if doc is None or (discovery and _is_foreign(doc)):
                 continue
             parsed = parse_document(doc, name, index)
@@ -320,5 +330,6 @@ def parse_file(
     except (yaml.YAMLError, RecursionError) as exc:
         reason = _yaml_error(exc) if isinstance(exc, yaml.YAMLError) else "nested too deeply"
         result.rejections.append(Rejection(name, index + 1, "", reason))
-    result.skipped = discovery and not (result.entities or result.locations or result.rejections)
+        result.stopped = True
+    result.documents = index
     return result

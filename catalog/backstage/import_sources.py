@@ -13,13 +13,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.backstage.descriptors import (
-    MAX_FILE_BYTES,
-    EntitySpec,
-    LocationSpec,
-    Rejection,
-    parse_file,
-)
+from catalog.backstage.descriptor_chunks import parse_large_file
+from catalog.backstage.descriptors import MAX_FILE_BYTES, EntitySpec, LocationSpec, Rejection
 
 DESCRIPTOR_SUFFIXES = (".yaml", ".yml")
 SKIPPED_FOLDERS = {"node_modules", "__pycache__", "venv", ".venv"}
@@ -190,7 +185,9 @@ def read_tree(tree: SourceTree, start: list[tuple[str, bool]]) -> ReadResult:
             if rejection := _missing(item, exc):
                 result.rejections.append(rejection)
             continue
-        parsed = parse_file(item.path, data, discovery=item.discovery, max_bytes=tree.max_bytes)
+        parsed = parse_large_file(
+            item.path, data, discovery=item.discovery, max_bytes=tree.max_bytes
+        )
         if parsed.skipped:
             result.skipped_files.append(item.path)
             continue
