@@ -16,6 +16,11 @@ it is held, left exactly as it was, and listed in the report. User documents add
 memberships only when the import trusts them. Every import leaves an audit event
 (catalog/backstage/import_report.py).
 
+While the import writes, the search table's triggers wait (catalog/search_table.py,
+`deferred`): the search rows of the components it created or updated are written once, at the
+end, in one statement. Python's cycle collector is off meanwhile (it found nothing to free in
+the import's objects, only rescanned them).
+
 Each batch is written in a savepoint. If it fails, its documents are written again one by one,
 each in its own savepoint, and only the failing ones are rejected: nothing is half-made and one
 bad document never stops the rest.

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from catalog import search_table
+from catalog.backstage import importing
 from catalog.backstage.importing import import_descriptors
 from catalog.models import Component, ComponentSearch, Tag, Team
 from tests.factories import descriptor_yaml, make_component, make_descriptor, make_team
@@ -158,8 +159,6 @@ def test_an_import_writes_each_search_row_once_and_later_writes_are_copied_at_on
 
 
 def test_a_batch_retried_document_by_document_is_copied_without_the_rejected_one(monkeypatch):
-    from catalog.backstage import importing
-
     real_values = importing.Writer._values
 
     def failing_values(self, model, spec):
