@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.backstage.descriptor_chunks import parse_large_file
-from catalog.backstage.descriptors import MAX_FILE_BYTES, EntitySpec, LocationSpec, Rejection
+from catalog.backstage.descriptors import (
+    MAX_FILE_BYTES,
+    EntitySpec,
+    LocationSpec,
+    Rejection,
+    parse_file,
+)
 
 DESCRIPTOR_SUFFIXES = (".yaml", ".yml")
 SKIPPED_FOLDERS = {"node_modules", "__pycache__", "venv", ".venv"}
@@ -165,11 +171,15 @@ def _missing(item: _Pending, exc: OSError) -> Rejection | None:
     return Rejection(item.origin.file, item.origin.index, item.field, reason)
 
 
-def read_tree(tree: SourceTree, start: list[tuple[str, bool]]) -> ReadResult:
+def read_tree(
+    tree: SourceTree, start: list[tuple[str, bool]], parallel: bool = False
+) -> ReadResult:
     """Parse the `start` files and every file their Locations lead to, each file once.
 
     Each start file says whether it was found by searching a folder (then files and documents
-    that are not Backstage's are skipped rather than rejected).
+    that are not Backstage's are skipped rather than rejected). With `parallel`, a large file
+    is parsed in forked processes (descriptor_chunks.py): only where forking is safe, a
+    command's own process, never a web server's threads or a Celery worker's pool process.
     """
     result = ReadResult()
     queue = deque(_Pending(path, discovery) for path, discovery in start)
@@ -185,9 +195,8 @@ def read_tree(tree: SourceTree, start: list[tuple[str, bool]]) -> ReadResult:
             if rejection := _missing(item, exc):
                 result.rejections.append(rejection)
             continue
-        parsed = parse_large_file(
-            item.path, data, discovery=item.discovery, max_bytes=tree.max_bytes
-        )
+        parse = parse_large_file if parallel else parse_file
+        parsed = parse(item.path, data, discovery=item.discovery, max_bytes=tree.max_bytes)
         if parsed.skipped:
             result.skipped_files.append(item.path)
             continue

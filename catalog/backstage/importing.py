@@ -570,19 +570,21 @@ def import_descriptors(
     actor_name: str = "",
     confirm_owner_changes: bool = False,
     trust_memberships: bool = False,
+    parallel_parse: bool = False,
 ) -> ImportReport:
     """Import a folder, files, or (name, bytes) pairs; running it twice changes nothing.
 
     Files larger than `max_file_bytes` are rejected unread. `actor` is the user importing
     (None for the platform itself: a command or the demo seed); confirming owner changes and
     trusting memberships are a platform admin's call. The import is recorded in the audit trail.
+    `parallel_parse` (the import_catalog command) parses a large file on several processes.
     """
     if actor is not None and (confirm_owner_changes or trust_memberships):
         access.require(actor, "catalog.import_trust", why=TRUST_ADMINS_ONLY)
     with _no_cycle_collection():
         tree, start = open_sources(sources)
         tree.max_bytes = max_file_bytes
-        read = read_tree(tree, start)
+        read = read_tree(tree, start, parallel=parallel_parse)
         report = ImportReport(files_read=read.files_read, skipped_files=read.skipped_files)
         by_kind = _deduplicated(read)
         report.rejected = read.rejections

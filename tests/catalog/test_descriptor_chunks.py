@@ -95,3 +95,26 @@ def test_an_import_of_a_file_read_in_runs_reports_each_document_by_its_number():
     assert len(report.created) == 29  # 30 + "anchored", less the rejected one and the Location
     assert [rejection.index for rejection in report.rejected] == [8, 21]
     assert "component:default/anchored" in report.created
+
+
+@pytest.mark.django_db
+def test_only_the_command_forks_to_parse(monkeypatch, tmp_path):
+    """Forking is safe in import_catalog's own process, not in a web server's threads or a
+    Celery pool process (which may not start children): every other import parses in one."""
+    from django.core.management import call_command
+
+    from catalog.backstage import import_sources
+    from catalog.backstage.importing import import_descriptors
+
+    forked = []
+    monkeypatch.setattr(
+        import_sources,
+        "parse_large_file",
+        lambda *args, **kwargs: forked.append(args[0]) or parse_large_file(*args, **kwargs),
+    )
+    path = tmp_path / "catalog-info.yaml"
+    path.write_bytes(descriptor_yaml(make_descriptor("Component", "one")))
+    import_descriptors(path)
+    assert forked == []
+    call_command("import_catalog", str(path), verbosity=0)
+    assert len(forked) == 1 and forked[0].endswith("catalog-info.yaml")

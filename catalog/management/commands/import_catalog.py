@@ -63,6 +63,7 @@ class Command(BaseCommand):
                 actor_name=_operator(),
                 confirm_owner_changes=options["confirm_owner_changes"],
                 trust_memberships=options["trust_memberships"],
+                parallel_parse=True,  # a command's own process: forking is safe here
             )
         self.stdout.write(f"Imported {report.summary()}.")
         for line in self._details(report, verbosity):

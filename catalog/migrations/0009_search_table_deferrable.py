@@ -18,7 +18,7 @@ def replace_functions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0007_component_search"),
+        ("catalog", "0008_version_all_kinds"),
     ]
 
     operations = [
