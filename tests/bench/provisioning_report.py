@@ -284,9 +284,12 @@ def _profiles(log_dir: Path) -> dict[int, dict]:
     found = {}
     for path in log_dir.glob("*worker*.log"):
         for line in path.read_text(errors="replace").splitlines():
-            if "BENCHPROFILE " in line:
-                figures = json.loads(line.split("BENCHPROFILE ", 1)[1])
-                found[figures["request_id"]] = figures
+            if "BENCHPROFILE " not in line:
+                continue
+            if line.startswith("{"):  # production logging: one JSON object per line
+                line = json.loads(line)["message"]
+            figures = json.loads(line.split("BENCHPROFILE ", 1)[1])
+            found[figures["request_id"]] = figures
     return found
 
 
