@@ -489,27 +489,16 @@ def _change_lines(u: dict, protos: dict, mix: list[int], portal_loaded: dict) ->
         f"mix-weighted {ratio(base)} → **{ratio(every)}** of direct; portal p50 "
         f"{gain(base, every)}. What remains is the "
         "fixed cost of the request's bookkeeping (SQL) and of the engine's Python.",
-        "4. **A: reuse drivers (and their boto3/hvac clients) in each worker process.** The "
-        "engine makes a new driver per step (`get_driver()` in provisioning/engine.py): a new "
-        f"boto3 session and client every time, {part(base, 'setup')} per request (probe, "
-        f"p50). Prototype: portal p50 {gain(base, reuse)}. Production change: "
-        "`provisioning.drivers.registry.get_driver` returns one instance per provider per "
-        "process and thread (a `threading.local` cache, emptied in a `worker_process_init` "
-        "handler so a forked child never shares its parent's connections). AWS is safe as is "
-        "(clients are thread-safe, refreshable credentials renew themselves); the Vault driver "
-        "must first log in again on a 403, as a Kubernetes-auth token expires (1 h) while a "
-        "cached client would keep it.",
-        "5. **B: keep the worker's database connection between tasks.** Celery's Django fixup "
-        "closes every connection before and after every task (celery/fixups/django.py, "
-        "`close_database`, unless CELERY_DB_REUSE_MAX is set), so CONN_MAX_AGE=600 never "
-        "applies in a worker: each task opens a new PostgreSQL connection, "
-        f"{part(base, 'connect')} per task (probe, p50). Prototype (fixup's `close_database` "
-        "replaced by Django's `close_old_connections()`, which keeps a usable connection and "
-        f"drops a broken or old one): portal p50 {gain(reuse, keep)}. Production change: "
-        "the same override, or `task_prerun`/`task_postrun` handlers calling "
-        "`close_old_connections()` with the fixup's own closing turned off, in "
-        "idp_portal/celery.py; CONN_HEALTH_CHECKS (already on) keeps a PostgreSQL restart "
-        "harmless: re-run the integration test that restarts PostgreSQL under a worker.",
+        "4. **A: reuse drivers (and their boto3/hvac clients) in each worker process.** In "
+        "the portal already (provisioning/drivers/registry.py `get_driver` keeps one per "
+        "provider per process, forgotten in a forked child); the prototype re-applies it, so "
+        f"it measures nothing new: making drivers and clients {part(base, 'setup')} per "
+        f"request (probe, p50), portal p50 {gain(base, reuse)}.",
+        "5. **B: keep the worker's database connection between tasks.** In the portal already "
+        "(idp_portal/celery.py calls `close_old_connections()` around tasks instead of "
+        "Celery's fixup closing every connection): connecting "
+        f"{part(base, 'connect')} per task (probe, p50); the prototype, the same change again, "
+        f"portal p50 {gain(reuse, keep)}.",
         "6. **C (optional once A is in): `gc.freeze()` in the worker after start-up.** Some "
         "of the portal's p95 outliers are full (generation 2) garbage collections walking "
         "Django's, Celery's and botocore's objects, set off by the garbage a new client per "
@@ -522,15 +511,12 @@ def _change_lines(u: dict, protos: dict, mix: list[int], portal_loaded: dict) ->
         f"machine's noise (portal p95 {gain(keep, every, 'worker_p95')}). Production change: "
         "in idp_portal/celery.py, a `worker_process_init` handler that builds the drivers "
         "once (loading the botocore models), then `gc.collect(); gc.freeze()`.",
-        f"7. **Fewer database round trips.** A one-step request makes {b['sql_calls']:.0f} "
-        f"queries in the worker ({_ms(b['sql'])}, {_ms(per_query)} each here, p50) and about "
-        f"9 more in `submit_request` (submit p50 {_ms(u['s3-bucket']['submit_call'])}). Claim "
-        "with `UPDATE … RETURNING` instead of claim + get; write a step's start with its "
-        "event, and its end with the inventory and its event, as one transaction each; create "
-        "the request directly as queued in `submit_request` (one UPDATE and one event fewer); "
-        "read the governance policy once per submit instead of twice. About 5 round trips "
-        f"fewer, ≈ {_ms(5 * per_query)} per request at this machine's rate (not prototyped: "
-        "it changes the engine itself).",
+        f"7. **Database round trips.** A one-step request makes {b['sql_calls']:.0f} "
+        f"queries in the worker ({_ms(b['sql'])}, {_ms(per_query)} each here, p50), and "
+        "submit one between `submitted_at` and the message (item 1). What is left to try: "
+        "each further step's start sent without waiting for the previous step's end to "
+        "return, and the commits of the step boundaries made cheaper (synchronous_commit "
+        "off would weaken the durability a killed worker relies on, so it is not done).",
     ]
     if heavy := every["loaded"]:
         lines.append(
