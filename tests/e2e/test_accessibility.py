@@ -10,17 +10,10 @@ from catalog.models import Component
 from idp_portal.demo import DEMO_PASSWORD
 from provisioning import engine, services
 from provisioning.models import Environment, ProvisioningRequest
+from tests.e2e.accounts import sign_in
 from tests.e2e.axe import assert_accessible, axe_violations
 
 SERVICE = "payments-service"  # a demo service of bob's and alice's team, with dependencies
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
 
 
 def show_errors_or_plan(page) -> None:
@@ -144,7 +137,7 @@ PAGES = {
 def test_page_has_no_serious_accessibility_violations(name, page, live_server, demo):
     username, reach = PAGES[name]
     if username:
-        sign_in(page, live_server.url, username)
+        sign_in(page, live_server.url, username, DEMO_PASSWORD)
     reach(page, live_server.url)
     assert_accessible(page, f"{name}, signed in as {username or 'nobody'}")
 

@@ -2,15 +2,9 @@
 
 from catalog.choices import TeamRole
 from provisioning.models import ProvisionedResource
+from tests.e2e.accounts import sign_in
 from tests.factories import PASSWORD, add_member, make_component, make_team, make_user
 from tests.provisioning.conftest import default_environment
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_decommission_asks_first_and_cancelling_sends_nothing(page, live_server, transactional_db):
@@ -21,7 +15,7 @@ def test_decommission_asks_first_and_cancelling_sends_nothing(page, live_server,
         team=team, component=petstore, environment=default_environment("dev"), provider="aws",
         kind="s3-bucket", name="payments-petstore-dev-assets", state="active",
     )  # fmt: skip
-    sign_in(page, live_server, "lead")
+    sign_in(page, live_server.url, "lead")
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}{petstore.get_absolute_url()}")
     questions = []
@@ -36,7 +30,7 @@ def test_decommission_asks_first_and_cancelling_sends_nothing(page, live_server,
 
 def test_an_admin_is_walked_through_setting_up_totp(page, live_server, transactional_db):
     make_user("root", is_staff=True, is_superuser=True)
-    sign_in(page, live_server, "root")
+    sign_in(page, live_server.url, "root")
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/admin/")
     assert "Platform admins sign in with a second factor" in page.content()

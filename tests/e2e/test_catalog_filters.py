@@ -5,15 +5,8 @@ import re
 from playwright.sync_api import expect
 
 from catalog.choices import TeamRole
-from tests.factories import PASSWORD, add_member, make_component, make_team, make_user
-
-
-def _sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+from tests.e2e.accounts import sign_in
+from tests.factories import add_member, make_component, make_team, make_user
 
 
 def test_typing_and_ticking_filters_updates_results_and_url(page, live_server, transactional_db):
@@ -23,7 +16,7 @@ def test_typing_and_ticking_filters_updates_results_and_url(page, live_server, t
     make_component("ledger", owner=payments, language="go")
     make_component("indexer", owner=search, language="python")
 
-    _sign_in(page, live_server, "erin")
+    sign_in(page, live_server.url, "erin")
     page.goto(f"{live_server.url}/catalog/")
     count = page.locator("#result-count")
     assert "2 services" in count.inner_text()  # my teams by default

@@ -9,7 +9,8 @@ from catalog.models import Component
 from provisioning import engine
 from provisioning.demo import seed_golden_paths
 from provisioning.models import ProvisioningRequest
-from tests.factories import PASSWORD, add_member, make_team, make_user
+from tests.e2e.accounts import sign_in
+from tests.factories import add_member, make_team, make_user
 from tests.provisioning.conftest import default_environment
 
 SCREENSHOTS = os.environ.get("SCREENSHOTS_DIR")
@@ -30,11 +31,7 @@ def test_create_a_service_from_the_home_page(
         default_environment(name)
     seed_golden_paths()
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill("dana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url, "dana")
 
     page.locator("article", has_text="Create a service").get_by_role("button").click()
     shot(page, "1-cards")

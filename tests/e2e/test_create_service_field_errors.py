@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from catalog.choices import TeamRole
 from provisioning.demo import seed_golden_paths
-from tests.factories import PASSWORD, add_member, make_team, make_user
+from tests.e2e.accounts import sign_in
+from tests.factories import add_member, make_team, make_user
 from tests.provisioning.conftest import default_environment
 
 
@@ -19,11 +20,7 @@ def test_a_refused_description_is_marked_beside_its_field(
     for name in ("dev", "staging", "prod"):
         default_environment(name)
     seed_golden_paths()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill("dana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url, "dana")
 
     page.goto(f"{live_server.url}/provisioning/create-service/")
     page.get_by_role("button", name="Use Python HTTP service").click()

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 from catalog.choices import TeamRole
 from provisioning.demo import seed_golden_paths
 from provisioning.models import ProvisioningRequest, ServiceOrigin
-from tests.factories import PASSWORD, add_member, make_team, make_user
+from tests.e2e.accounts import sign_in
+from tests.factories import add_member, make_team, make_user
 from tests.provisioning.conftest import default_environment
 
 
@@ -21,10 +22,7 @@ def wizard(page, live_server, transactional_db, settings, tmp_path):
     for name in ("dev", "staging", "prod"):
         default_environment(name)
     seed_golden_paths()
-    page.goto(f"{live_server.url}/accounts/login/?next=/provisioning/create-service/python-http/")
-    page.get_by_label("Username or e-mail").fill("dana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "dana", next_path="/provisioning/create-service/python-http/")
     expect(page.get_by_role("heading", name="Create a Python HTTP service")).to_be_visible()
     return page
 

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from catalog.choices import TeamRole
 from provisioning import services
-from tests.factories import PASSWORD, add_member, depends_on, make_component, make_team, make_user
+from tests.e2e.accounts import sign_in
+from tests.factories import add_member, depends_on, make_component, make_team, make_user
 from tests.feedback.survey_factories import make_cycle
 from tests.provisioning.conftest import default_environment
 from tests.provisioning.test_engine import BUCKET
@@ -42,21 +43,13 @@ def world(transactional_db):
     return {"checkout": checkout, "held": held}
 
 
-def _sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def _page_width(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth")
 
 
 def test_no_page_of_the_journey_scrolls_sideways_on_a_phone(page, live_server, world):
     page.set_viewport_size(PHONE)
-    _sign_in(page, live_server, "lena")
+    sign_in(page, live_server.url, "lena")
     for path in [
         "/",
         "/catalog/?view=all",
@@ -75,7 +68,7 @@ def test_no_page_of_the_journey_scrolls_sideways_on_a_phone(page, live_server, w
 
 def test_on_a_phone_the_menu_opens_and_leads_to_each_section(page, live_server, world):
     page.set_viewport_size(PHONE)
-    _sign_in(page, live_server, "milo")
+    sign_in(page, live_server.url, "milo")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Catalog")).to_be_hidden()  # folded away
     expect(page.get_by_role("contentinfo").get_by_role("link", name="Help")).to_be_visible()
@@ -92,7 +85,7 @@ def test_on_a_phone_the_menu_opens_and_leads_to_each_section(page, live_server, 
 
 def test_on_a_wide_screen_the_sections_are_a_row_without_a_menu(page, live_server, world):
     page.set_viewport_size({"width": 1280, "height": 800})
-    _sign_in(page, live_server, "milo")
+    sign_in(page, live_server.url, "milo")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_text("Menu")).to_be_hidden()
     for label in ["Catalog", "Create a service", "Provision", "Observability", "Feedback", "Help"]:
@@ -102,7 +95,7 @@ def test_on_a_wide_screen_the_sections_are_a_row_without_a_menu(page, live_serve
 
 def test_the_lead_sees_how_many_approvals_wait_and_reaches_them(page, live_server, world):
     page.set_viewport_size({"width": 1280, "height": 800})
-    _sign_in(page, live_server, "lena")
+    sign_in(page, live_server.url, "lena")
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("link", name="Approvals (1)").click()
     page.wait_for_url("**/provisioning/approvals/")
@@ -114,7 +107,7 @@ def test_the_lead_sees_how_many_approvals_wait_and_reaches_them(page, live_serve
 
 def test_on_a_phone_the_catalog_search_comes_first_and_filters_fold(page, live_server, world):
     page.set_viewport_size(PHONE)
-    _sign_in(page, live_server, "lena")
+    sign_in(page, live_server.url, "lena")
     page.goto(f"{live_server.url}/catalog/?view=all")
     search = page.get_by_role("searchbox", name="Search services")
     filters = page.get_by_text("Filters", exact=True)
@@ -131,7 +124,7 @@ def test_on_a_phone_the_catalog_search_comes_first_and_filters_fold(page, live_s
 
 
 def test_the_dependency_graph_boxes_are_links_a_screen_reader_reaches(page, live_server, world):
-    _sign_in(page, live_server, "milo")
+    sign_in(page, live_server.url, "milo")
     page.goto(f"{live_server.url}{world['checkout'].get_absolute_url()}")
     # Inside role="img" nothing is exposed, so neither the group nor its links would be found.
     graph = page.get_by_role("group", name=re.compile("^Dependency graph"))

@@ -5,7 +5,8 @@ from playwright.sync_api import expect
 from catalog.choices import TeamRole
 from provisioning import engine
 from provisioning.models import ProvisioningRequest
-from tests.factories import PASSWORD, add_member, make_component, make_team, make_user
+from tests.e2e.accounts import sign_in
+from tests.factories import add_member, make_component, make_team, make_user
 from tests.provisioning.conftest import default_environment
 
 
@@ -15,11 +16,7 @@ def test_request_a_bucket_and_watch_it_succeed(page, live_server, transactional_
     make_component("petstore", owner=team)
     default_environment("dev")
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill("dana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url, "dana")
 
     page.get_by_text("Request a resource").click()
     page.locator("article", has_text="Object storage bucket").get_by_text("Request this").click()

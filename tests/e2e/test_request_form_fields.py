@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from catalog.choices import TeamRole
 from provisioning.models import Environment
-from tests.factories import PASSWORD, add_member, make_component, make_team, make_user
+from tests.e2e.accounts import sign_in
+from tests.factories import add_member, make_component, make_team, make_user
 from tests.provisioning.conftest import default_environment
 
 CHECKBOXES = {
@@ -31,11 +32,7 @@ def newcomer(page, live_server, transactional_db):
         display_name="Development", vpc_id="vpc-1", subnet_ids=["subnet-a"]
     )
     Environment.objects.filter(pk=prod.pk).update(display_name="Production")
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill("dana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url, "dana")
     return page
 
 

@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 from catalog.choices import TeamRole
 from provisioning import engine, services
 from provisioning.models import ProvisioningRequest
-from tests.factories import PASSWORD, add_member, make_component, make_team, make_user
+from tests.e2e.accounts import sign_in
+from tests.factories import add_member, make_component, make_team, make_user
 from tests.provisioning.conftest import default_environment
 
 
@@ -21,10 +22,7 @@ def test_the_waiting_page_names_the_approver_and_updates_itself(
     for name in ("dev", "staging", "prod"):
         default_environment(name)
 
-    page.goto(f"{live_server.url}/accounts/login/?next=/provisioning/request/s3-bucket/")
-    page.get_by_label("Username or e-mail").fill("bob")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "bob", next_path="/provisioning/request/s3-bucket/")
     page.get_by_label("Environment").select_option("prod")
     page.get_by_label("Purpose").fill("assets")
     page.get_by_role("button", name="Show the plan").click()

@@ -6,16 +6,9 @@ from playwright.sync_api import expect
 
 from feedback.survey.defaults import DEFAULT_QUESTIONS
 from feedback.survey.models import Answer, Participation
-from tests.factories import PASSWORD, make_user
+from tests.e2e.accounts import sign_in
+from tests.factories import make_user
 from tests.feedback.survey_factories import make_cycle
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_a_newcomer_follows_the_banner_answers_everything_and_finishes(
