@@ -113,15 +113,7 @@ def test_the_report_names_file_document_field_and_reason_and_the_rest_is_importe
     )
 
 
-def test_a_document_the_database_refuses_is_rejected_alone(monkeypatch):
-    real_values = importing.Writer._values
-
-    def failing_values(self, model, spec):
-        if spec.name == "doomed":
-            raise importing.transaction.DatabaseError("value refused")
-        return real_values(self, model, spec)
-
-    monkeypatch.setattr(importing.Writer, "_values", failing_values)
+def test_a_document_the_database_refuses_is_rejected_alone(database_refuses_doomed):
     report = upload(*(make_descriptor("Component", name) for name in ("a", "doomed", "b")))
     assert sorted(report.created) == ["component:default/a", "component:default/b"]
     assert "could not be saved" in report.rejected[0].reason and report.rejected[0].index == 2

@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 
 from catalog import search_table
-from catalog.backstage import importing
 from catalog.backstage.importing import import_descriptors
 from catalog.models import Component, ComponentSearch, Tag, Team
 from tests.factories import descriptor_yaml, make_component, make_descriptor, make_team
@@ -158,15 +157,9 @@ def test_an_import_writes_each_search_row_once_and_later_writes_are_copied_at_on
     assert differences() == []
 
 
-def test_a_batch_retried_document_by_document_is_copied_without_the_rejected_one(monkeypatch):
-    real_values = importing.Writer._values
-
-    def failing_values(self, model, spec):
-        if spec.name == "doomed":
-            raise importing.transaction.DatabaseError("value refused")
-        return real_values(self, model, spec)
-
-    monkeypatch.setattr(importing.Writer, "_values", failing_values)
+def test_a_batch_retried_document_by_document_is_copied_without_the_rejected_one(
+    database_refuses_doomed,
+):
     names = ("a", "doomed", "b")
     docs = [make_descriptor("Component", name, tags=["java"]) for name in names]
     report = import_descriptors([("catalog-info.yaml", descriptor_yaml(*docs))])
