@@ -25,7 +25,7 @@ from catalog.models import (
     TeamMembership,
 )
 from catalog.pagination import CountedPaginator, IdsFirst, id_values
-from catalog.querysets import memberships_of
+from catalog.querysets import memberships_of, with_tag_names
 from catalog.sections import render_service_sections, render_team_sections
 from idp_portal.htmx import is_partial, vary_on_htmx
 from idp_portal.querystrings import without
@@ -86,7 +86,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
     # An invalid value (tier=x) is reported on the page; the other filters still apply.
     results = filterset.qs if ids is None else Component.objects.filter(pk__in=id_values(ids))
     results = results.order_by(*_ordering(filterset))
-    rows = IdsFirst(results, lambda ids: Component.objects.filter(pk__in=ids).for_list(), settings)
+    rows = IdsFirst(results, _list_rows, settings)
     paginator = CountedPaginator(rows, _page_size(data), counted["total"])
     page = paginator.get_page(data.get("page"))
     context = {
@@ -106,6 +106,10 @@ def service_list(request: HttpRequest) -> HttpResponse:
         template += "#results"
         context["oob"] = True
     return vary_on_htmx(render(request, template, context))
+
+
+def _list_rows(ids: list[int]) -> list[Component]:
+    return with_tag_names(list(Component.objects.filter(pk__in=id_values(ids)).for_list()))
 
 
 def _active_filters(data: QueryDict) -> list[dict]:
