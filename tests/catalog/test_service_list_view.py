@@ -192,3 +192,33 @@ def test_every_sort_pages_through_each_service_once(owner_client, personas, sort
         assert seen[:20] == [f"svc-{index:02}" for index in range(0, 40, 2)]
     if sort == "-name":
         assert seen[0] == "svc-39"
+
+
+def test_rows_and_options_escape_what_people_wrote(owner_client, personas):
+    make_component(
+        "escaper",
+        owner=personas.team,
+        description="<b>bold</b> & " + "x" * 120,
+        tags=("a&b",),
+        language="<i>",
+    )
+    html = owner_client.get(URL + "?view=all").content.decode()
+    row = html[html.index('href="/catalog/services/default/escaper/"') :]
+    row = row[: row.index("</tr>")]
+    assert (
+        "&lt;b&gt;bold&lt;/b&gt; &amp; " + "x" * 75 + "…" in row
+    )  # 90 characters shown, … included
+    assert '<span class="badge">a&amp;b</span>' in row
+    assert "<b>" not in html and "<i>" not in html
+    assert (
+        '<span>&lt;i&gt;</span> <span class="count">1<span class="visually-hidden"> service<'
+        in (html)
+    )
+
+
+def test_a_row_without_an_owning_team_says_so(owner_client):
+    make_component("orphan", owner=None, owner_ref="group:default/gone")
+    make_component("nobody", owner=None, owner_ref="")
+    html = owner_client.get(URL + "?view=all").content.decode()
+    assert 'title="No team matches this reference">group:default/gone</span>' in html
+    assert '<td><span class="muted">none</span></td>' in html
