@@ -46,3 +46,28 @@ def test_typing_and_ticking_filters_updates_results_and_url(page, live_server, t
     shared = page.url
     page.goto(shared)  # a shared link reproduces the view without any client state
     assert page.locator("#result-count").inner_text().startswith("2 services")
+
+
+def test_a_filter_ticked_right_after_a_search_is_kept(page, live_server, transactional_db):
+    """Leaving the search box for a checkbox fires the box's own change event; it must not
+    start a request of its own that lands after the tick and unticks it."""
+    payments, search = make_team("payments", title="Payments"), make_team("search", title="Search")
+    make_component("petstore", owner=payments, language="python")
+    make_component("petshop", owner=search, language="python")
+    make_component("ledger", owner=payments, language="go")
+
+    sign_in(page, live_server.url, make_user("frank").username)
+    page.goto(f"{live_server.url}/catalog/?view=all")
+    page.get_by_placeholder("Search by name").fill("pet")
+    page.wait_for_url("**q=pet**")
+    expect(page.locator("#result-count")).to_have_text(re.compile(r"^2 services"))
+
+    # As a person does: click the option's name (its label), not the box itself.
+    page.locator("#facets label.facet-option", has_text="Payments").click()
+    page.wait_for_url("**owner=payments**")
+    expect(page.locator("#result-count")).to_have_text(re.compile(r"^1 service\b"))
+    page.wait_for_timeout(1000)  # any request still in flight has landed by now
+    expect(page.locator("#facets input[name=owner][value=payments]")).to_be_checked()
+    assert (
+        "owner=payments" in page.url and "1 service" in page.locator("#result-count").inner_text()
+    )
