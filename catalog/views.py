@@ -170,11 +170,13 @@ def _service_with_lead(namespace: str, name: str) -> Component:
     return component
 
 
-def _dependencies(component: Component) -> list[Dependency]:
+def _dependencies_of(component_id: int) -> QuerySet[Dependency]:
     """What the component depends on, with only the target columns a reference link shows."""
     shown = ("namespace", "name", "title")
-    return list(
-        component.dependencies.select_related("target_component", "target_resource").only(
+    return (
+        Dependency.objects.filter(source=component_id)
+        .select_related("target_component", "target_resource")
+        .only(
             "source_id",
             "target_ref",
             *(f"target_component__{f}" for f in shown),
@@ -183,10 +185,26 @@ def _dependencies(component: Component) -> list[Dependency]:
     )
 
 
+_DEPENDENCIES = FixedQuery(_dependencies_of, int)
+_DEPENDENT_IDS = FixedQuery(
+    lambda component_id: (
+        Dependency.objects.filter(target_component=component_id).order_by().values_list("source_id")
+    ),
+    int,
+)
+_API_RELATIONS = FixedQuery(
+    lambda component_id: ApiRelation.objects.filter(component=component_id).select_related("api"),
+    int,
+)
+
+
+def _dependencies(component: Component) -> list[Dependency]:
+    return _DEPENDENCIES(component.pk)
+
+
 def _dependent_ids(component: Component) -> list[int]:
     """The ids of the services that depend on `component`, each once."""
-    sources = Dependency.objects.filter(target_component=component).order_by()
-    return list(dict.fromkeys(sources.values_list("source_id", flat=True)))
+    return list(dict.fromkeys(source_id for (source_id,) in _DEPENDENT_IDS(component.pk)))
 
 
 def _components_by_shown_name(ids: list[int]) -> QuerySet[Component]:
@@ -235,7 +253,7 @@ def _graph(component: Component, dependents, dependencies, total_dependents: int
 @require_GET
 def service_detail(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
     component = _service_with_lead(namespace, name)
-    api_relations = list(component.api_relations.select_related("api"))
+    api_relations = _API_RELATIONS(component.pk)
     dependencies = _dependencies(component)
     dependents, total_dependents = _dependents(component, DEPENDENTS_SHOWN)
     lead_name = component.lead_full_name

@@ -99,7 +99,10 @@ class FixedQuery:
         self._compiled: _Compiled | None = None
 
     def __call__(self, *args) -> list:
-        if any(type(arg) is not kind for arg, kind in zip(args, self.types, strict=True)):
+        if not all(
+            isinstance(arg, kind) and not isinstance(arg, bool)
+            for arg, kind in zip(args, self.types, strict=True)
+        ):
             raise TypeError(f"FixedQuery arguments must be {self.types}, got {args!r}")
         if self._compiled is None:
             probes = [_PROBES[kind](i) for i, kind in enumerate(self.types)]
