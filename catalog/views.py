@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from catalog import facets, graph
-from catalog.access import get_entity_or_404
+from catalog.access import get_entity_or_404, get_fixed_entity_or_404, named
 from catalog.choices import ApiRelationKind, TeamRole
 from catalog.filtersets import FACETS, ComponentFilterSet, facet_q
 from catalog.models import (
@@ -19,14 +19,17 @@ from catalog.models import (
     Component,
     Dependency,
     Domain,
+    Link,
     Resource,
     System,
+    Tag,
     Team,
     TeamMembership,
 )
 from catalog.pagination import CountedPaginator, IdsFirst, id_values
 from catalog.querysets import memberships_of, with_tag_names
 from catalog.sections import render_service_sections, render_team_sections
+from idp_portal.fixed_queries import FixedQuery, prefetched
 from idp_portal.htmx import is_partial, vary_on_htmx
 from idp_portal.querystrings import without
 
@@ -132,7 +135,7 @@ DEPENDENTS_SHOWN = 50
 UNSHOWN = ("labels", "annotations", "extra", "search_text")
 
 
-def _service_with_lead(namespace: str, name: str) -> Component:
+def _service_named(namespace: str, name: str) -> QuerySet[Component]:
     """The component with what its page shows of its owner, system and parent, its owner's
     lead (name and username) and whether it has sub-components, in one query."""
     leads = TeamMembership.objects.filter(team=OuterRef("owner_id"), role=TeamRole.LEAD).order_by(
@@ -143,7 +146,6 @@ def _service_with_lead(namespace: str, name: str) -> Component:
         Component.objects.select_related(*related)
         # The page shows none of these, and decoding them was a third of the query's time.
         .defer(*UNSHOWN, *(f"{r}__{f}" for r in related for f in UNSHOWN if f != "search_text"))
-        .prefetch_related("tags", "links")
         .annotate(
             lead_username=Subquery(leads.values("user__username")[:1]),
             lead_full_name=Subquery(
@@ -154,14 +156,31 @@ def _service_with_lead(namespace: str, name: str) -> Component:
             has_subcomponents=Exists(Component.objects.filter(subcomponent_of=OuterRef("pk"))),
         )
     )
-    return get_entity_or_404(queryset, namespace, name)
+    return named(queryset, namespace, name)[:2]
 
 
-def _dependencies(component: Component) -> list[Dependency]:
+# The page's fixed-shape queries, compiled once per process: building and compiling them took
+# more CPU than the database spent answering them.
+_SERVICE = FixedQuery(_service_named, str, str)
+_TAGS = FixedQuery(lambda pk: Tag.objects.filter(components=pk), int)
+_LINKS = FixedQuery(lambda pk: Link.objects.filter(component=pk), int)
+
+
+def _service_with_lead(namespace: str, name: str) -> Component:
+    """The component (see _service_named) with its tags and links prefetched."""
+    component = get_fixed_entity_or_404(_SERVICE, namespace, name)
+    prefetched(component, "tags", _TAGS(component.pk))
+    prefetched(component, "links", _LINKS(component.pk))
+    return component
+
+
+def _dependencies_of(component_id: int) -> QuerySet[Dependency]:
     """What the component depends on, with only the target columns a reference link shows."""
     shown = ("namespace", "name", "title")
-    return list(
-        component.dependencies.select_related("target_component", "target_resource").only(
+    return (
+        Dependency.objects.filter(source=component_id)
+        .select_related("target_component", "target_resource")
+        .only(
             "source_id",
             "target_ref",
             *(f"target_component__{f}" for f in shown),
@@ -170,10 +189,26 @@ def _dependencies(component: Component) -> list[Dependency]:
     )
 
 
+_DEPENDENCIES = FixedQuery(_dependencies_of, int)
+_DEPENDENT_IDS = FixedQuery(
+    lambda component_id: (
+        Dependency.objects.filter(target_component=component_id).order_by().values_list("source_id")
+    ),
+    int,
+)
+_API_RELATIONS = FixedQuery(
+    lambda component_id: ApiRelation.objects.filter(component=component_id).select_related("api"),
+    int,
+)
+
+
+def _dependencies(component: Component) -> list[Dependency]:
+    return _DEPENDENCIES(component.pk)
+
+
 def _dependent_ids(component: Component) -> list[int]:
     """The ids of the services that depend on `component`, each once."""
-    sources = Dependency.objects.filter(target_component=component).order_by()
-    return list(dict.fromkeys(sources.values_list("source_id", flat=True)))
+    return list(dict.fromkeys(source_id for (source_id,) in _DEPENDENT_IDS(component.pk)))
 
 
 def _components_by_shown_name(ids: list[int]) -> QuerySet[Component]:
@@ -222,7 +257,7 @@ def _graph(component: Component, dependents, dependencies, total_dependents: int
 @require_GET
 def service_detail(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
     component = _service_with_lead(namespace, name)
-    api_relations = list(component.api_relations.select_related("api"))
+    api_relations = _API_RELATIONS(component.pk)
     dependencies = _dependencies(component)
     dependents, total_dependents = _dependents(component, DEPENDENTS_SHOWN)
     lead_name = component.lead_full_name

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 
 from catalog import access
 from catalog.models import Component
+from idp_portal.fixed_queries import FixedQuery
 from observability import conf, gitops, pagerduty
 from observability.bundle import bundle_folder, dashboard_uid, k8s_name
 from observability.choices import SIGNALS, SignalStatus
@@ -47,10 +48,10 @@ def _links(component, env: str, grafana: str, prometheus: str, stored: dict) -> 
     }
 
 
-def _with_coverage_and_on_call(component) -> Component:
+def _coverage_and_on_call(component_id: int):
     on_call = TeamOnCall.objects.filter(team_id=OuterRef("owner_id"))
     return (
-        Component.objects.filter(pk=component.pk)
+        Component.objects.filter(pk=component_id)
         # Only the coverage row and the on-call target are read from this copy of the service.
         .only("owner_id", "observability_coverage")
         .select_related("observability_coverage")
@@ -58,8 +59,16 @@ def _with_coverage_and_on_call(component) -> Component:
             on_call_service=Subquery(on_call.values("pagerduty_service")[:1]),
             on_call_secret=Subquery(on_call.values("routing_key_secret")[:1]),
         )
-        .get()
     )
+
+
+# Compiled once per process: compiling it cost more than running it (idp_portal/fixed_queries).
+_COVERAGE_AND_ON_CALL = FixedQuery(_coverage_and_on_call, int)
+
+
+def _with_coverage_and_on_call(component) -> Component:
+    (row,) = _COVERAGE_AND_ON_CALL(component.pk)
+    return row
 
 
 def _live(component) -> tuple[dict[str, str], list[str]] | None:

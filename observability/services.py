@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from catalog.choices import LinkKind
 from catalog.models import Component, Link, Team
+from idp_portal.fixed_queries import FixedQuery
 from observability import conf, gitops, stack
 from observability.bundle import BundleSpec, OnCallRef, digest, digest_of_blobs, render
 from observability.choices import BaselineScope
@@ -95,12 +96,16 @@ def load_context(component_ids: list[int] | None = None) -> BundleContext:
     )
 
 
+# The default and one tier's rows; compiled once per process (idp_portal/fixed_queries), as the
+# service page asks on every view.
+_BASELINES = FixedQuery(
+    lambda tier: AlertBaseline.objects.filter(tier__in=[BaselineScope.DEFAULT, tier]), int
+)
+
+
 def thresholds_in_force(tier: int) -> Thresholds:
     """The thresholds a service of this tier gets (one query)."""
-    rows = {
-        row.tier: row.values()
-        for row in AlertBaseline.objects.filter(tier__in=[BaselineScope.DEFAULT, tier])
-    }
+    rows = {row.tier: row.values() for row in _BASELINES(tier)}
     return resolve(tier, rows.get(BaselineScope.DEFAULT), rows.get(tier))
 
 

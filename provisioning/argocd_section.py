@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from catalog import access
 from idp_portal import audit
 from provisioning import argocd, rollouts
+from provisioning.golden_paths.sections import UNREAD, origin_already_read
 from provisioning.models import Environment, ServiceOrigin
 
 
@@ -41,7 +42,9 @@ def argocd_section(request: HttpRequest, component) -> dict:
     so a service page without it costs no query)."""
     if not argocd.connection_status()[0]:
         return {"origin": None}
-    origin = ServiceOrigin.objects.filter(component=component).select_related("team").first()
+    origin = origin_already_read(component)
+    if origin is UNREAD:
+        origin = ServiceOrigin.objects.filter(component=component).select_related("team").first()
     if origin is None:
         return {"origin": None}
     return section_context(request.user, origin)

@@ -3,19 +3,25 @@
 from django.http import HttpRequest
 
 from catalog import access
+from idp_portal.fixed_queries import FixedQuery
 from provisioning.choices import ResourceState
 from provisioning.models import Environment, ProvisionedResource
 from provisioning.resource_types import RESOURCE_TYPES
 from provisioning.services import environment_in_name
 
-
-def resources_section(request: HttpRequest, component) -> dict:
-    resources = (
-        ProvisionedResource.objects.filter(component=component)
+# Compiled once per process: the service page asks on every view (idp_portal/fixed_queries).
+_RESOURCES = FixedQuery(
+    lambda component_id: (
+        ProvisionedResource.objects.filter(component=component_id)
         .exclude(state=ResourceState.DECOMMISSIONED)
         .select_related("environment")
-    )
-    resources = list(resources)
+    ),
+    int,
+)
+
+
+def resources_section(request: HttpRequest, component) -> dict:
+    resources = _RESOURCES(component.pk)
     names = {e.name: str(e) for e in Environment.objects.all()} if resources else {}
     for r in resources:
         r.environment_label = _environment_label(r, names)

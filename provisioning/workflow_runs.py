@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from provisioning.drivers.base import DriverError, NotConnectedError
 from provisioning.git_host.github_api import GitHubClient
+from provisioning.golden_paths.sections import UNREAD, origin_already_read
 from provisioning.models import ServiceOrigin
 
 RUNS_SHOWN = 5
@@ -14,8 +15,12 @@ PAGE_TIMEOUT = (3.0, 5.0)  # connect, read: a slow GitHub must not hold the serv
 
 def workflow_runs_section(request: HttpRequest, component) -> dict:
     """Runs of the repository the golden path made; empty for services it did not make."""
-    names = ServiceOrigin.objects.filter(component=component).values_list("name", flat=True)
-    name = next(iter(names[:1]), None)
+    origin = origin_already_read(component)
+    if origin is UNREAD:
+        names = ServiceOrigin.objects.filter(component=component).values_list("name", flat=True)
+        name = next(iter(names[:1]), None)
+    else:
+        name = origin.name if origin else None
     if name is None:
         return {"repository": None}
     if settings.GIT_HOST != "github":

@@ -7,6 +7,8 @@ from django.db.models import Subquery
 from django.http import HttpRequest
 
 from catalog import access
+from catalog.models import Component
+from idp_portal.fixed_queries import FixedQuery
 from provisioning import services as provisioning
 from provisioning.git_host import DEFAULT_BRANCH, GITOPS_REPOSITORY, get_host
 from provisioning.golden_paths import cluster, manifests, parity
@@ -16,14 +18,34 @@ from provisioning.golden_paths.services import deploy_environment as provisionin
 from provisioning.golden_paths.updates import upgrade_status, with_newest_versions
 from provisioning.models import Deployment, Environment, ServiceOrigin
 
+# The component's golden-path origin as Django caches a reverse one-to-one (None: it has none).
+_ORIGIN_CACHE = Component.golden_path_origin.related
+UNREAD = object()
+_ORIGIN = FixedQuery(
+    lambda component_id: with_newest_versions(
+        ServiceOrigin.objects.filter(component=component_id).select_related(
+            "golden_path__pipeline", "pipeline", "team", "request"
+        )
+    ).order_by("pk")[:1],
+    int,
+)
+
+
+def origin_already_read(component):
+    """The component's golden-path origin (None when it has none) if this page view has read
+    it already (the deployments section, which comes first, does), else UNREAD. The sections
+    after it ask this first: most services have no origin, and then nothing to show, known
+    without a query of their own."""
+    if _ORIGIN_CACHE.is_cached(component):
+        return _ORIGIN_CACHE.get_cached_value(component)
+    return UNREAD
+
 
 def deployments_section(request: HttpRequest, component) -> dict:
     """Per environment: what was last committed, what is waiting, and what the cluster says."""
-    origin = with_newest_versions(
-        ServiceOrigin.objects.filter(component=component).select_related(
-            "golden_path__pipeline", "pipeline", "team", "request"
-        )
-    ).first()
+    found = _ORIGIN(component.pk)  # read afresh, and kept for the sections after this one
+    origin = found[0] if found else None
+    _ORIGIN_CACHE.set_cached_value(component, origin)
     if origin is None:
         return {"origin": None}
     environments = list(Environment.objects.all())
@@ -77,13 +99,21 @@ def gitops_files(folder: str) -> dict[str, str]:
     return get_host().read_files(GITOPS_REPOSITORY, DEFAULT_BRANCH, folder, errors="replace")
 
 
+_ENVIRONMENTS_AND_ORIGIN = FixedQuery(
+    lambda component_id: Environment.objects.annotate(
+        service=Subquery(ServiceOrigin.objects.filter(component=component_id).values("name")[:1])
+    ).values_list("name", "service"),
+    int,
+)
+
+
 def parity_section(request: HttpRequest, component) -> dict:
     """One query: the environments, each carrying the name of the component's golden-path
-    service (None when it was not made from one, and the section stays empty)."""
-    origin = ServiceOrigin.objects.filter(component=component).values("name")[:1]
-    rows = list(
-        Environment.objects.annotate(service=Subquery(origin)).values_list("name", "service")
-    )
+    service (None when it was not made from one, and the section stays empty); none when the
+    page has read already that the component has no origin."""
+    if origin_already_read(component) is None:
+        return {"service": None}
+    rows = _ENVIRONMENTS_AND_ORIGIN(component.pk)
     service = rows[0][1] if rows else None
     if service is None:
         return {"service": None}

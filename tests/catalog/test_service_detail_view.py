@@ -120,13 +120,14 @@ def test_service_page_refuses_writes(owner_client, petstore):
 
 
 def test_service_page_query_count_is_bounded(owner_client, petstore, django_assert_max_num_queries):
-    # 19: the owner's lead and whether there are sub-components come with the service (1), its
+    # 17: the owner's lead and whether there are sub-components come with the service (1), its
     # tags and links (2), API relations (1), dependencies (1), the dependents' ids and the
-    # first page of them (2); the five sections of other apps (the service read live, as the
-    # coverage refresh has not reached it; CI runs: whether the golden path made it) and the
-    # layout (session, user, memberships, the lead's "Approvals (N)", the survey banner) read
-    # the rest.
-    with django_assert_max_num_queries(19):
+    # first page of them (2); the five sections of other apps (the deployments section reads
+    # the golden-path origin, and the CI runs, Argo CD and parity sections learn from it that
+    # there is none; the service read live, as the coverage refresh has not reached it) and
+    # the layout (session, user, memberships, the lead's "Approvals (N)", the survey banner)
+    # read the rest. It was 19 before the sections shared the origin.
+    with django_assert_max_num_queries(17):
         owner_client.get(petstore.get_absolute_url())
 
 
@@ -196,7 +197,7 @@ def test_a_short_dependents_list_has_no_more_link(owner_client, petstore):
 def test_query_count_does_not_grow_with_dependents(
     owner_client, popular, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(17):
         owner_client.get(popular.get_absolute_url())
 
 
