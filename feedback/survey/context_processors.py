@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from feedback.survey.choices import CycleStatus
 from feedback.survey.models import Participation, SurveyCycle
+from idp_portal.fixed_queries import FixedQuery
 
 DISMISSED_KEY = "survey_banner_dismissed_on"
 _UNSET = object()
@@ -33,14 +34,22 @@ def _read(request: HttpRequest) -> SurveyCycle | None:
         return None
     if request.path.startswith("/feedback/survey/"):
         return None  # already there
-    finished = Participation.objects.filter(cycle=OuterRef("pk"), user=user)
-    cycle = (
+    newest = _NEWEST_OPEN_CYCLE(user.pk)
+    cycle = newest[0] if newest else None
+    return cycle if cycle is not None and not cycle.finished else None
+
+
+def _newest_open_cycle(user_id: int):
+    finished = Participation.objects.filter(cycle=OuterRef("pk"), user=user_id)
+    return (
         SurveyCycle.objects.filter(status=CycleStatus.OPEN)
         .annotate(finished=Exists(finished))
-        .order_by("-opens_at")
-        .first()
+        .order_by("-opens_at")[:1]
     )
-    return cycle if cycle is not None and not cycle.finished else None
+
+
+# Every page asks, so its SQL is compiled once per process (idp_portal/fixed_queries.py).
+_NEWEST_OPEN_CYCLE = FixedQuery(_newest_open_cycle, int)
 
 
 def survey_banner(request: HttpRequest) -> dict:
