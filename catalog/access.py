@@ -27,6 +27,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from catalog.choices import TeamRole
+from idp_portal.fixed_queries import FixedQuery
 
 PENDING_STATES = frozenset({"planned", "awaiting_approval"})
 
@@ -44,11 +45,18 @@ def memberships(user) -> list:
         return []
     cached = getattr(user, "_portal_memberships", None)
     if cached is None:
-        from catalog.models import TeamMembership
-
-        cached = list(TeamMembership.objects.filter(user=user).select_related("team"))
-        user._portal_memberships = cached
+        cached = user._portal_memberships = _MEMBERSHIPS(user.pk)
     return cached
+
+
+def _memberships_of(user_id: int):
+    from catalog.models import TeamMembership
+
+    return TeamMembership.objects.filter(user=user_id).select_related("team")
+
+
+# Every signed-in page asks, so its SQL is compiled once per process (idp_portal/fixed_queries.py).
+_MEMBERSHIPS = FixedQuery(_memberships_of, int)
 
 
 def team_roles(user) -> dict[int, str]:
