@@ -140,6 +140,12 @@ def log_event(request_id: int, actor: str, kind: str, message: str) -> None:
     logger.info("request %s [%s] %s: %s", request_id, kind, actor, message)
 
 
+def log_events(events: list[RequestEvent]) -> None:
+    """The log lines of events made without one (stored first, logged after)."""
+    for event in events:
+        log_event(event.request_id, event.actor, event.kind, event.message)
+
+
 def record(request: ProvisioningRequest, actor: str, kind: str, message: str) -> None:
     new_event(request, actor, kind, message).save()
 
@@ -195,11 +201,15 @@ def submit_request(
             for i, r in enumerate(plan.resources)
         ]  # fmt: skip
         events = [
-            new_event(
-                request, actor, EventKind.TRANSITION, f"Requested by {actor}: {plan.summary}"
+            RequestEvent(
+                request=request, actor=actor, kind=EventKind.TRANSITION,
+                message=f"Requested by {actor}: {plan.summary}",
             ),
-            _held_event(request) if reason else _queued_event(request, "portal", QUEUED),
-        ]
+            RequestEvent(
+                request=request, actor="portal", kind=EventKind.TRANSITION,
+                message=_held_message(request) if reason else QUEUED,
+            ),
+        ]  # fmt: skip
         return [_inventory(request, plan), steps, events, [_audit_event_of_new(request)]]
 
     try:
@@ -212,9 +222,12 @@ def submit_request(
         ):
             return earlier  # a double submit raced us to the same key
         raise NameTaken(_taken_message(plan)) from exc
-    audit.logged(rows[-1][0])
     if not reason:
         _send_on_commit(request)
+    # Logged once stored (a request refused for a taken name logs nothing) and after the
+    # message is sent, so the worker's pickup does not wait for the log lines.
+    log_events(rows[2])
+    audit.logged(rows[-1][0])
     return request
 
 
@@ -348,12 +361,11 @@ QUEUED = "Queued: a worker starts on it next"
 
 
 def _held_event(request: ProvisioningRequest) -> RequestEvent:
-    return new_event(
-        request,
-        "portal",
-        EventKind.TRANSITION,
-        f"Waiting for approval: {request.needs_approval_reason}; nothing is made until then",
-    )
+    return new_event(request, "portal", EventKind.TRANSITION, _held_message(request))
+
+
+def _held_message(request: ProvisioningRequest) -> str:
+    return f"Waiting for approval: {request.needs_approval_reason}; nothing is made until then"
 
 
 def _queue_or_hold(request: ProvisioningRequest, actor: str) -> None:
