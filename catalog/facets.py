@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
-from django.db.models.functions import Lower
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.db.models.lookups import In
 
 from catalog import versioning
@@ -196,18 +196,26 @@ def _count_sql(view: View, vendor: str) -> tuple[str, list]:
 
 
 def _label_maps(by_facet: dict[str, list], selected: dict[str, tuple]) -> dict[str, dict]:
-    """{facet: {id: (name, label)}} for the ids shown and the names selected, one query each."""
+    """{facet: {id: (name, label)}} for the ids shown and the names selected, in one query."""
     models = {"owner": Team, "system": System, "tag": Tag}
-    maps = {}
+    parts = []
     for facet, model in models.items():
         shown = [value for value, _ in by_facet.get(facet, [])[:MAX_OPTIONS]]
         chosen = sorted({value.lower() for value in selected.get(facet, ())})
-        query = Q(id__in=shown) | Q(In(Lower("name"), chosen))
-        fields = ["id", "name"] + (["title"] if model is not Tag else [])
-        maps[facet] = {
-            str(row["id"]): (row["name"], row.get("title") or row["name"])
-            for row in model.objects.filter(query).values(*fields)
-        }
+        if not shown and not chosen:
+            continue
+        label = F("name") if model is Tag else Coalesce(NullIf("title", Value("")), "name")
+        parts.append(
+            model.objects.filter(Q(id__in=shown) | Q(In(Lower("name"), chosen)))
+            .order_by()
+            .annotate(facet=Value(facet), label=label)
+            .values_list("facet", "id", "name", "label")
+        )
+    maps: dict[str, dict] = {facet: {} for facet in models}
+    if parts:
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for facet, pk, name, label in rows:
+            maps[facet][str(pk)] = (name, label)
     return maps
 
 
