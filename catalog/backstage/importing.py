@@ -18,7 +18,9 @@ memberships only when the import trusts them. Every import leaves an audit event
 
 While the import writes, the search table's triggers wait (catalog/search_table.py,
 `deferred`): the search rows of the components it created or updated are written once, at the
-end, in one statement. Python's cycle collector is off meanwhile (it found nothing to free in
+end, in one statement. Its COPYs run with triggers off where the role may (catalog/bulk_insert.py,
+`triggers_off`): their foreign keys are checked set-wise after each COPY, not row by row at
+the commit. Python's cycle collector is off meanwhile (it found nothing to free in
 the import's objects, only rescanned them).
 
 Each batch is written in a savepoint. If it fails, its documents are written again one by one,
@@ -38,7 +40,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from catalog import access, search_table
+from catalog import access, bulk_insert, search_table
 from catalog.backstage.descriptors import MAX_FILE_BYTES, EntitySpec, Rejection
 from catalog.backstage.import_report import ImportReport, OwnerChange, Unresolved, record_import
 from catalog.backstage.import_sources import ReadResult, open_sources, read_tree
@@ -593,7 +595,8 @@ def import_descriptors(
         )
         with transaction.atomic():
             # A component's search row is written once, not with the row and again with its tags.
-            with search_table.deferred(writer.changed_components):
+            # Its COPYs skip the per-row foreign-key triggers, checked set-wise per COPY instead.
+            with search_table.deferred(writer.changed_components), bulk_insert.triggers_off():
                 for kind in WRITE_ORDER:
                     writer.write(kind, by_kind.get(kind, []))
             writer.resolve()
