@@ -80,8 +80,8 @@ def _may_turn_triggers_off() -> bool:
     return True
 
 
-def _copy(cursor, model, fields: list, rows) -> None:
-    """COPY `rows` (iterables in `fields` order) into `model`'s table."""
+def _copy(cursor, model, fields: list, rows: list) -> None:
+    """COPY `rows` (sequences in `fields` order) into `model`'s table."""
     quote = connection.ops.quote_name
     table = model._meta.db_table
     columns = ", ".join(quote(f.column) for f in fields)
@@ -92,17 +92,17 @@ def _copy(cursor, model, fields: list, rows) -> None:
             for row in rows:
                 copy.write_row(row)
         return
-    keys = [(i, f, set()) for i, f in enumerate(fields) if isinstance(f, ForeignKey)]
     bump = f"{_BUMP_VERSION}; " if table in versioning.TABLES else ""
     cursor.execute(f"{bump}SET LOCAL session_replication_role = replica")
     with cursor.cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
-            for position, _, seen in keys:
-                if (value := row[position]) is not None:
-                    seen.add(value)
     cursor.execute("SET LOCAL session_replication_role = origin")
-    _check_references(cursor, table, [(f, seen) for _, f, seen in keys if seen])
+    keys = []
+    for position, key in enumerate(fields):
+        if isinstance(key, ForeignKey) and (values := {row[position] for row in rows} - {None}):
+            keys.append((key, values))
+    _check_references(cursor, table, keys)
 
 
 def _check_references(cursor, table: str, keys: list) -> None:
@@ -205,5 +205,5 @@ def create_rows(model, rows: list[dict]) -> list[int]:
         )
         ids = [row[0] for row in cursor.fetchall()]
         fields = model._meta.concrete_fields
-        _copy(cursor, model, fields, _column_values(model, rows, ids))
+        _copy(cursor, model, fields, list(_column_values(model, rows, ids)))
     return ids
