@@ -35,17 +35,31 @@ _INSERT_TRIGGERS = (
 )
 
 
+# The columns of each foreign-key constraint (one row per constraint).
+_FOREIGN_KEYS = (
+    "SELECT array_agg(a.attname::text) FROM pg_constraint c JOIN pg_attribute a "
+    "ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) "
+    "WHERE c.conrelid = %s::regclass AND c.contype = 'f' GROUP BY c.oid"
+)
+
+
 @dataclass
 class _TriggersOff:
     search_deferred: bool
     tables: dict[str, bool] = field(default_factory=dict)  # table: may be copied without
 
-    def covers(self, cursor, table: str) -> bool:
-        """Whether every insert trigger of `table` is done without it (see the docstring)."""
+    def covers(self, cursor, model) -> bool:
+        """Whether every insert trigger of `model`'s table is done without it (see the module
+        docstring) and every foreign key there is one of the model's, which _copy checks."""
+        table = model._meta.db_table
         if table not in self.tables:
             cursor.execute(_INSERT_TRIGGERS, [table])
             handled = {f"{table}_version"} | (_SEARCH_TRIGGERS if self.search_deferred else set())
-            self.tables[table] = all(name in handled for (name,) in cursor.fetchall())
+            triggers = all(name in handled for (name,) in cursor.fetchall())
+            cursor.execute(_FOREIGN_KEYS, [table])
+            checked = {f.column for f in model._meta.concrete_fields if isinstance(f, ForeignKey)}
+            keys = all(len(cols) == 1 and cols[0] in checked for (cols,) in cursor.fetchall())
+            self.tables[table] = triggers and keys
         return self.tables[table]
 
 
@@ -87,7 +101,7 @@ def _copy(cursor, model, fields: list, rows: list) -> None:
     columns = ", ".join(quote(f.column) for f in fields)
     statement = f"COPY {quote(table)} ({columns}) FROM STDIN"
     mode = _triggers_off.get()
-    if mode is None or not mode.covers(cursor, table):
+    if mode is None or not mode.covers(cursor, model):
         with cursor.cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
@@ -97,7 +111,6 @@ def _copy(cursor, model, fields: list, rows: list) -> None:
     with cursor.cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
-    cursor.execute("SET LOCAL session_replication_role = origin")
     keys = []
     for position, key in enumerate(fields):
         if isinstance(key, ForeignKey) and (values := {row[position] for row in rows} - {None}):
@@ -106,12 +119,11 @@ def _copy(cursor, model, fields: list, rows: list) -> None:
 
 
 def _check_references(cursor, table: str, keys: list) -> None:
-    """Lock the rows `keys` ([(foreign key, values)]) reference; IntegrityError if one is
-    missing. One query for all of them, as the foreign keys' triggers would lock each."""
-    if not keys:
-        return
+    """Turn triggers back on, lock the rows `keys` ([(foreign key, values)]) reference and
+    raise IntegrityError if one is missing: one query, where the foreign keys' triggers would
+    have locked each row (a round trip saved per COPY: a 100,000-entity import has 1,000)."""
     quote = connection.ops.quote_name
-    found, params = [], []
+    found, params = ["set_config('session_replication_role', 'origin', true)"], []
     for key, values in keys:
         target = key.target_field
         # Names come from the models' own metadata, quoted: nothing here is user input.
@@ -122,7 +134,7 @@ def _check_references(cursor, table: str, keys: list) -> None:
         )
         params.append(list(values))
     cursor.execute(f"SELECT {', '.join(found)}", params)
-    for (key, values), count in zip(keys, cursor.fetchone(), strict=True):
+    for (key, values), count in zip(keys, cursor.fetchone()[1:], strict=True):
         if count != len(values):
             _missing_reference(cursor, table, key, values)
 

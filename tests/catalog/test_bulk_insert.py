@@ -55,6 +55,19 @@ def test_a_table_with_another_insert_trigger_keeps_its_triggers():
 
 
 @pytest.mark.django_db
+def test_a_foreign_key_the_model_does_not_declare_keeps_the_triggers():
+    ledger = make_component("ledger")
+    with connection.cursor() as cursor:  # undone with the test
+        cursor.execute(
+            "ALTER TABLE catalog_link ADD CONSTRAINT catalog_test_link_url "
+            "FOREIGN KEY (url) REFERENCES catalog_tag (name)"
+        )
+    refused = pytest.raises(psycopg.errors.ForeignKeyViolation)  # by the constraint's trigger
+    with refused, transaction.atomic(), bulk_insert.triggers_off():
+        bulk_insert.insert_rows(Link, LINK, [(ledger.pk, "Docs", "https://a", "docs", "")])
+
+
+@pytest.mark.django_db
 def test_a_role_that_may_not_turn_triggers_off_copies_with_them_on():
     with connection.cursor() as cursor:
         cursor.execute("CREATE ROLE catalog_test_plain NOSUPERUSER")  # undone with the test
