@@ -8,8 +8,8 @@ checked set-wise right after it instead, in one query that locks the referenced 
 constraint's triggers lock them (FOR KEY SHARE): a reference to a missing row fails the COPY
 with an IntegrityError, as the constraint would. A table's other insert triggers are done
 here too (the catalog version's) or by the caller (the search table's, which
-`search_table.deferred` writes at the end); a table with any other insert trigger is copied
-with its triggers on.
+`search_table.deferred` writes at the end); a table with any other insert trigger, or a
+foreign-key constraint its model does not declare, is copied with its triggers on.
 """
 
 import json
