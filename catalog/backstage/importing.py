@@ -18,7 +18,9 @@ memberships only when the import trusts them. Every import leaves an audit event
 
 While the import writes, the search table's triggers wait (catalog/search_table.py,
 `deferred`): the search rows of the components it created or updated are written once, at the
-end, in one statement. Python's cycle collector is off meanwhile (it found nothing to free in
+end, in one statement. Its COPYs run with triggers off where the role may (catalog/bulk_insert.py,
+`triggers_off`): their foreign keys are checked set-wise after each COPY, not row by row at
+the commit. Python's cycle collector is off meanwhile (it found nothing to free in
 the import's objects, only rescanned them).
 
 Each batch is written in a savepoint. If it fails, its documents are written again one by one,
@@ -38,7 +40,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from catalog import access, search_table
+from catalog import access, bulk_insert, search_table
 from catalog.backstage.descriptors import MAX_FILE_BYTES, EntitySpec, Rejection
 from catalog.backstage.import_report import ImportReport, OwnerChange, Unresolved, record_import
 from catalog.backstage.import_sources import ReadResult, open_sources, read_tree
@@ -115,11 +117,14 @@ TRUST_ADMINS_ONLY = (
 )
 
 
-@lru_cache(maxsize=65536)
-def ref_key(ref: str) -> Key:
-    """(kind, namespace, lower-case name) of a normalized reference; the same few recur."""
-    parsed = parse_ref(ref)
-    return parsed.kind, parsed.namespace, parsed.name.lower()
+class RefKeys(dict):
+    """(kind, namespace, lower-case name) of each normalized reference, parsed once per import
+    (a bounded cache cycled through an import's 100,000 names)."""
+
+    def __missing__(self, ref: str) -> Key:
+        parsed = parse_ref(ref)
+        key = self[ref] = (parsed.kind, parsed.namespace, parsed.name.lower())
+        return key
 
 
 class RefIndex:
@@ -204,12 +209,6 @@ class Outcome:
     memberships_skipped: int = 0
 
 
-def _spec_refs(spec: EntitySpec) -> list[Key]:
-    refs = [ref for ref in spec.refs.values() if ref]
-    refs += [ref for name in LIST_FIELDS for ref in spec.lists.get(name, [])]
-    return [ref_key(ref) for ref in refs]
-
-
 class Writer:
     """Writes parsed entities kind by kind and keeps the report."""
 
@@ -220,6 +219,7 @@ class Writer:
         self.confirm_owner_changes = confirm_owner_changes
         self.trust_memberships = trust_memberships
         self.index = RefIndex()
+        self.ref_keys = RefKeys()
         self.written: list[EntitySpec] = []
         self.changed_components: list[int] = []  # ids of the components created or updated
 
@@ -261,9 +261,14 @@ class Writer:
         self.report.memberships_granted += outcome.memberships_granted
         self.report.memberships_skipped += outcome.memberships_skipped
 
+    def _spec_refs(self, spec: EntitySpec) -> list[Key]:
+        keys = self.ref_keys
+        refs = [keys[ref] for ref in spec.refs.values() if ref]
+        return refs + [keys[ref] for name in LIST_FIELDS for ref in spec.lists.get(name, ())]
+
     def _target(self, ref_field: str, ref: str) -> int | None:
         """The row a reference column points at, when it is of the kind the column takes."""
-        if not ref or (key := ref_key(ref))[0] != REF_FKS[ref_field][1]:
+        if not ref or (key := self.ref_keys[ref])[0] != REF_FKS[ref_field][1]:
             return None
         return self.index.get(key)
 
@@ -300,7 +305,7 @@ class Writer:
             for namespace, names in by_namespace.items()
             for name, found in _ids_by_name(model.KIND, namespace, names).items()
         }
-        self.index.ensure(key for spec in specs for key in _spec_refs(spec))
+        self.index.ensure(key for spec in specs for key in self._spec_refs(spec))
         outcome, created, updated = Outcome(), [], []
         owners = self._current_owners(model, specs, existing)
         for spec in specs:
@@ -380,14 +385,14 @@ class Writer:
         insert_rows(Dependency, columns, dependencies)
 
     def _api_rows(self, spec: EntitySpec, pk: int) -> list[tuple]:
-        rows = []
+        rows, keys, get = [], self.ref_keys, self.index.get
         for relation, name in (("provides", "provides_apis"), ("consumes", "consumes_apis")):
-            rows += [(pk, relation, ref, self.index.get(ref_key(ref))) for ref in spec.lists[name]]
+            rows += [(pk, relation, ref, get(keys[ref])) for ref in spec.lists[name]]
         return rows
 
     def _dependency_row(self, ref: str, pk: int, batch_ids: dict) -> tuple:
         """(source, reference, component, resource): a component in this batch counts too."""
-        key = ref_key(ref)
+        key = self.ref_keys[ref]
         target = batch_ids.get(key) or self.index.get(key)
         return (pk, ref, target, None) if key[0] == "component" else (pk, ref, None, target)
 
@@ -400,7 +405,7 @@ class Writer:
         the ones they would add.
         """
         existing = _ids_by_name("user", "default", [spec.key[2] for spec in specs])
-        self.index.ensure(key for spec in specs for key in _spec_refs(spec))
+        self.index.ensure(key for spec in specs for key in self._spec_refs(spec))
         new = [spec for spec in specs if spec.key[2] not in existing]
         user_model = get_user_model()
         rows = [self._user(user_model, spec) for spec in new]
@@ -432,7 +437,7 @@ class Writer:
             )
         )
         wanted = {(ids[spec.key[2]], team) for spec in specs for ref in spec.lists["member_of"]
-                  if (team := self.index.get(ref_key(ref)))}  # fmt: skip
+                  if (team := self.index.get(self.ref_keys[ref]))}  # fmt: skip
         return sorted(wanted - have)
 
     @staticmethod
@@ -452,7 +457,7 @@ class Writer:
         Only kinds that gained rows can satisfy a reference that was missing before, so only
         their references are looked at, with one query per referring column.
         """
-        created = {ref_key(ref)[0] for ref in self.report.created}
+        created = {self.ref_keys[ref][0] for ref in self.report.created}
         for model, ref_field in SWEEPS:
             fk, kind = REF_FKS[ref_field]
             if kind in created:
@@ -473,7 +478,7 @@ class Writer:
     def _link(self, model, fk: str, pairs: list[tuple[int, str]]) -> None:
         """Point each row at the target its reference names, a chunk of rows per query (the
         dependencies among 100,000 imported components name as many targets)."""
-        keys = {pk: ref_key(ref) for pk, ref in pairs}
+        keys = {pk: self.ref_keys[ref] for pk, ref in pairs}
         self.index.ensure(keys.values())
         targets = [(pk, target) for pk, key in keys.items() if (target := self.index.get(key))]
         if connection.vendor == "postgresql":
@@ -483,21 +488,30 @@ class Writer:
             model.objects.bulk_update(rows, [fk], batch_size=LOOKUP_CHUNK)
 
     def unresolved(self) -> list[Unresolved]:
-        """References of the written entities that name nothing in the catalog."""
-        # ref_key's bounded cache cycles through an import's 100,000 names: keep them here.
-        keys: dict[str, Key] = {}
+        """References of the written entities that name nothing in the catalog: each distinct
+        reference is looked up once, and only the entities naming a missing one are listed."""
+        refs: set[str] = set()
         for spec in self.written:
-            for _, ref in _named_refs(spec):
-                if ref not in keys:
-                    keys[ref] = ref_key(ref)
+            refs.update(spec.refs.values())
+            for name in LIST_FIELDS:
+                refs.update(spec.lists.get(name, ()))
+        refs.discard("")
+        keys = {ref: self.ref_keys[ref] for ref in refs}
         self.index.ensure(set(keys.values()))
-        get = self.index.get
+        missing = {ref for ref, key in keys.items() if self.index.get(key) is None}
         return [
             Unresolved(spec.ref, path, ref.lower())
             for spec in self.written
+            if missing and _names_any(spec, missing)
             for path, ref in _named_refs(spec)
-            if get(keys[ref]) is None
+            if ref in missing
         ]
+
+
+def _names_any(spec: EntitySpec, refs: set[str]) -> bool:
+    if not refs.isdisjoint(spec.refs.values()):
+        return True
+    return any(not refs.isdisjoint(spec.lists.get(name, ())) for name in LIST_FIELDS)
 
 
 def _named_refs(spec: EntitySpec):
@@ -593,7 +607,8 @@ def import_descriptors(
         )
         with transaction.atomic():
             # A component's search row is written once, not with the row and again with its tags.
-            with search_table.deferred(writer.changed_components):
+            # Its COPYs skip the per-row foreign-key triggers, checked set-wise per COPY instead.
+            with search_table.deferred(writer.changed_components), bulk_insert.triggers_off():
                 for kind in WRITE_ORDER:
                     writer.write(kind, by_kind.get(kind, []))
             writer.resolve()
