@@ -261,11 +261,14 @@ def compute(view: View, using: str = "default") -> dict:
     total, ids = 0, []
     by_facet: dict[str, list] = {name: [] for name in FACETS}
     few: dict[str, dict] = {name: {} for name in FEW_VALUES}
-    for facet, value, n, *values, mask in rows:
+    for row in rows:  # by index: thousands of rows, most of them padded (_count_sql)
+        facet, value, n = row[0], row[1], row[2]
         if facet == "few":  # one group of the one-pass count: add it to each count it is in
+            mask = row[-1]
             if mask & 1:
                 total += int(n)
-            for bit, (name, of_row) in enumerate(zip(FEW_VALUES, values, strict=True), 1):
+            for bit, name in enumerate(FEW_VALUES, 1):
+                of_row = row[2 + bit]
                 if mask & (1 << bit) and of_row not in ("", None):
                     few[name][str(of_row)] = few[name].get(str(of_row), 0) + int(n)
         elif facet == "total":
