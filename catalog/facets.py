@@ -211,10 +211,16 @@ def _count_sql(view: View, vendor: str) -> tuple[str, list]:
         f"SELECT 'tag', CAST(t.tag_id AS TEXT), COUNT(*){padding} "  # noqa: S608
         f"FROM ({tags}) t GROUP BY t.tag_id"
     )
-    if _narrow(view, vendor):  # the matches' ids, if they are few: one more than kept, to tell
+    if _narrow(view, vendor):  # the matches' ids, if they are few
+        matches = _passes(view)
+        # Counted up to one more than kept, so a broad search stops after that many rows.
+        few_enough = (
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM m WHERE {matches} "  # noqa: S608
+            f"LIMIT {IDS_MAX + 1}) up_to) <= {IDS_MAX}"
+        )
         parts.append(
-            f"(SELECT 'id', CAST(m.id AS TEXT), 0{padding} FROM m "  # noqa: S608
-            f"WHERE {_passes(view)} LIMIT {IDS_MAX + 1})"
+            f"SELECT 'id', CAST(m.id AS TEXT), 0{padding} FROM m "  # noqa: S608
+            f"WHERE {matches} AND {few_enough}"
         )
     return f"WITH m AS {materialized}({inner}) " + " UNION ALL ".join(parts), params
 
