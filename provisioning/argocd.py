@@ -17,6 +17,8 @@ from datetime import datetime
 
 from django.conf import settings
 
+from idp_portal.timestamps import api_time
+
 logger = logging.getLogger(__name__)
 NOT_CONNECTED = "not connected: set ARGOCD_SERVER and ARGOCD_TOKEN"
 # The label the portal's Applications carry (provisioning/golden_paths/argo.py).
@@ -73,15 +75,6 @@ def connection_status() -> tuple[bool, str]:
     return True, f"connected to {settings.ARGOCD_SERVER}"
 
 
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def parse_application(body: object) -> AppState:
     """An AppState from a v1alpha1Application (pure)."""
     if not isinstance(body, dict):
@@ -98,7 +91,7 @@ def parse_application(body: object) -> AppState:
         health=health.get("status") or "Unknown",
         health_message=health.get("message") or "",
         revision=sync.get("revision") or "",
-        synced_at=_time(operation.get("finishedAt")) or _time(last.get("deployedAt")),
+        synced_at=api_time(operation.get("finishedAt")) or api_time(last.get("deployedAt")),
         operation=operation.get("phase") or "",
         operation_message=operation.get("message") or "",
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from idp_portal.timestamps import api_time
 from provisioning.golden_paths.choices import DeploymentStatus, RolloutStatus
 from provisioning.models import Build, ChangeCommit, Deployment, ServiceOrigin
 
@@ -26,15 +27,6 @@ class Outcome:
     recorded: bool
     detail: str
     records: list = field(default_factory=list)
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _author(commit: dict) -> str:
@@ -60,11 +52,11 @@ def build_fields(payload: dict) -> dict | None:
         "run_id": int(run["id"]),
         "workflow": str(run.get("name") or (payload.get("workflow") or {}).get("name") or "")[:200],
         "head_sha": str(run.get("head_sha") or head.get("id") or "")[:40],
-        "committed_at": _time(head.get("timestamp")),
+        "committed_at": api_time(head.get("timestamp")),
         "author": _author(head),
         "conclusion": str(run.get("conclusion") or "")[:30],
         "url": str(run.get("html_url") or "")[:500],
-        "completed_at": _time(run.get("updated_at")),
+        "completed_at": api_time(run.get("updated_at")),
     }
 
 
@@ -75,7 +67,7 @@ def pushed_commits(payload: dict) -> list[dict]:
         commits.append(payload["head_commit"])
     seen: dict[str, dict] = {}
     for c in commits:
-        at = _time(c.get("timestamp")) if isinstance(c, dict) else None
+        at = api_time(c.get("timestamp")) if isinstance(c, dict) else None
         if at and c.get("id"):
             seen[str(c["id"])[:40]] = {"committed_at": at, "author": _author(c)}
     return [{"sha": sha, **values} for sha, values in seen.items()]
@@ -96,7 +88,7 @@ def deployment_outcome(payload: dict) -> dict | None:
         "sha": str(deployment["sha"]),
         "environment": str(status.get("environment") or deployment.get("environment") or ""),
         "rollout": rollout,
-        "at": _time(status.get("created_at")) or timezone.now(),
+        "at": api_time(status.get("created_at")) or timezone.now(),
         "detail": str(status.get("description") or status.get("state"))[:500],
     }
 
