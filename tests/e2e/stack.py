@@ -37,6 +37,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+# The demo accounts' password: idp_portal/demo.py's, copied because this module runs without
+# Django (tests/idp_portal/test_seed_demo.py checks the two are equal).
 DEMO_PASSWORD = "platform-demo"
 E2E_DATABASE = "idp_e2e"
 E2E_BROKER_DB, E2E_CACHE_DB = 3, 4

@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from catalog.models import Team, TeamMembership
+from idp_portal.demo import DEMO_PASSWORD
+from tests.e2e import stack
 
 pytestmark = pytest.mark.usefixtures("local_git")
 
@@ -22,6 +24,12 @@ def test_seed_demo_creates_the_demo_accounts_and_teams():
         ("carol", "search", "member"),
     } <= roles
     assert users.get(username="bob").check_password("platform-demo")
+
+
+def test_the_browser_harness_signs_in_with_the_password_seed_demo_sets():
+    # tests/e2e/stack.py keeps its own copy: it runs without Django set up (the newcomer
+    # benchmark imports it before any settings), so it cannot import idp_portal.demo.
+    assert stack.DEMO_PASSWORD == DEMO_PASSWORD
 
 
 @pytest.mark.django_db
