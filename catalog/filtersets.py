@@ -42,10 +42,12 @@ FACET_KEYS = {
 
 def facet_q(facet: str, values: list, narrow: bool = False) -> Q:
     """Components whose `facet` is any of `values` (team, system or tag names, as the list's
-    options show them), compiled by the same code as the API's `filter=` and predicates."""
+    options show them), compiled by the same code as the API's `filter=` and predicates;
+    `narrow`: as a condition on the search table (catalog/models/search.py) rather than on the
+    component table."""
     if facet == "tag":
         return component_conditions.tags_q(list(values), narrow)
-    return component_conditions.component_q(FACET_KEYS[facet], tuple(values))
+    return component_conditions.component_q(FACET_KEYS[facet], tuple(values), narrow)
 
 
 class AnyValuesField(forms.MultipleChoiceField):

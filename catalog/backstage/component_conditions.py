@@ -49,9 +49,12 @@ def _by_reference(values: tuple[str, ...], kind: str, column: str, model) -> Q:
     return Q(**{f"{column}_id__in": model.objects.filter(targets).values("id")}) | unresolved
 
 
-def component_q(key: str, values: tuple[str, ...]) -> Q | None:
+def component_q(key: str, values: tuple[str, ...], narrow: bool = False) -> Q | None:
     """Components whose `key` (lower-cased) has any of `values`; None for a key not answered
-    here. An empty `values` means the key has any value at all."""
+    here. An empty `values` means the key has any value at all.
+
+    `narrow`: the condition on the search table (catalog/models/search.py), which keeps type,
+    lifecycle and language lower-cased already."""
     if not values:
         return None  # "has a value": entity_filters' generic existence test answers it
     if key == "spec.owner":
@@ -64,7 +67,8 @@ def component_q(key: str, values: tuple[str, ...]) -> Q | None:
     column = {"spec.type": "type", "spec.lifecycle": "lifecycle", LANGUAGE_KEY: "language"}.get(key)
     if column is None:
         return None
-    return Q(In(Lower(column), sorted({value.lower() for value in values})))
+    lowered = sorted({value.lower() for value in values})
+    return Q(**{f"{column}__in": lowered}) if narrow else Q(In(Lower(column), lowered))
 
 
 def tags_q(names: list[str], narrow: bool = False) -> Q:

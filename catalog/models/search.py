@@ -6,8 +6,9 @@ broad search ("pay" matches a fifth of the catalog) reads most of its pages, eac
 width) and each component's tag ids as an array, so a search reads a third of the pages and
 the tag counts need no join. Database triggers (migration 0007, catalog/search_table.py) keep
 it equal to the component rows and their tags in the same statement as every write, whoever
-writes. Django never creates or changes it (`managed = False`); on SQLite (make dev) it does
-not exist and the list counts the component table itself.
+writes. Type, lifecycle and language are copied lower-cased, as the filters compare them.
+Django never creates or changes it (`managed = False`); on SQLite (make dev) it does not exist
+and the list counts the component table itself.
 """
 
 from django.contrib.postgres.fields import ArrayField

@@ -37,7 +37,8 @@ def differences() -> list:
                            CASE WHEN owner_id IS NULL THEN owner_ref ELSE '' END AS owner_ref,
                            system_id,
                            CASE WHEN system_id IS NULL THEN system_ref ELSE '' END AS system_ref,
-                           type, lifecycle, tier, language
+                           lower(type) AS type, lower(lifecycle) AS lifecycle, tier,
+                           lower(language) AS language
                     FROM catalog_component
                 ) c
             ),
@@ -228,3 +229,25 @@ def test_a_page_reads_the_same_from_either_table(
     shown = [row.pk for row in response.context["page"].object_list]
     assert shown == list(expected.values_list("pk", flat=True)[:25])
     assert response.context["page"].paginator.count == expected.count() == 13
+
+
+def test_type_lifecycle_and_language_are_kept_lower_cased_and_filter_ignoring_case(owner_client):
+    team = make_team("ledgers")
+    make_component("ledger", owner=team, type="Service", lifecycle="Production", language="Go")
+    make_component("ledger-ui", owner=team, type="website", lifecycle="production")
+    row = ComponentSearch.objects.get(component__name="ledger")
+    assert (row.type, row.lifecycle, row.language) == ("service", "production", "go")
+    assert differences() == []
+    # A search counts from this table: the filter matches whatever case was written or asked.
+    response = owner_client.get(
+        "/catalog/", {"view": "all", "q": "ledger", "type": "SERVICE", "lifecycle": "production"}
+    )
+    assert [row.name for row in response.context["page"].object_list] == ["ledger"]
+    assert response.context["page"].paginator.count == 1
+    options = {f["name"]: f["options"] for f in response.context["facets"]}
+    assert {(o["value"], o["count"]) for o in options["type"]} == {("service", 1), ("website", 1)}
+    assert [(o["value"], o["count"]) for o in options["language"]] == [("go", 1)]
+    # Written again in another case, the copy stays lower-cased.
+    Component.objects.filter(name="ledger").update(lifecycle="DEPRECATED")
+    assert ComponentSearch.objects.get(component__name="ledger").lifecycle == "deprecated"
+    assert differences() == []
