@@ -36,6 +36,7 @@ from catalog import versioning
 from catalog.choices import Tier
 from catalog.filtersets import FACETS, ComponentFilterSet, facet_q, search_q, search_words
 from catalog.models import Component, ComponentSearch, System, Tag, Team
+from catalog.planner import planner_settings
 
 # Facets with many possible values show the biggest ones; selected values are always shown.
 MAX_OPTIONS = 12
@@ -51,6 +52,11 @@ TIER_LABELS = dict(Tier.choices)
 # matches turns up (about page end × catalog / matches rows), the planner told not to sort.
 IDS_MAX = 2_000
 WALK_SETTINGS = {"enable_bitmapscan": "off", "enable_sort": "off"}
+# The count of a search: the search table's copies are compared as they are, so PostgreSQL
+# estimates the kept rows right, and for tens of thousands it would then read them without
+# parallel workers and sort them to group the few-valued facets (a hash costs less). Paired at
+# 1,000,000, 'fraud' + production services: 968 ms median as PostgreSQL plans it, 643 ms so.
+COUNT_SETTINGS = {"parallel_tuple_cost": "0", "enable_sort": "off"}
 # Each facet's column on the component row (owner, system and tag are counted by id).
 COLUMNS = {
     "owner": "owner_id",
@@ -261,7 +267,7 @@ def compute(view: View, using: str = "default") -> dict:
     connection = connections[using]
     sql, params = _count_sql(view, connection.vendor)
     narrow = _narrow(view, connection.vendor)
-    with connection.cursor() as cursor:
+    with planner_settings(using, COUNT_SETTINGS if narrow else {}), connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     total, ids = 0, []

@@ -1,10 +1,12 @@
 """Pagination that stops counting where counting costs more than the page."""
 
 from django.core.paginator import Paginator
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
+
+from catalog.planner import planner_settings
 
 # Every JSON list endpoint: this many items unless the caller asks, and never more than the max.
 API_DEFAULT_PAGE_SIZE = 50
@@ -61,12 +63,7 @@ class IdsFirst:
 
     def _ids(self, item: slice) -> list:
         ids = self.rows.values_list("pk", flat=True)[item]
-        if not self.settings:
-            return list(ids)
-        # set_config(…, true) lasts until the end of this transaction: one round trip for all.
-        calls = ", ".join("set_config(%s, %s, true)" for _ in self.settings)
-        with transaction.atomic(using=ids.db), connections[ids.db].cursor() as cursor:
-            cursor.execute(f"SELECT {calls}", [v for item in self.settings.items() for v in item])
+        with planner_settings(ids.db, self.settings):
             return list(ids)
 
 

@@ -145,9 +145,12 @@ def test_query_count_does_not_grow_with_page_or_catalog_size(owner_client, perso
         make_component(f"svc-{index:02}", owner=personas.team, language="python", tier=2)
     bigger_catalog_cold = _queries(owner_client, f"{URL}?{query}&per_page=100")
     bigger_catalog_warm = _queries(owner_client, f"{URL}?{query}&per_page=25")
-    assert cold == bigger_catalog_cold <= 12
+    # A search on PostgreSQL is counted with planner settings (catalog/facets.py COUNT_SETTINGS):
+    # in a test's transaction, a savepoint, the settings, its release and the settings put back.
+    planned = 4 if "q=" in query and connection.vendor == "postgresql" else 0
+    assert cold == bigger_catalog_cold <= 12 + planned
     # Counting is the catalog version read before and after, the count and the labels shown.
-    assert warm == bigger_catalog_warm == cold - 3
+    assert warm == bigger_catalog_warm == cold - 3 - planned
 
 
 def test_the_count_of_matches_is_exact_beyond_ten_thousand(owner_client, personas):
