@@ -217,10 +217,12 @@ def _components_by_shown_name(ids: list[int]) -> QuerySet[Component]:
     Two queries rather than a join on purpose: the row estimates for a popular target swing
     with the statistics, and with them PostgreSQL's plan for a join or "IN (subquery)" (a walk
     of the whole name index, a hash join over every component, parallel workers) from 3 ms
-    to 2 s. Given the ids, it reads exactly those rows by primary key and sorts them.
+    to 2 s. Given the ids, it reads exactly those rows by primary key and sorts them. The ids
+    go as one array (id_values), whose length PostgreSQL knows when it plans: the most
+    depended-on service's 349 as an IN list cost 2–3 ms of compiling on every page view.
     """
     shown_name = Coalesce(NullIf("title", Value("")), "name")
-    return Component.objects.filter(pk__in=ids).order_by(shown_name, "pk")
+    return Component.objects.filter(pk__in=id_values(ids)).order_by(shown_name, "pk")
 
 
 def _dependents(component: Component, limit: int) -> tuple[list[Component], int]:
