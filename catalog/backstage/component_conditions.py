@@ -9,7 +9,7 @@ out): an owner or system is matched by its team's or system's id (the component'
 the reference text; a tier by the integer column; tags by id through the tag table.
 """
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.db.models.lookups import In
 
@@ -21,6 +21,8 @@ TIER_KEY = f"metadata.annotations.{ANNOTATION_TIER}"
 LANGUAGE_KEY = f"metadata.annotations.{ANNOTATION_LANGUAGE}"
 # Keys answered here for components; entity_filters answers every other key generically.
 KEYS = {"spec.owner", "spec.system", "spec.type", "spec.lifecycle", TIER_KEY, LANGUAGE_KEY}
+# Keys compared with a column's value, ignoring case.
+VALUE_COLUMNS = {"spec.type": "type", "spec.lifecycle": "lifecycle", LANGUAGE_KEY: "language"}
 
 
 def _refs_q(values: tuple[str, ...], kind: str) -> Q:
@@ -38,15 +40,33 @@ def _refs_q(values: tuple[str, ...], kind: str) -> Q:
     return found
 
 
-def _by_reference(values: tuple[str, ...], kind: str, column: str, model) -> Q:
-    """`column` (owner or system) is an entity among `values`; a component whose reference
-    resolves to nothing matches by the reference's text, as Backstage compares it."""
+def reference_targets(values: tuple[str, ...], kind: str, model) -> tuple[QuerySet | None, list]:
+    """What a reference filter on `kind` (group or system) matches: the ids of the `model` rows
+    the values name (None when they name none), and the lower-cased reference texts that a
+    component whose reference resolves to nothing is compared with, as Backstage compares it."""
     targets = _refs_q(values, kind)
     written = ref_variants([value.lower() for value in values], kind)
+    return (model.objects.filter(targets).values("id") if targets else None), written
+
+
+def _by_reference(values: tuple[str, ...], kind: str, column: str, model) -> Q:
+    """`column` (owner or system) is an entity among `values` (reference_targets)."""
+    named, written = reference_targets(values, kind, model)
     unresolved = Q(**{f"{column}__isnull": True}) & Q(In(Lower(f"{column}_ref"), written))
-    if not targets:
+    if named is None:
         return unresolved
-    return Q(**{f"{column}_id__in": model.objects.filter(targets).values("id")}) | unresolved
+    return Q(**{f"{column}_id__in": named}) | unresolved
+
+
+def tiers_of(values: tuple[str, ...]) -> list[int]:
+    """The tiers a tier filter's values name; a value that is not a number names none."""
+    return [int(value) for value in values if value.strip().isdigit()]
+
+
+def tag_ids_of(names: list[str]) -> QuerySet:
+    """The ids of the tags named, ignoring case."""
+    lowered = sorted({name.lower() for name in names})
+    return Tag.objects.filter(In(Lower("name"), lowered)).values("id")
 
 
 def component_q(key: str, values: tuple[str, ...], narrow: bool = False) -> Q | None:
@@ -62,9 +82,9 @@ def component_q(key: str, values: tuple[str, ...], narrow: bool = False) -> Q | 
     if key == "spec.system":
         return _by_reference(values, "system", "system", System)
     if key == TIER_KEY:
-        tiers = [int(value) for value in values if value.strip().isdigit()]
+        tiers = tiers_of(values)
         return Q(tier__in=tiers) if tiers else Q(pk__in=[])
-    column = {"spec.type": "type", "spec.lifecycle": "lifecycle", LANGUAGE_KEY: "language"}.get(key)
+    column = VALUE_COLUMNS.get(key)
     if column is None:
         return None
     lowered = sorted({value.lower() for value in values})
@@ -77,8 +97,7 @@ def tags_q(names: list[str], narrow: bool = False) -> Q:
     `narrow`: the condition on the search table (catalog/models/search.py), whose rows carry
     their tag ids: an array overlap per row, where a join through the tag table would start
     from every component with a popular tag."""
-    lowered = sorted({name.lower() for name in names})
-    tag_ids = Tag.objects.filter(In(Lower("name"), lowered)).values("id")
+    tag_ids = tag_ids_of(names)
     if narrow:
         from django.contrib.postgres.expressions import ArraySubquery
 
