@@ -32,7 +32,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.db.models.lookups import In
 
-from catalog import versioning
+from catalog import search_index, versioning
 from catalog.choices import Tier
 from catalog.filtersets import FACETS, ComponentFilterSet, facet_q, search_q, search_words
 from catalog.models import Component, ComponentSearch, System, Tag, Team
@@ -262,8 +262,34 @@ def _label_maps(by_facet: dict[str, list], selected: dict[str, tuple]) -> dict[s
     return maps
 
 
-def compute(view: View, using: str = "default") -> dict:
-    """{"total": n, "facets": [{name, label, more, options: [{value, label, count, selected}]}]}."""
+def compute(view: View, using: str = "default", version: int | None = None) -> dict:
+    """{"total": n, "facets": [{name, label, more, options: [{value, label, count, selected}]}]}.
+
+    A search of a big catalog is counted from the process's search index of catalog `version`
+    when it has one (catalog/search_index.py), otherwise by PostgreSQL."""
+    narrow = _narrow(view, connections[using].vendor)
+    index = search_index.current(using, version) if narrow else None
+    if index is not None:
+        total, by_facet, matches = index.count(view.teams, view.words, view.filters)
+        ids = matches.tolist() if total <= IDS_MAX else []
+    else:
+        total, by_facet, ids = _count_rows(view, using)
+    for options in by_facet.values():
+        options.sort(key=lambda option: (-option[1], option[0]))
+    selected = dict(view.filters)
+    labels = _label_maps(by_facet, selected)
+    return {
+        "total": total,
+        "facets": [_facet(name, by_facet[name], selected, labels) for name in FACETS],
+        # Every match's id, for a search with few (_count_sql): its pages need no query of
+        # their own, and they are exact for as long as the counts are (the catalog version).
+        "ids": ids if narrow and total <= IDS_MAX else None,
+    }
+
+
+def _count_rows(view: View, using: str) -> tuple[int, dict[str, list], list[int]]:
+    """(matches, {facet: [(value, count)…]}, the matches' ids when few) counted by the
+    database, in one statement (_count_sql)."""
     connection = connections[using]
     sql, params = _count_sql(view, connection.vendor)
     narrow = _narrow(view, connection.vendor)
@@ -291,17 +317,7 @@ def compute(view: View, using: str = "default") -> dict:
             by_facet[facet].append((value, int(n)))
     for name, counted in few.items():
         by_facet[name].extend(counted.items())
-    for options in by_facet.values():
-        options.sort(key=lambda option: (-option[1], option[0]))
-    selected = dict(view.filters)
-    labels = _label_maps(by_facet, selected)
-    return {
-        "total": total,
-        "facets": [_facet(name, by_facet[name], selected, labels) for name in FACETS],
-        # Every match's id, for a search with few (_count_sql): its pages need no query of
-        # their own, and they are exact for as long as the counts are (the catalog version).
-        "ids": ids if narrow and total <= IDS_MAX else None,
-    }
+    return total, by_facet, ids
 
 
 def _facet(name: str, options: list, selected_by_facet: dict, labels: dict) -> dict:
@@ -351,7 +367,7 @@ def counts(view: View, using: str = "default") -> dict:
     found = cache.get(key)
     if found is not None:
         return found
-    result = compute(view, using)
+    result = compute(view, using, version)
     if versioning.current() == version:
         cache.set(key, result, SEARCH_CACHE_SECONDS if view.words else CACHE_SECONDS)
     return result

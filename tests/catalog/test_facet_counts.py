@@ -206,8 +206,8 @@ def test_counts_computed_while_the_catalog_changed_are_not_cached(personas, monk
     view = facets.View.of(None, "", {})
     real_compute = facets.compute
 
-    def compute_during_a_write(view, using="default"):
-        result = real_compute(view, using)
+    def compute_during_a_write(view, using="default", version=None):
+        result = real_compute(view, using, version)
         make_component("two", owner=personas.team, language="go")  # commits meanwhile
         return result
 
