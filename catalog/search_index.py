@@ -22,7 +22,7 @@ One truth: an index is built from the search table and the catalog version read 
 snapshot, and used only while the catalog version is still that one. After a catalog write the
 next search finds it stale: PostgreSQL counts that search (catalog/facets.py), and a background
 thread of the process builds the next index. Each process holds its own; a catalog below
-MIN_ROWS never builds one, PostgreSQL counting it fast enough.
+settings.CATALOG_SEARCH_INDEX_MIN_ROWS never builds one, PostgreSQL counting it fast enough.
 """
 
 import logging
@@ -33,6 +33,7 @@ from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.db import connections, transaction
 
 from catalog.backstage import component_conditions as conditions
@@ -41,8 +42,6 @@ from catalog.models import System, Team
 
 log = logging.getLogger(__name__)
 
-# Below this many components PostgreSQL counts a search in well under 100 ms: no index is built.
-MIN_ROWS = 50_000
 # Builds run on a thread of their own (tests build in the foreground with build_now).
 BACKGROUND = True
 # The search table's rows as the index reads them, in id order.
@@ -317,7 +316,9 @@ def _big_enough(using: str, version: int) -> bool:
             "SELECT reltuples FROM pg_class WHERE oid = 'catalog_componentsearch'::regclass"
         )
         found = cursor.fetchone()
-    big = bool(found) and found[0] >= MIN_ROWS
+    # Below the setting's default (50,000) PostgreSQL counts a search in well under 100 ms.
+    smallest = settings.CATALOG_SEARCH_INDEX_MIN_ROWS
+    big = bool(found) and smallest > 0 and found[0] >= smallest
     _sizes[using] = (version, big)
     return big
 
@@ -367,7 +368,7 @@ def build_now(using: str = "default") -> SearchIndex:
 def forget(using: str | None = None) -> None:
     """Drop the kept indexes (tests)."""
     with _lock:
-        for name in [using] if using else list(_indexes):
+        for name in [using] if using else {*_indexes, *_sizes, *_not_before}:
             _indexes.pop(name, None)
             _sizes.pop(name, None)
             _not_before.pop(name, None)

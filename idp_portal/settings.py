@@ -244,6 +244,9 @@ CELERY_BEAT_SCHEDULE = {
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 400, minimum=30)
 # A running request whose heartbeat is older than this is taken over by another worker.
 PROVISIONING_LEASE_SECONDS = envint("PROVISIONING_LEASE_SECONDS", 60, minimum=5)
+# A catalog of at least this many components counts its searches from an in-memory index per
+# web process (catalog/search_index.py, about 220 MB at 1,000,000); 0 turns the index off.
+CATALOG_SEARCH_INDEX_MIN_ROWS = envint("CATALOG_SEARCH_INDEX_MIN_ROWS", 50_000)
 PROVISIONING_MAX_ATTEMPTS = envint("PROVISIONING_MAX_ATTEMPTS", 6, minimum=1)
 # A queued request untouched this long is presumed to have lost its message (e.g. a flushed
 # Redis) and is sent again; longer than the lease, since queued requests wait under load.

@@ -26,7 +26,6 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def counted_by_index(monkeypatch):
     """Every SearchIndex.count call, while the index is built in the foreground only."""
-    monkeypatch.setattr(search_index, "MIN_ROWS", 0)
     monkeypatch.setattr(search_index, "BACKGROUND", False)
     calls = []
     real = search_index.SearchIndex.count
@@ -109,8 +108,8 @@ def test_after_a_catalog_write_the_old_index_is_not_used(owner_client, personas,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_big_enough_catalog_builds_its_index_in_the_background(personas, monkeypatch):
-    monkeypatch.setattr(search_index, "MIN_ROWS", 0)
+def test_a_big_enough_catalog_builds_its_index_in_the_background(personas, settings):
+    settings.CATALOG_SEARCH_INDEX_MIN_ROWS = 1
     search_index.forget()
     make_component("bg-one", owner=personas.team)
     with connection.cursor() as cursor:
@@ -128,14 +127,23 @@ def test_a_big_enough_catalog_builds_its_index_in_the_background(personas, monke
 
 
 @pytest.mark.django_db
-def test_a_small_catalog_builds_no_index(personas, monkeypatch):
+@pytest.mark.parametrize("smallest", [50_000, 0])  # the default, and 0 for "off"
+def test_a_small_catalog_or_a_setting_of_0_builds_no_index(
+    personas, settings, monkeypatch, smallest
+):
     search_index.forget()
-    monkeypatch.setattr(search_index, "MIN_ROWS", 50_000)
+    settings.CATALOG_SEARCH_INDEX_MIN_ROWS = smallest
     started = []
     monkeypatch.setattr(search_index, "_start", started.append)
     make_component("tiny", owner=personas.team)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE catalog_componentsearch")
     assert search_index.current("default", versioning.current()) is None
     assert started == []
+    settings.CATALOG_SEARCH_INDEX_MIN_ROWS = 1  # the same catalog, big enough: a build starts
+    search_index.forget()
+    assert search_index.current("default", versioning.current()) is None
+    assert started == ["default"]
 
 
 @pytest.mark.django_db
