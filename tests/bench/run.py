@@ -445,7 +445,11 @@ def main(argv: list[str]) -> int:
         "id / updated_at, id); with a search, chosen by its exact number of matches: up to "
         "2,000 off the narrow table by its trigram index and a sort, more by walking the "
         "ordered index (the planner told not to sort, as its estimates for a trigram search are "
-        "often far off); then the page's rows by id. Searches are measured cold (cache emptied "
+        "often far off); then the page's rows by id. From 50,000 components a search is "
+        "counted from the process's in-memory search index instead (catalog/search_index.py: "
+        "numpy columns of each facet and a token index of the search text, built for one "
+        "catalog version from one snapshot and used only while the version holds), and with "
+        "at most 2,000 matches its ids come from there. Searches are measured cold (cache emptied "
         'before each request); "first request after a catalog write" is the worst case beat\'s '
         "recount exists for (the version changed before each request), recorded without a target."
     )
