@@ -103,3 +103,19 @@ def test_a_kept_insert_is_what_django_compiles(personas, petstore, dev, monkeypa
         first = [comparable(s) for s in batched_writes.insert_statements(objs)]
         again = [comparable(s) for s in batched_writes.insert_statements(objs)]  # kept SQL
         assert first == again == compiled_insert(objs)
+
+
+@pytest.mark.django_db
+def test_a_request_and_a_step_carry_no_index_a_unique_index_already_starts_with():
+    """Every index is written by each insert and each state change of a request: the lookups
+    by requester and by a step's request use the unique indexes that start with those columns
+    (migration 0009)."""
+    for model, column, unique in [
+        (ProvisioningRequest, "requester_id", ["requester_id", "idempotency_key"]),
+        (RequestStep, "request_id", ["request_id", "position"]),
+    ]:
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+        indexed = [c["columns"] for c in constraints.values() if c["index"] or c["unique"]]
+        assert [column] not in indexed, model
+        assert unique in indexed, model
