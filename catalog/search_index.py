@@ -30,7 +30,7 @@ import re
 import threading
 import time
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
@@ -50,8 +50,6 @@ SOURCE = (
     "type, lifecycle, tier, language, tag_ids FROM catalog_componentsearch ORDER BY component_id"
 )
 CHUNK = 20_000
-# The columns whose values are coded as they are (lower-cased by the search table already).
-VALUE_FACETS = {"type": 6, "lifecycle": 7, "language": 9}  # facet: its column in SOURCE
 
 
 class _Coder:
@@ -65,9 +63,6 @@ class _Coder:
     def code(self, value) -> int:
         return self.codes.setdefault(value, len(self.codes))
 
-    def codes_of(self, values) -> list[int]:
-        return [self.codes[value] for value in values if value in self.codes]
-
     def values(self) -> list:
         return list(self.codes)
 
@@ -78,6 +73,7 @@ class SearchIndex:
     ids: np.ndarray  # component ids, one per row
     columns: dict[str, np.ndarray]  # owner, owner_ref, system, system_ref, type, …: codes
     values: dict[str, list]  # the value of each code, per coded column
+    codes: dict[str, dict]  # and the code of each value
     tag_rows: np.ndarray  # for each (component, tag) pair: the component's row
     tag_codes: np.ndarray  # and the tag's code in values["tag"]
     vocabulary: str  # every distinct token once, joined by newlines
@@ -85,10 +81,6 @@ class SearchIndex:
     posting_starts: np.ndarray  # token t's rows are posting_rows[starts[t]:starts[t + 1]]
     posting_rows: np.ndarray
     seconds: float = 0.0
-    codes: dict[str, dict] = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.codes = {name: {v: i for i, v in enumerate(vs)} for name, vs in self.values.items()}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -291,6 +283,7 @@ def _assemble(version, ids, coders, coded, tiers, tag_rows, tag_codes, text, tok
         ids=np.frombuffer(ids, dtype=np.int64).copy(),
         columns=columns,
         values={name: coder.values() for name, coder in coders.items()},
+        codes={name: coder.codes for name, coder in coders.items()},
         tag_rows=np.frombuffer(tag_rows, dtype=np.int32).copy(),
         tag_codes=np.frombuffer(tag_codes, dtype=np.int32).copy(),
         vocabulary=text,
